@@ -164,7 +164,9 @@ def convert(lon: ArrayLike, lat: ArrayLike, *, src: CoordSystem, dst: CoordSyste
     """
     for name, value in (("src", src), ("dst", dst)):
         if value not in COORD_SYSTEMS:
-            raise ValueError(f"unknown coordinate system {name}={value!r}; use one of {COORD_SYSTEMS}")
+            raise ValueError(
+                f"unknown coordinate system {name}={value!r}; use one of {COORD_SYSTEMS}"
+            )
     if src == dst:
         return _TO_WGS84["wgs84"](lon, lat)
     return _FROM_WGS84[dst](*_TO_WGS84[src](lon, lat))

@@ -1,0 +1,190 @@
+"""The ``siting`` command line: ``siting validate``, ``siting run`` and the stage commands.
+
+This module is the only place that configures logging and draws progress bars and tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from isochrones.errors import IsochronesError, format_problems
+from siting import __version__
+from siting.errors import InputError, SitingError
+from siting.i18n import Language, label
+from siting.stages import StageTimer
+
+__all__ = ["main"]
+
+log = logging.getLogger("siting")
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=140 if not sys.stdout.isatty() else None)
+
+
+def _lang(args: argparse.Namespace, scenario=None) -> Language:
+    if getattr(args, "lang", None):
+        return args.lang
+    if scenario is not None and scenario.language in ("zh", "en"):
+        return scenario.language
+    return "zh"
+
+
+def _print_problems(console: Console, exc: Exception, lang: Language) -> None:
+    problems = getattr(exc, "problems", [])
+    if problems:
+        console.print(label("valid_fail", lang, n=len(problems)), style="bold red")
+        console.print(str(exc).split("\n", 1)[0])
+        console.print(format_problems(problems, limit=200), markup=False)
+    else:
+        console.print(str(exc), style="red", markup=False)
+
+
+def _summary_tables(console: Console, inputs, lang: Language) -> None:
+    from siting.summary import district_summary
+
+    s = district_summary(inputs)
+    t = Table(title=f"{inputs.scenario.name} — {label('layer', lang)}")
+    for col in ("layer", "file", "records", "crs", "note"):
+        t.add_column(label(col, lang), overflow="fold")
+    for layer in inputs.layers:
+        t.add_row(label(layer.name, lang), layer.file, f"{layer.records:,}", layer.crs, layer.note)
+    console.print(t)
+
+    t = Table(title=label("residents", lang))
+    t.add_column("")
+    for col in ("count", "residents", "pop_60p", "pop_65p", "pop_80p"):
+        t.add_column(label(col, lang), justify="right")
+    for row in s["by_kind"]:
+        t.add_row(
+            label(row["kind"], lang) if row["kind"] != "total" else label("total", lang),
+            f"{row['count']:,}",
+            f"{row['pop_total']:,.0f}",
+            f"{row['pop_60p']:,.0f} ({row['share_60p']:.1%})",
+            "" if row["pop_65p"] is None else f"{row['pop_65p']:,.0f} ({row['share_65p']:.1%})",
+            "" if row["pop_80p"] is None else f"{row['pop_80p']:,.0f} ({row['share_80p']:.1%})",
+        )
+    console.print(t)
+
+    if s["facilities"]:
+        t = Table(title=label("facilities", lang))
+        t.add_column(label("layer", lang))
+        t.add_column(label("count", lang), justify="right")
+        for key, n in s["facilities"].items():
+            t.add_row(label(key, lang), f"{n:,}")
+        console.print(t)
+    for line in s["lines"][lang]:
+        console.print(line)
+    if inputs.warnings:
+        console.print(f"{label('warnings', lang)} ({len(inputs.warnings)}):", style="yellow")
+        console.print(format_problems(inputs.warnings), markup=False)
+
+
+def _stage_table(console: Console, timer: StageTimer, lang: Language) -> None:
+    t = Table(title=label("stage", lang))
+    for col in ("stage", "seconds", "peak_mb", "note"):
+        t.add_column(label(col, lang), justify="left" if col in ("stage", "note") else "right")
+    for r in timer.records:
+        t.add_row(r.name, f"{r.seconds:.2f}", f"{r.peak_rss_mb:,.0f}", r.note)
+    t.add_row(
+        label("total", lang),
+        f"{timer.total_seconds:.2f}",
+        f"{max(r.peak_rss_mb for r in timer.records):,.0f}",
+        "",
+    )
+    console.print(t)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    timer = StageTimer()
+    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+        inputs = load_inputs(scenario, network=not args.skip_network)
+    _summary_tables(console, inputs, lang)
+    console.print(label("valid_ok", lang), style="bold green")
+    _stage_table(console, timer, lang)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from siting.pipeline import run_pipeline
+    from siting.scenario import load_scenario
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    timer = StageTimer()
+    result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
+    _summary_tables(console, result.inputs, lang)
+    for path in result.outputs:
+        console.print(f"→ {path}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="siting",
+        description=(
+            "养老服务设施步行覆盖与选址规划工具 — walking coverage and siting of elderly-care facilities. "
+            "Without a SCENARIO, commands run on the embedded demo district (fictional)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"siting {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        help="language of tables and reports (default: the scenario's, else zh)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "validate", help="check every input of a scenario and print a summary (writes nothing)"
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument("--skip-network", action="store_true", help="do not read the road network")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("run", help="run the whole pipeline on a scenario")
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except (InputError, IsochronesError, SitingError) as exc:
+        _print_problems(_console(), exc, _lang(args))
+        return 1
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1095 @@
+"""Reading a district's inputs: polygons, points and tables, with a column mapping and validation.
+
+Every reader takes an :class:`~siting.scenario.InputSpec` (file, layer or sheet, column mapping, value
+mapping, coordinate system) and returns a GeoDataFrame with the canonical columns of
+:data:`SCHEMAS` plus ``row``, the row or feature the record came from (spreadsheet row numbers for
+CSV/XLSX, with the header on row 1; feature ids for vector layers), so every later message can point
+back into the user's file.
+
+Readers never stop at the first problem: they collect every :class:`~isochrones.errors.Problem` into
+the list they are given, and :func:`load_inputs` raises one :class:`~siting.errors.InputError` listing
+them all. Files are only read (CSV as text, XLSX as cell values, vector layers through GDAL): nothing
+from an input is ever evaluated, and inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from isochrones.crs import working_crs
+from isochrones.errors import NetworkInputError
+from isochrones.network import StreetNetwork
+from siting.coords import COORD_SYSTEMS, convert
+from siting.errors import InputError, Problem
+from siting.scenario import InputSpec, Scenario
+
+__all__ = [
+    "FACILITY_TYPES",
+    "HEALTH_TYPES",
+    "SCHEMAS",
+    "Field",
+    "Inputs",
+    "load_inputs",
+    "read_input",
+    "read_network",
+]
+
+log = logging.getLogger(__name__)
+
+#: Canonical facility types (POLICY_RULES §1). ``institution`` is residential care, not home care.
+FACILITY_TYPES: tuple[str, ...] = (
+    "street_center",
+    "town_center",
+    "station",
+    "village_point",
+    "compound_point",
+    "institution",
+)
+#: The home-care facility types that can be sited (all but institutions).
+SITEABLE_TYPES: tuple[str, ...] = FACILITY_TYPES[:5]
+HEALTH_TYPES: tuple[str, ...] = (
+    "community_health_center",
+    "township_hospital",
+    "village_clinic",
+    "hospital",
+)
+ROSTER_GROUPS: tuple[str, ...] = ("disabled", "extreme_poor", "living_alone", "low_income", "other")
+
+VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"}
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+
+FieldKind = Literal["str", "code", "int", "float", "enum", "list"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A canonical column: its type, whether it must be present, and its allowed values."""
+
+    name: str
+    kind: FieldKind = "str"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+
+_POP = {"kind": "int", "minimum": 0}
+
+#: Canonical columns of every input.
+SCHEMAS: dict[str, tuple[Field, ...]] = {
+    "district": (Field("code", "code"), Field("name")),
+    "streets": (
+        Field("code", "code", required=True),
+        Field("name", required=True),
+        Field("kind", "enum", choices=("street", "town")),
+    ),
+    "communities": (
+        Field("code", "code", required=True),
+        Field("name", required=True),
+        Field("street_code", "code"),
+        Field("kind", "enum", choices=("community", "village")),
+        Field("pop_total", required=True, **_POP),
+        Field("pop_60p", required=True, **_POP),
+        Field("pop_65p", **_POP),
+        Field("pop_80p", **_POP),
+        Field("n_disabled", **_POP),
+        Field("n_extreme_poor", **_POP),
+        Field("n_living_alone", **_POP),
+    ),
+    "buildings": (
+        Field("name"),
+        Field("kind"),
+        Field("households", "float", minimum=0),
+        Field("floor_area_m2", "float", minimum=0),
+    ),
+    "facilities": (
+        Field("facility_id", "code"),
+        Field("name", required=True),
+        Field("type", "enum", required=True, choices=FACILITY_TYPES),
+        Field("address"),
+        Field("floor_area_m2", "float", minimum=0),
+        Field("beds", "int", minimum=0),
+        Field("year_opened", "int", minimum=1900),
+    ),
+    "health": (
+        Field("facility_id", "code"),
+        Field("name", required=True),
+        Field("type", "enum", required=True, choices=HEALTH_TYPES),
+        Field("address"),
+    ),
+    "candidates": (
+        Field("candidate_id", "code", required=True),
+        Field("name", required=True),
+        Field("source", "enum", choices=("idle_state_asset", "community_room", "rental", "other")),
+        Field("eligible_types", "list", required=True, choices=SITEABLE_TYPES),
+        Field("floor_area_m2", "float", minimum=0),
+        Field("capital_cost_wan_yuan", "float", minimum=0),
+        Field("monthly_rent_yuan", "float", minimum=0),
+        Field("note"),
+    ),
+    "roster": (
+        Field("person_id", "code"),
+        Field("age", "int", required=True, minimum=0),
+        Field("group", "enum", required=True, choices=ROSTER_GROUPS),
+        Field("community_code", "code"),
+    ),
+}
+
+#: Geometry each input must have: polygons, points, or either (buildings may be footprints or points).
+GEOMETRY: dict[str, Literal["polygon", "point", "any"]] = {
+    "district": "polygon",
+    "streets": "polygon",
+    "communities": "polygon",
+    "buildings": "any",
+    "facilities": "point",
+    "health": "point",
+    "candidates": "point",
+    "roster": "point",
+}
+
+#: Inputs whose records are people: never echo their values in messages beyond row and id.
+PRIVATE_INPUTS = frozenset({"roster"})
+
+
+# --------------------------------------------------------------------------------------------
+# raw reading
+# --------------------------------------------------------------------------------------------
+
+
+def _read_csv(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    encodings = [spec.encoding] if spec.encoding else ["utf-8-sig", "gb18030"]
+    sep = "\t" if spec.path.suffix.lower() == ".tsv" else ","
+    last_error: Exception | None = None
+    for enc in encodings:
+        try:
+            return pd.read_csv(
+                spec.path,
+                dtype=str,
+                keep_default_na=False,
+                encoding=enc,
+                sep=sep,
+                skipinitialspace=True,
+            )
+        except UnicodeDecodeError as exc:
+            last_error = exc
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            problems.append(
+                Problem(spec.label, f"cannot parse as CSV: {exc}", hint="save it as UTF-8 CSV")
+            )
+            return None
+        except LookupError:
+            problems.append(
+                Problem(spec.label, f"unknown encoding '{spec.encoding}'", column="encoding")
+            )
+            return None
+    problems.append(
+        Problem(
+            spec.label,
+            f"cannot decode the text as {' or '.join(encodings)}: {last_error}",
+            hint="set `encoding = ...` for this input in the scenario (e.g. 'gb18030' or 'utf-8')",
+        )
+    )
+    return None
+
+
+def _read_excel(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    import openpyxl  # lazy: only Excel inputs need it
+
+    try:
+        wb = openpyxl.load_workbook(spec.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        problems.append(Problem(spec.label, f"cannot open as an Excel workbook: {exc}"))
+        return None
+    try:
+        sheet = spec.sheet or wb.sheetnames[0]
+        if sheet not in wb.sheetnames:
+            problems.append(
+                Problem(
+                    spec.label,
+                    f"sheet '{sheet}' not found",
+                    hint=f"sheets in the workbook: {wb.sheetnames}",
+                )
+            )
+            return None
+        rows = list(wb[sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    if not rows:
+        return pd.DataFrame()
+    header = ["" if h is None else str(h).strip() for h in rows[0]]
+    body = [
+        ["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in r]
+        for r in rows[1:]
+        if any(v not in (None, "") for v in r)
+    ]
+    return pd.DataFrame(body, columns=header, dtype=str)
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_vector(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(spec.path)]
+    except Exception as exc:
+        problems.append(Problem(spec.label, f"cannot open as a GIS layer: {exc}"))
+        return None
+    layer = spec.layer
+    if layer is None:
+        if len(layers) > 1:
+            problems.append(
+                Problem(
+                    spec.label,
+                    f"the file has {len(layers)} layers and no layer is named",
+                    hint=f"set `layer = ...` for input '{spec.name}'; layers: {layers}",
+                )
+            )
+            return None
+        layer = layers[0] if layers else None
+    elif layer not in layers:
+        problems.append(
+            Problem(spec.label, f"layer '{layer}' not found", hint=f"layers in the file: {layers}")
+        )
+        return None
+    try:
+        gdf = pyogrio.read_dataframe(spec.path, layer=layer, fid_as_index=True)
+    except Exception as exc:
+        problems.append(Problem(spec.label, f"cannot read layer: {exc}"))
+        return None
+    return gdf
+
+
+def _row_labels(frame: pd.DataFrame, is_table: bool) -> pd.Series:
+    if is_table:  # spreadsheet row numbers: header on row 1
+        return pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+    return pd.Series(frame.index.to_numpy(), index=frame.index)
+
+
+# --------------------------------------------------------------------------------------------
+# columns and values
+# --------------------------------------------------------------------------------------------
+
+
+def _rows_text(rows: pd.Series | list, limit: int = 8) -> str:
+    rows = list(rows)
+    text = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        text += f" … ({len(rows)} rows)"
+    return text
+
+
+def _normalise_code(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text
+
+
+def _convert_field(
+    spec: InputSpec,
+    fld: Field,
+    source_col: str,
+    raw: pd.Series,
+    rows: pd.Series,
+    problems: list[Problem],
+) -> pd.Series:
+    label = spec.label
+    private = spec.name in PRIVATE_INPUTS
+    if fld.kind in ("str",):
+        out = raw.map(
+            lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+        )
+        if fld.required:
+            empty = out == ""
+            if empty.any():
+                problems.append(
+                    Problem(
+                        label,
+                        f"empty value in required column for '{fld.name}'",
+                        row=_rows_text(rows[empty]),
+                        column=source_col,
+                    )
+                )
+        return out
+    if fld.kind == "code":
+        out = raw.map(_normalise_code)
+        if fld.required:
+            empty = out == ""
+            if empty.any():
+                problems.append(
+                    Problem(
+                        label,
+                        f"empty code in column for '{fld.name}'",
+                        row=_rows_text(rows[empty]),
+                        column=source_col,
+                    )
+                )
+        return out
+    if fld.kind in ("int", "float"):
+        text = raw.map(lambda v: "" if v is None else str(v).strip().replace(",", ""))
+        blank = (text == "") | text.str.lower().isin(["nan", "none", "null"])
+        num = pd.to_numeric(text.where(~blank), errors="coerce")
+        bad = num.isna() & ~blank
+        if bad.any():
+            sample = "" if private else f" (e.g. {text[bad].iloc[0]!r})"
+            problems.append(
+                Problem(
+                    label,
+                    f"non-numeric values in column for '{fld.name}'{sample}",
+                    row=_rows_text(rows[bad]),
+                    column=source_col,
+                    hint="use plain numbers (no units or text)",
+                )
+            )
+        if fld.required and blank.any():
+            problems.append(
+                Problem(
+                    label,
+                    f"missing values in required column for '{fld.name}'",
+                    row=_rows_text(rows[blank]),
+                    column=source_col,
+                )
+            )
+        if fld.minimum is not None:
+            low = num < fld.minimum
+            if low.any():
+                what = "negative values" if fld.minimum == 0 else f"values below {fld.minimum:g}"
+                problems.append(
+                    Problem(
+                        label,
+                        f"{what} in column for '{fld.name}'",
+                        row=_rows_text(rows[low]),
+                        column=source_col,
+                    )
+                )
+        if fld.kind == "int":
+            frac = num.notna() & (num != np.floor(num))
+            if frac.any():
+                problems.append(
+                    Problem(
+                        label,
+                        f"'{fld.name}' must be whole numbers",
+                        row=_rows_text(rows[frac]),
+                        column=source_col,
+                    )
+                )
+        return num.astype(float)
+    mapping = {str(k): v for k, v in spec.values.get(fld.name, {}).items()}
+    if fld.kind == "enum":
+        text = raw.map(lambda v: "" if v is None else str(v).strip())
+        mapped = text.map(lambda v: mapping.get(v, v))
+        unknown = ~mapped.isin(fld.choices) & ~((text == "") & (not fld.required))
+        if unknown.any():
+            values = sorted(set(text[unknown]))
+            problems.append(
+                Problem(
+                    label,
+                    f"unknown value(s) {values[:10]} for '{fld.name}'",
+                    row=_rows_text(rows[unknown]),
+                    column=source_col,
+                    hint=f"map them in [inputs.{spec.name}.values.{fld.name}] to one of {list(fld.choices)}",
+                )
+            )
+        return mapped.where(mapped != "", None)
+    # list
+    sep = spec.list_separator or ";"
+    out = []
+    unknown_rows, unknown_values = [], set()
+    for row, value in zip(rows, raw, strict=True):
+        items = [s.strip() for s in str(value or "").replace("；", sep).split(sep) if s.strip()]
+        mapped_items = tuple(mapping.get(s, s) for s in items)
+        bad = [s for s, m in zip(items, mapped_items, strict=True) if m not in fld.choices]
+        if bad:
+            unknown_rows.append(row)
+            unknown_values.update(bad)
+        if fld.required and not items:
+            unknown_rows.append(row)
+        out.append(tuple(m for m in mapped_items if m in fld.choices))
+    if unknown_rows:
+        problems.append(
+            Problem(
+                label,
+                f"empty or unknown value(s) {sorted(unknown_values)[:10]} in list column for '{fld.name}'",
+                row=_rows_text(unknown_rows),
+                column=source_col,
+                hint=f"separate items with '{sep}' and map them in [inputs.{spec.name}.values.{fld.name}] to {list(fld.choices)}",
+            )
+        )
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _points_from_lonlat(
+    spec: InputSpec, frame: pd.DataFrame, rows: pd.Series, problems: list[Problem]
+) -> gpd.GeoSeries | None:
+    lon_col = spec.columns.get("lon", "lon")
+    lat_col = spec.columns.get("lat", "lat")
+    missing = [c for c in (lon_col, lat_col) if c not in frame.columns]
+    if missing:
+        problems.append(
+            Problem(
+                spec.label,
+                f"coordinate column(s) {missing} not found",
+                column=", ".join(missing),
+                hint=f"map them with [inputs.{spec.name}.columns] lon = ... and lat = ...; columns in the file: {list(frame.columns)}",
+            )
+        )
+        return None
+    coords = (spec.coords or "wgs84").lower()
+    if coords == "cgcs2000":
+        coords = "wgs84"  # CGCS2000 and WGS84 agree to centimetres: no offset
+    if coords not in COORD_SYSTEMS:
+        problems.append(
+            Problem(
+                spec.label,
+                f"unknown coordinate system coords = '{spec.coords}'",
+                column="coords",
+                hint="use one of wgs84, cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu)",
+            )
+        )
+        return None
+    lon = pd.to_numeric(frame[lon_col].map(lambda v: str(v).strip()), errors="coerce")
+    lat = pd.to_numeric(frame[lat_col].map(lambda v: str(v).strip()), errors="coerce")
+    missing_xy = lon.isna() | lat.isna()
+    if missing_xy.any():
+        problems.append(
+            Problem(
+                spec.label,
+                "missing or non-numeric coordinates",
+                row=_rows_text(rows[missing_xy]),
+                column=f"{lon_col}/{lat_col}",
+                hint="every record needs a longitude and a latitude in decimal degrees",
+            )
+        )
+    ok = ~missing_xy
+    if ok.any():
+        lo, la = lon[ok], lat[ok]
+        swapped = lo.between(-90, 90) & la.between(90, 180) if la.abs().max() > 90 else None
+        if swapped is not None and swapped.mean() > 0.5:
+            problems.append(
+                Problem(
+                    spec.label,
+                    f"longitude and latitude look swapped: column '{lon_col}' holds values like {lo.median():.3f} "
+                    f"and column '{lat_col}' values like {la.median():.3f}",
+                    column=f"{lon_col}/{lat_col}",
+                    hint=f'swap the mapping: lon = "{lat_col}", lat = "{lon_col}"',
+                )
+            )
+            return None
+        out_of_range = ~(lo.between(-180, 180) & la.between(-90, 90))
+        if out_of_range.any():
+            problems.append(
+                Problem(
+                    spec.label,
+                    "coordinates out of range (not degrees of longitude/latitude)",
+                    row=_rows_text(rows[ok][out_of_range]),
+                    column=f"{lon_col}/{lat_col}",
+                    hint="give decimal degrees, or convert projected x/y to longitude/latitude",
+                )
+            )
+            return None
+    x = np.full(len(frame), np.nan)
+    y = np.full(len(frame), np.nan)
+    if ok.any():
+        wx, wy = convert(lon[ok].to_numpy(), lat[ok].to_numpy(), src=coords, dst="wgs84")
+        x[ok.to_numpy()] = wx
+        y[ok.to_numpy()] = wy
+    geoms = shapely.points(x, y)
+    geoms[~ok.to_numpy()] = None
+    return gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326")
+
+
+def _check_geometry(
+    spec: InputSpec, gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem]
+) -> pd.Series:
+    """Check geometry presence, type, validity and axis order; return a mask of usable rows."""
+    label = spec.label
+    geom = gdf.geometry.values
+    usable = pd.Series(True, index=gdf.index)
+    empty = pd.Series(shapely.is_missing(geom) | shapely.is_empty(geom), index=gdf.index)
+    if empty.any():
+        problems.append(Problem(label, "missing or empty geometry", row=_rows_text(rows[empty])))
+        usable &= ~empty
+    want = GEOMETRY[spec.name]
+    types = pd.Series(shapely.get_type_id(geom), index=gdf.index)
+    allowed = {"polygon": {3, 6}, "point": {0}, "any": {0, 3, 6}}[want]
+    wrong = ~types.isin(allowed) & ~empty
+    if wrong.any():
+        found = sorted({shapely.geometry.base.GEOMETRY_TYPES[t] for t in types[wrong]})
+        problems.append(
+            Problem(
+                label,
+                f"wrong geometry type {found}; this input needs {want}s",
+                row=_rows_text(rows[wrong]),
+                hint="export the layer with the right geometry type (one type per layer)",
+            )
+        )
+        usable &= ~wrong
+    invalid = pd.Series(~shapely.is_valid(geom), index=gdf.index) & usable
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geom[invalid.to_numpy()])
+        problems.append(
+            Problem(
+                label,
+                f"invalid geometry ({reasons[0]})",
+                row=_rows_text(rows[invalid]),
+                hint="repair it in GIS (e.g. QGIS 'Fix geometries' or `make_valid`)",
+            )
+        )
+        usable &= ~invalid
+    if gdf.crs is not None and gdf.crs.is_geographic and usable.any():
+        b = shapely.bounds(geom[usable.to_numpy()])
+        xs = (b[:, 0] + b[:, 2]) / 2
+        ys = (b[:, 1] + b[:, 3]) / 2
+        if np.mean((np.abs(xs) <= 90) & (np.abs(ys) > 90)) > 0.5 or np.mean(np.abs(ys) > 90) > 0:
+            problems.append(
+                Problem(
+                    label,
+                    "x and y look swapped (latitudes in the x axis) or the CRS is wrong",
+                    hint="export with longitude as x, or set the right CRS",
+                )
+            )
+            usable &= False
+    return usable
+
+
+def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    """Read one input into its canonical columns; append problems to ``problems``.
+
+    Returns a GeoDataFrame with the columns of ``SCHEMAS[spec.name]`` present in the file, ``row``
+    and ``geometry`` (in the file's CRS, EPSG:4326 for lon/lat tables), or None when the file cannot be
+    read at all. Rows with unusable geometry are dropped (after being reported).
+    """
+    label = spec.label
+    if not spec.path.exists():
+        problems.append(
+            Problem(
+                label, "file not found", hint=f"check [inputs.{spec.name}] path in the scenario"
+            )
+        )
+        return None
+    suffix = spec.path.suffix.lower()
+    is_table = suffix in TABLE_SUFFIXES
+    if suffix == ".xls":
+        problems.append(
+            Problem(label, "old .xls workbooks are not supported", hint="save it as .xlsx")
+        )
+        return None
+    if is_table:
+        frame = (
+            _read_excel(spec, problems)
+            if suffix in (".xlsx", ".xlsm")
+            else _read_csv(spec, problems)
+        )
+    elif suffix in VECTOR_SUFFIXES or spec.path.is_dir():
+        frame = _read_vector(spec, problems)
+    else:
+        problems.append(
+            Problem(
+                label,
+                f"unsupported file type '{suffix}'",
+                hint="use GeoPackage, Shapefile, GeoJSON, CSV or XLSX",
+            )
+        )
+        return None
+    if frame is None:
+        return None
+    if len(frame) == 0:
+        problems.append(
+            Problem(
+                label,
+                "the layer or table is empty",
+                hint="check that the right file/layer is named",
+            )
+        )
+        return None
+    frame = frame.copy()
+    if is_table:
+        frame.columns = [str(c).strip() for c in frame.columns]
+    rows = _row_labels(frame, is_table)
+
+    # geometry
+    if is_table:
+        if GEOMETRY[spec.name] == "polygon":
+            problems.append(
+                Problem(
+                    label,
+                    "a table cannot hold polygons",
+                    hint="give a GeoPackage, Shapefile or GeoJSON",
+                )
+            )
+            return None
+        geometry = _points_from_lonlat(spec, frame, rows, problems)
+        if geometry is None:
+            return None
+        gdf = gpd.GeoDataFrame(frame, geometry=geometry)
+    else:
+        gdf = frame
+        if gdf.crs is None:
+            if spec.crs:
+                gdf = gdf.set_crs(spec.crs)
+            else:
+                problems.append(
+                    Problem(
+                        label,
+                        "the layer has no CRS",
+                        hint=f'define it in the file (e.g. EPSG:4490) or set `crs = "EPSG:4490"` in [inputs.{spec.name}]',
+                    )
+                )
+                return None
+    usable = _check_geometry(spec, gdf, rows, problems)
+
+    # columns
+    out: dict[str, Any] = {}
+    reserved = {"lon", "lat"}
+    for key in spec.columns:
+        if key not in reserved and key not in {f.name for f in SCHEMAS[spec.name]}:
+            problems.append(
+                Problem(
+                    label,
+                    f"unknown canonical column '{key}' in the mapping",
+                    column=f"inputs.{spec.name}.columns.{key}",
+                    hint=f"known: {[f.name for f in SCHEMAS[spec.name]]}",
+                )
+            )
+    for fld in SCHEMAS[spec.name]:
+        source = spec.columns.get(fld.name, fld.name)
+        if source not in gdf.columns:
+            if fld.required or fld.name in spec.columns:
+                problems.append(
+                    Problem(
+                        label,
+                        f"column '{source}' (for '{fld.name}') not found",
+                        column=source,
+                        hint=f"columns in the file: {[c for c in gdf.columns if c != 'geometry']}; "
+                        f'map it in [inputs.{spec.name}.columns] {fld.name} = "..."',
+                    )
+                )
+            continue
+        out[fld.name] = _convert_field(spec, fld, source, gdf[source], rows, problems)
+    result = gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=gdf.index)
+    result.insert(0, "row", rows)
+    result = result[usable.to_numpy()].reset_index(drop=True)
+    return result
+
+
+def _duplicates(spec: InputSpec, gdf: gpd.GeoDataFrame, col: str, problems: list[Problem]) -> None:
+    if col not in gdf:
+        return
+    codes = gdf[col]
+    dup = codes.duplicated(keep=False) & (codes != "")
+    if dup.any():
+        groups = gdf[dup].groupby(col)["row"].apply(list)
+        for code, rws in list(groups.items())[:20]:
+            shown = code if spec.name not in PRIVATE_INPUTS else "(id)"
+            problems.append(
+                Problem(
+                    spec.label,
+                    f"duplicate {col} {shown}",
+                    row=_rows_text(rws),
+                    column=spec.columns.get(col, col),
+                    hint="codes must be unique",
+                )
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# the whole district
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    """One line of the validation table."""
+
+    name: str
+    file: str
+    records: int
+    crs: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every input of a scenario, validated, in the metric working CRS.
+
+    Optional inputs that the scenario does not name are None. ``warnings`` holds problems that did
+    not stop the run.
+    """
+
+    scenario: Scenario
+    crs: pyproj.CRS
+    district: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    network: StreetNetwork | None
+    buildings: gpd.GeoDataFrame | None = None
+    facilities: gpd.GeoDataFrame | None = None
+    health: gpd.GeoDataFrame | None = None
+    candidates: gpd.GeoDataFrame | None = None
+    roster: gpd.GeoDataFrame | None = None
+    dem_path: Path | None = None
+    warnings: tuple[Problem, ...] = ()
+    layers: tuple[LayerSummary, ...] = field(default=(), compare=False)
+
+
+def _choose_crs(scenario: Scenario, polygons: gpd.GeoDataFrame) -> pyproj.CRS:
+    setting = scenario.settings["scenario"].get("crs", "auto")
+    if setting and setting != "auto":
+        return pyproj.CRS.from_user_input(setting)
+    centre = polygons.to_crs("EPSG:4326").geometry.union_all().centroid
+    return working_crs(centre.x, centre.y)
+
+
+def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNetwork:
+    """Read the road network named by ``spec`` (OSM file or road-centreline layer)."""
+    from isochrones import io as iso_io  # lazy: osmium is only needed here
+
+    fmt = (spec.format or "").lower()
+    suffixes = "".join(spec.path.suffixes).lower()
+    if not fmt:
+        fmt = "osm" if any(s in suffixes for s in (".osm", ".pbf")) else "centrelines"
+    if fmt == "osm":
+        return iso_io.read_osm(spec.path, crs=crs)
+    if fmt == "centrelines":
+        kwargs: dict[str, Any] = {"layer": spec.layer, "crs": crs}
+        if spec.columns:
+            kwargs["columns"] = dict(spec.columns)
+        if spec.class_map:
+            kwargs["class_map"] = dict(spec.class_map)
+        if spec.snap_tolerance_m is not None:
+            kwargs["snap_tolerance_m"] = float(spec.snap_tolerance_m)
+        return iso_io.read_centrelines(spec.path, **kwargs)
+    raise InputError(
+        f"{spec.label}: unknown network format '{spec.format}'",
+        [
+            Problem(
+                spec.label,
+                f"unknown format '{spec.format}'",
+                column="format",
+                hint="use 'osm' or 'centrelines'",
+            )
+        ],
+    )
+
+
+def _community_checks(
+    spec: InputSpec,
+    com: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame | None,
+    problems: list[Problem],
+) -> gpd.GeoDataFrame:
+    label = spec.label
+    com = com.copy()
+    codes = com["code"]
+    if "kind" not in com:
+        # NBS convention: the last three digits 001–199 are 居民委员会 (社区), 200–399 村民委员会 (村)
+        tail = pd.to_numeric(codes.str[-3:], errors="coerce")
+        kind = pd.Series(np.where(tail < 200, "community", "village"), index=com.index)
+        bad = (codes.str.len() != 12) | tail.isna() | (tail >= 400)
+        if bad.any():
+            problems.append(
+                Problem(
+                    label,
+                    "cannot tell 社区 from 村: no 'kind' column and codes are not 12-digit NBS codes",
+                    row=_rows_text(com["row"][bad]),
+                    column=spec.columns.get("code", "code"),
+                    hint=f'map a column with 社区/村 in [inputs.{spec.name}.columns] kind = "..."',
+                )
+            )
+        com["kind"] = kind
+    elif com["kind"].isna().any():
+        problems.append(
+            Problem(
+                label,
+                "empty 社区/村 kind",
+                row=_rows_text(com["row"][com["kind"].isna()]),
+                column=spec.columns.get("kind", "kind"),
+            )
+        )
+    if "street_code" not in com:
+        com["street_code"] = codes.str[:9]
+    if streets is not None and "code" in streets:
+        unknown = ~com["street_code"].isin(set(streets["code"]))
+        if unknown.any():
+            problems.append(
+                Problem(
+                    label,
+                    f"街道/镇 code(s) {sorted(set(com['street_code'][unknown]))[:10]} not in the streets layer",
+                    row=_rows_text(com["row"][unknown]),
+                    column=spec.columns.get("street_code", "street_code"),
+                    hint="every 社区/村 must belong to a 街道/镇 of the streets layer",
+                )
+            )
+    order = [("pop_60p", "pop_total"), ("pop_65p", "pop_60p"), ("pop_80p", "pop_65p")]
+    for small, big in order:
+        if small in com and big in com:
+            bad = com[small] > com[big]
+            if bad.any():
+                problems.append(
+                    Problem(
+                        label,
+                        f"'{small}' exceeds '{big}'",
+                        row=_rows_text(com["row"][bad]),
+                        column=spec.columns.get(small, small),
+                        hint="age bands must nest: 80+ ≤ 65+ ≤ 60+ ≤ total",
+                    )
+                )
+    for group in ("n_disabled", "n_extreme_poor", "n_living_alone"):
+        if group in com and "pop_60p" in com:
+            bad = com[group] > com["pop_60p"]
+            if bad.any():
+                problems.append(
+                    Problem(
+                        label,
+                        f"'{group}' exceeds the 60+ population",
+                        row=_rows_text(com["row"][bad]),
+                        column=spec.columns.get(group, group),
+                    )
+                )
+    return com
+
+
+def _overlaps(
+    spec: InputSpec, gdf: gpd.GeoDataFrame, problems: list[Problem], *, tol_m2: float = 1.0
+) -> None:
+    """Report pairs of polygons that overlap by more than ``tol_m2`` (metric CRS)."""
+    tree = shapely.STRtree(gdf.geometry.values)
+    left, right = tree.query(gdf.geometry.values, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left) == 0:
+        return
+    area = shapely.area(shapely.intersection(gdf.geometry.values[left], gdf.geometry.values[right]))
+    bad = area > tol_m2
+    for i, j, a in list(zip(left[bad], right[bad], area[bad], strict=True))[:20]:
+        problems.append(
+            Problem(
+                spec.label,
+                f"polygons {gdf['code'].iloc[i]} and {gdf['code'].iloc[j]} overlap by {a:,.0f} m²",
+                row=f"{gdf['row'].iloc[i]} and {gdf['row'].iloc[j]}",
+                hint="communities must not overlap: fix the boundaries",
+            )
+        )
+
+
+def _outside(
+    spec: InputSpec,
+    gdf: gpd.GeoDataFrame,
+    district_geom,
+    problems: list[Problem],
+    *,
+    tol_m: float = 100.0,
+) -> gpd.GeoDataFrame:
+    inside = shapely.dwithin(gdf.geometry.values, district_geom, tol_m)
+    if (~inside).any():
+        problems.append(
+            Problem(
+                spec.label,
+                f"{int((~inside).sum())} record(s) lie outside the district (more than {tol_m:g} m)",
+                row=_rows_text(gdf["row"][~inside]),
+                hint="check the coordinate system (coords = wgs84/gcj02/bd09) and the coordinates",
+            )
+        )
+    return gdf[inside].reset_index(drop=True)
+
+
+def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
+    """Read and validate every input of ``scenario``; raise one InputError listing all problems.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    network
+        Also read the road network (the slowest input).
+    """
+    problems: list[Problem] = []
+    specs = scenario.inputs
+    raw: dict[str, gpd.GeoDataFrame | None] = {}
+    for name in (
+        "district",
+        "streets",
+        "communities",
+        "buildings",
+        "facilities",
+        "health",
+        "candidates",
+        "roster",
+    ):
+        if name in specs:
+            raw[name] = read_input(specs[name], problems)
+            if raw[name] is not None and name in ("streets", "communities"):
+                _duplicates(specs[name], raw[name], "code", problems)
+            if raw[name] is not None and name == "candidates":
+                _duplicates(specs[name], raw[name], "candidate_id", problems)
+            if raw[name] is not None and name in ("facilities", "health"):
+                _duplicates(specs[name], raw[name], "facility_id", problems)
+    streets, com = raw.get("streets"), raw.get("communities")
+    if com is None or streets is None:
+        raise InputError(f"scenario {scenario.path}: required inputs cannot be read", problems)
+
+    crs = _choose_crs(scenario, com)
+    layers = {name: (g.to_crs(crs) if g is not None else None) for name, g in raw.items()}
+    com = _community_checks(
+        specs["communities"], layers["communities"], layers["streets"], problems
+    )
+    streets = layers["streets"].copy()
+    if "kind" not in streets:
+        streets["kind"] = np.where(streets["name"].str.endswith("街道"), "street", "town")
+    _overlaps(specs["communities"], com, problems)
+
+    district = layers.get("district")
+    district_geom = (
+        district.geometry.union_all() if district is not None else com.geometry.union_all()
+    )
+    union = com.geometry.union_all()
+    gap = shapely.area(shapely.difference(district_geom, union))
+    warnings: list[Problem] = []
+    if gap > 0.001 * shapely.area(district_geom):
+        warnings.append(
+            Problem(
+                specs["communities"].label,
+                f"communities leave {gap / 1e6:,.2f} km² of the district uncovered",
+                severity="warning",
+                hint="people living in gaps are not counted",
+            )
+        )
+    # nesting: each community inside its 街道/镇
+    if "code" in streets:
+        st_geom = dict(zip(streets["code"], streets.geometry.values, strict=True))
+        outside = []
+        for code, row, geom, st in zip(
+            com["code"], com["row"], com.geometry.values, com["street_code"], strict=True
+        ):
+            parent = st_geom.get(st)
+            if parent is not None:
+                spill = shapely.area(shapely.difference(geom, parent))
+                if spill > max(1.0, 0.01 * shapely.area(geom)):
+                    outside.append((code, row, spill))
+        for code, row, spill in outside[:20]:
+            problems.append(
+                Problem(
+                    specs["communities"].label,
+                    f"community {code} extends {spill:,.0f} m² beyond its 街道/镇",
+                    row=row,
+                    hint="communities must nest inside their 街道/镇 polygon",
+                )
+            )
+
+    points: dict[str, gpd.GeoDataFrame | None] = {}
+    for name in ("facilities", "health", "candidates", "roster"):
+        g = layers.get(name)
+        points[name] = _outside(specs[name], g, district_geom, problems) if g is not None else None
+    buildings = layers.get("buildings")
+    if buildings is not None:
+        inside = shapely.intersects(buildings.geometry.values, union)
+        if (~inside).any():
+            warnings.append(
+                Problem(
+                    specs["buildings"].label,
+                    f"{int((~inside).sum())} building(s) lie outside every community and are ignored",
+                    row=_rows_text(buildings["row"][~inside]),
+                    severity="warning",
+                )
+            )
+            buildings = buildings[inside].reset_index(drop=True)
+        if "households" not in buildings and "floor_area_m2" not in buildings:
+            warnings.append(
+                Problem(
+                    specs["buildings"].label,
+                    "no 'households' or 'floor_area_m2' column: demand is spread by footprint area",
+                    severity="warning",
+                )
+            )
+
+    street_network = None
+    if network:
+        try:
+            street_network = read_network(specs["network"], crs=crs)
+        except NetworkInputError as exc:
+            problems.extend(exc.problems or [Problem(specs["network"].label, str(exc))])
+    dem_path = specs["dem"].path if "dem" in specs else None
+    if dem_path is not None and not dem_path.exists():
+        warnings.append(
+            Problem(
+                specs["dem"].label,
+                "DEM file not found: walking times will ignore slopes",
+                severity="warning",
+            )
+        )
+        dem_path = None
+
+    problems_err = [p for p in problems if p.severity == "error"]
+    warnings.extend(p for p in problems if p.severity != "error")
+    if problems_err:
+        raise InputError(
+            f"scenario {scenario.path}: {len(problems_err)} problem(s) in the inputs; nothing was written",
+            problems_err,
+        )
+
+    summaries = []
+    for name, g in (
+        ("streets", streets),
+        ("communities", com),
+        *[(n, points.get(n)) for n in ("facilities", "health", "candidates", "roster")],
+        ("buildings", buildings),
+    ):
+        if g is not None:
+            summaries.append(LayerSummary(name, specs[name].label, len(g), str(raw[name].crs)))
+    if street_network is not None:
+        summaries.append(
+            LayerSummary(
+                "network",
+                specs["network"].label,
+                street_network.n_edges,
+                str(street_network.crs),
+                note=f"{street_network.n_nodes:,} nodes",
+            )
+        )
+    if district is None:
+        district = gpd.GeoDataFrame(
+            {"name": [scenario.settings["scenario"].get("district_name", "")]},
+            geometry=[district_geom],
+            crs=crs,
+        )
+    log.info(
+        "load_inputs read %d 街道/镇, %d 社区/村 (%s residents, %s aged 60+)",
+        len(streets),
+        len(com),
+        f"{com['pop_total'].sum():,.0f}",
+        f"{com['pop_60p'].sum():,.0f}",
+    )
+    return Inputs(
+        scenario=scenario,
+        crs=crs,
+        district=district,
+        streets=streets,
+        communities=com,
+        network=street_network,
+        buildings=buildings,
+        facilities=points["facilities"],
+        health=points["health"],
+        candidates=points["candidates"],
+        roster=points["roster"],
+        dem_path=dem_path,
+        warnings=tuple(warnings),
+        layers=tuple(summaries),
+    )

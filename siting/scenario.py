@@ -1,0 +1,352 @@
+"""Scenario files: TOML that names every input and parameter of a run.
+
+A scenario may ``extends = "base.toml"`` another and override a few values (tables merge key by key;
+other values replace). Paths are relative to the file that names them. Unknown keys are errors that
+name the file and the key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siting.errors import Problem, ScenarioError
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "INPUT_NAMES",
+    "InputSpec",
+    "Scenario",
+    "load_scenario",
+]
+
+#: The demo district's scenario, used when a command is given none.
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "data" / "demo" / "scenario.toml"
+
+#: Inputs a scenario may name, in pipeline order; the first three are required.
+INPUT_NAMES: tuple[str, ...] = (
+    "network",
+    "streets",
+    "communities",
+    "dem",
+    "district",
+    "buildings",
+    "facilities",
+    "health",
+    "candidates",
+    "roster",
+)
+REQUIRED_INPUTS: tuple[str, ...] = ("network", "streets", "communities")
+
+_INPUT_KEYS = {
+    "path": str,
+    "format": str,
+    "layer": str,
+    "sheet": str,
+    "encoding": str,
+    "coords": str,
+    "crs": str,
+    "list_separator": str,
+    "columns": dict,
+    "values": dict,
+    "class_map": dict,
+    "snap_tolerance_m": (int, float),
+}
+
+# Section -> {key: type or nested schema}. ``None`` for a section means "any keys" (not used yet).
+_SCHEMA: dict[str, dict[str, Any]] = {
+    "scenario": {
+        "name": str,
+        "name_en": str,
+        "description": str,
+        "district_code": str,
+        "district_name": str,
+        "language": str,
+        "crs": str,
+    },
+    "walking": {
+        "speed": (str, int, float),
+        "max_snap_m": (int, float),
+        "slope_function": str,
+    },
+    "output": {"dir": str},
+}
+_TOP_KEYS = {"extends", "inputs", *_SCHEMA}
+
+_DEFAULTS: dict[str, Any] = {
+    "scenario": {"name": "", "name_en": "", "language": "zh", "crs": "auto"},
+    "walking": {"speed": "older_adult", "max_snap_m": 300.0, "slope_function": "tobler"},
+    "output": {"dir": "output"},
+}
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Where one input is and how to read it.
+
+    ``columns`` maps canonical names to the file's columns; ``values`` maps, per canonical column,
+    the file's values to canonical values.
+    """
+
+    name: str
+    path: Path
+    format: str | None = None
+    layer: str | None = None
+    sheet: str | None = None
+    encoding: str | None = None
+    coords: str | None = None
+    crs: str | None = None
+    list_separator: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    class_map: Mapping[str, str] = field(default_factory=dict)
+    snap_tolerance_m: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The file (and layer or sheet) for messages."""
+        where = str(self.path)
+        if self.layer:
+            where += f" (layer '{self.layer}')"
+        if self.sheet:
+            where += f" (sheet '{self.sheet}')"
+        return where
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario: the merged settings, the input specs and the identity of the run."""
+
+    path: Path
+    settings: Mapping[str, Any]
+    inputs: Mapping[str, InputSpec]
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.settings["scenario"].get("name") or self.path.parent.name
+
+    @property
+    def language(self) -> str:
+        return self.settings["scenario"].get("language", "zh")
+
+    def section(self, key: str) -> Mapping[str, Any]:
+        return self.settings.get(key, {})
+
+    def output_dir(self, base: Path | None = None) -> Path:
+        """The output folder: ``[output] dir`` relative to ``base`` (default: the working directory)."""
+        out = Path(self.settings["output"]["dir"])
+        return out if out.is_absolute() else (base or Path.cwd()) / out
+
+
+def _merge(base: dict, override: Mapping) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        raise ScenarioError(
+            f"scenario file {path} does not exist",
+            [
+                Problem(
+                    str(path),
+                    "file not found",
+                    hint="check the path, or run without a scenario for the demo",
+                )
+            ],
+        )
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path} is not UTF-8 text: {exc}") from None
+
+
+def _absolutise_paths(raw: dict, folder: Path) -> dict:
+    """Make input paths absolute relative to the file that names them (before merging)."""
+    raw = copy.deepcopy(raw)
+    for spec in raw.get("inputs", {}).values():
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str):
+            p = Path(spec["path"]).expanduser()
+            spec["path"] = str(p if p.is_absolute() else (folder / p).resolve())
+    return raw
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> dict:
+    path = path.resolve()
+    if path in chain:
+        cycle = " → ".join(str(p) for p in (*chain, path))
+        raise ScenarioError(
+            f"{chain[-1]}: key 'extends' makes a cycle: {cycle}",
+            [Problem(str(chain[-1]), "a scenario cannot extend itself", column="extends")],
+        )
+    raw = _absolutise_paths(_read_toml(path), path.parent)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: key 'extends' must be a path string, got {parent!r}")
+    parent_path = Path(parent)
+    if not parent_path.is_absolute():
+        parent_path = path.parent / parent_path
+    return _merge(_resolve(parent_path, (*chain, path)), raw)
+
+
+def _type_name(t: Any) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(x.__name__ for x in t)
+    return t.__name__
+
+
+def _check(settings: dict, path: Path) -> list[Problem]:
+    src = str(path)
+    problems: list[Problem] = []
+    for key in settings:
+        if key not in _TOP_KEYS:
+            problems.append(
+                Problem(
+                    src, f"unknown key '{key}'", column=key, hint=f"known keys: {sorted(_TOP_KEYS)}"
+                )
+            )
+    for section, schema in _SCHEMA.items():
+        values = settings.get(section, {})
+        if not isinstance(values, dict):
+            problems.append(Problem(src, f"'{section}' must be a table", column=section))
+            continue
+        for key, value in values.items():
+            if key not in schema:
+                problems.append(
+                    Problem(
+                        src,
+                        f"unknown key '{section}.{key}'",
+                        column=f"{section}.{key}",
+                        hint=f"known keys of [{section}]: {sorted(schema)}",
+                    )
+                )
+            elif not isinstance(value, schema[key]) or isinstance(value, bool):
+                problems.append(
+                    Problem(
+                        src,
+                        f"'{section}.{key}' must be {_type_name(schema[key])}, got {value!r}",
+                        column=f"{section}.{key}",
+                    )
+                )
+    inputs = settings.get("inputs", {})
+    if not isinstance(inputs, dict):
+        problems.append(Problem(src, "'inputs' must be a table of input sections", column="inputs"))
+        return problems
+    for name, spec in inputs.items():
+        col = f"inputs.{name}"
+        if name not in INPUT_NAMES:
+            problems.append(
+                Problem(
+                    src,
+                    f"unknown input '{name}'",
+                    column=col,
+                    hint=f"known inputs: {list(INPUT_NAMES)}",
+                )
+            )
+            continue
+        if not isinstance(spec, dict):
+            problems.append(Problem(src, f"'{col}' must be a table", column=col))
+            continue
+        for key, value in spec.items():
+            if key not in _INPUT_KEYS:
+                problems.append(
+                    Problem(
+                        src,
+                        f"unknown key '{col}.{key}'",
+                        column=f"{col}.{key}",
+                        hint=f"known keys: {sorted(_INPUT_KEYS)}",
+                    )
+                )
+            elif not isinstance(value, _INPUT_KEYS[key]) or isinstance(value, bool):
+                problems.append(
+                    Problem(
+                        src,
+                        f"'{col}.{key}' must be {_type_name(_INPUT_KEYS[key])}, got {value!r}",
+                        column=f"{col}.{key}",
+                    )
+                )
+        if "path" not in spec:
+            problems.append(Problem(src, f"input '{name}' has no 'path'", column=f"{col}.path"))
+    for name in REQUIRED_INPUTS:
+        if name not in inputs:
+            problems.append(
+                Problem(
+                    src,
+                    f"required input '{name}' is missing",
+                    column=f"inputs.{name}",
+                    hint=f"add an [inputs.{name}] table with a 'path'",
+                )
+            )
+    return problems
+
+
+def _spec(name: str, raw: Mapping[str, Any]) -> InputSpec:
+    kwargs = {k: v for k, v in raw.items() if k != "path"}
+    return InputSpec(name=name, path=Path(raw["path"]), **kwargs)
+
+
+def _settings_hash(settings: Mapping[str, Any], folder: Path) -> str:
+    """SHA-256 of the merged settings, with input paths relative to the scenario's folder.
+
+    The same scenario gives the same hash wherever the project is checked out.
+    """
+    portable = copy.deepcopy(dict(settings))
+    for spec in portable.get("inputs", {}).values():
+        spec["path"] = os.path.relpath(spec["path"], folder)
+    text = json.dumps(portable, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_scenario(
+    path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Read a scenario file (the demo scenario when ``path`` is None).
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    overrides
+        Nested values merged over the file's (e.g. from command-line options).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, not TOML, extends itself, or has unknown keys or wrong types.
+    """
+    path = Path(path) if path is not None else DEFAULT_SCENARIO
+    if path.is_dir():
+        path = path / "scenario.toml"
+    path = path.resolve()
+    raw = _resolve(path, ())
+    if overrides:
+        raw = _merge(raw, overrides)
+    problems = _check(raw, path)
+    if problems:
+        raise ScenarioError(f"scenario {path} has {len(problems)} problem(s)", problems)
+    settings = _merge(_DEFAULTS, raw)
+    inputs = {
+        name: _spec(name, settings["inputs"][name])
+        for name in INPUT_NAMES
+        if name in settings["inputs"]
+    }
+    digest = _settings_hash(settings, path.parent)
+    return Scenario(path=path, settings=settings, inputs=inputs, sha256=digest)
