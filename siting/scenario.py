@@ -27,8 +27,15 @@ __all__ = [
     "load_scenario",
 ]
 
-#: The demo district's scenario, used when a command is given none.
+#: The demo district's scenario, used when a command is given none (the source checkout's data/).
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "data" / "demo" / "scenario.toml"
+
+
+def default_scenario() -> Path:
+    """The demo scenario: in the source checkout, else in ``./data/demo`` of the working directory."""
+    if DEFAULT_SCENARIO.exists():
+        return DEFAULT_SCENARIO
+    return Path.cwd() / "data" / "demo" / "scenario.toml"
 
 #: Inputs a scenario may name, in pipeline order; the first three are required.
 INPUT_NAMES: tuple[str, ...] = (
@@ -332,7 +339,7 @@ def load_scenario(
     ScenarioError
         The file is missing, not TOML, extends itself, or has unknown keys or wrong types.
     """
-    path = Path(path) if path is not None else DEFAULT_SCENARIO
+    path = Path(path) if path is not None else default_scenario()
     if path.is_dir():
         path = path / "scenario.toml"
     path = path.resolve()
