@@ -74,7 +74,15 @@ WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
 
 #: ``highway`` values never walkable for older pedestrians.
 NON_WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
-    {"motorway", "motorway_link", "construction", "proposed", "raceway", "bus_guideway", "abandoned"}
+    {
+        "motorway",
+        "motorway_link",
+        "construction",
+        "proposed",
+        "raceway",
+        "bus_guideway",
+        "abandoned",
+    }
 )
 
 
