@@ -401,3 +401,28 @@ def _along(coords: np.ndarray, line_of: np.ndarray, starts: np.ndarray) -> np.nd
     seg[starts] = 0.0
     total = np.cumsum(seg)
     return total - total[starts][line_of]
+
+
+def flip_incline(values: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+    """``incline`` tags made relative to the stored geometry where the loader reversed it.
+
+    OSM's ``incline`` is relative to the way's drawing direction; a loader that reverses a way
+    (``oneway=-1``, a backward one-way centreline) flips ``up``/``down`` and the sign of numbers
+    such as ``10%`` or ``-5°`` so that the tag keeps meaning "rising from u to v".
+    """
+    out = np.asarray(values, dtype=object).copy()
+    for i in np.flatnonzero(np.asarray(reverse, dtype=bool)):
+        value = out[i]
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        text = str(value).strip()
+        lower = text.lower()
+        if lower == "up":
+            out[i] = "down"
+        elif lower == "down":
+            out[i] = "up"
+        elif text.startswith("-"):
+            out[i] = text[1:]
+        elif text[:1].isdigit() or text.startswith("+"):
+            out[i] = "-" + text.lstrip("+")
+    return out

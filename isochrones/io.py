@@ -328,6 +328,9 @@ def _osm_attributes(tags: pd.DataFrame) -> pd.DataFrame:
     out["oneway"] = oneway.isin({"yes", "true", "1", "-1"}).to_numpy(bool)
     for col in (*_STR_COLUMNS, "bridge", "tunnel"):
         out[col] = tags[col].astype(object).where(tags[col].notna(), None)
+    out["incline"] = _build.flip_incline(
+        out["incline"].to_numpy(dtype=object), (oneway == "-1").to_numpy(bool)
+    )
     out["way_id"] = tags["way_id"].astype(np.int64)
     return out
 
@@ -527,6 +530,8 @@ def read_centrelines(
         col: _as_text(gdf[mapping[col]]) if col in mapping else np.full(n, None, dtype=object)
         for col in _STR_COLUMNS
     }
+    if "incline" in text:
+        text["incline"] = _build.flip_incline(text["incline"], backward)
     attributes = (
         pd.DataFrame(
             {

@@ -12,7 +12,8 @@ Edge table (RangeIndex)
     ``u``, ``v`` (int64 node ids), ``geometry`` (LineString from u to v, metres in ``crs``),
     ``length_m`` (float, > 0), ``highway`` (str, OSM highway value or the mapped road class),
     ``oneway`` (bool; kept for information: pedestrians may walk both ways),
-    ``step_count`` (str or None: the raw tag, validated by the time model), ``incline`` (str or None),
+    ``step_count`` (str or None: the raw tag, validated by the time model), ``incline`` (str or
+    None; relative to u→v: loaders that reverse a way flip it),
     ``access``, ``foot``, ``footway``, ``sidewalk``, ``bridge``, ``tunnel``, ``name``
     (str or None: raw tags), ``way_id`` (int64: OSM way id or source feature row).
 """

@@ -179,7 +179,8 @@ def test_tiny_osm_tags_and_reversal(tiny: StreetNetwork) -> None:
     e = tiny.edges.set_index("way_id")
     steps = e.loc[14]
     assert (steps["u"], steps["v"], steps["highway"], steps["oneway"]) == (9, 4, "steps", True)
-    assert (steps["step_count"], steps["incline"]) == ("12", "up")
+    # drawn 4→9 rising (incline=up); stored reversed 9→4, so the tag now says "down" from u to v
+    assert (steps["step_count"], steps["incline"]) == ("12", "down")
     coords = np.array(steps.geometry.coords) - [X0, Y0]
     np.testing.assert_allclose(coords, [(140, 160), (100, 130), (100, 100)], atol=0.02)
     assert e.loc[21, "oneway"] and e.loc[21, "tunnel"] == "yes"
@@ -569,3 +570,11 @@ def test_centrelines_gbk_shapefile_without_cpg(tmp_path: Path) -> None:
         read_centrelines(path, columns=COLUMNS)
     net = read_centrelines(path, columns=COLUMNS, encoding="gbk")
     assert net.n_edges == 12 and "民族路" in set(net.edges["name"])
+
+
+def test_flip_incline_keeps_the_direction_of_rise() -> None:
+    from isochrones._build import flip_incline
+
+    values = np.array(["up", "down", "10%", "-5°", "+3%", None, "yes"], dtype=object)
+    flipped = flip_incline(values, np.array([True] * 6 + [False]))
+    assert list(flipped) == ["down", "up", "-10%", "5°", "-3%", None, "yes"]
