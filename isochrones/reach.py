@@ -45,6 +45,9 @@ Direction = Literal["from_sources", "to_sources"]
 #: Default memory bound of one dense batch of distances (MiB).
 DEFAULT_MAX_BLOCK_MB = 256.0
 
+#: Target size of one dense batch block, bytes (fits in a typical L2/L3 cache).
+_CACHE_BLOCK_BYTES = 4 * 2**20
+
 
 @dataclass(frozen=True, eq=False)
 class ReachTable:
@@ -238,16 +241,23 @@ def reach(
 
     active = np.flatnonzero(search_index >= 0)
     n_cols = search.shape[0]
-    batch = max(1, int(max_block_mb * 2**20 // (8 * n_cols)))
+    # Batches small enough for the dense block to stay in cache (a few MiB: scanning it for the
+    # few reached nodes costs more than the search when reach sets are small), and never above
+    # the memory bound.
+    memory_rows = max(1, int(max_block_mb * 2**20 // (8 * n_cols)))
+    cache_rows = max(8, int(_CACHE_BLOCK_BYTES // (8 * n_cols)))
+    batch = min(memory_rows, cache_rows)
     parts_s, parts_n, parts_t = [], [], []
     for start in range(0, len(active), batch):
         chunk = active[start : start + batch]
         dist = dijkstra(search, directed=True, indices=search_index[chunk], limit=max_seconds)
-        dist = dist[:, :n]
-        r, c = np.nonzero(np.isfinite(dist))
-        parts_s.append(chunk[r])
-        parts_n.append(c)
-        parts_t.append(dist[r, c])
+        flat_all = dist.ravel()
+        flat = np.flatnonzero(flat_all < np.inf)
+        r, c = np.divmod(flat, n_cols)
+        keep = c < n  # drop the virtual source columns
+        parts_s.append(chunk[r[keep]])
+        parts_n.append(c[keep])
+        parts_t.append(flat_all[flat[keep]])
     src = np.concatenate(parts_s).astype(np.int64) if parts_s else np.zeros(0, np.int64)
     node = np.concatenate(parts_n).astype(np.int64) if parts_n else np.zeros(0, np.int64)
     seconds = np.concatenate(parts_t) if parts_t else np.zeros(0)

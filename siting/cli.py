@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -133,6 +134,64 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_isochrones(args: argparse.Namespace) -> int:
+    from siting.catchments import facility_catchments, write_catchments
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+    from siting.walking import walking_graph
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    timer = StageTimer()
+    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+        inputs = load_inputs(scenario)
+    with (
+        console.status(label("stage_graph", lang)),
+        timer.stage(label("stage_graph", lang)) as info,
+    ):
+        graph = walking_graph(inputs, speed=args.speed)
+        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
+    with (
+        console.status(label("stage_isochrones", lang)),
+        timer.stage(label("stage_isochrones", lang)) as info,
+    ):
+        result = facility_catchments(
+            inputs, graph, minutes=args.minutes, include_candidates=args.candidates
+        )
+        info["note"] = f"{result.per_site['site_id'].nunique():,} sites"
+    out = Path(args.out) if args.out else scenario.output_dir() / "isochrones.gpkg"
+    write_catchments(result, out, lang=lang)
+    for problem in graph.problems + tuple(result.problems):
+        console.print(f"[yellow]![/yellow] {problem}", markup=True, highlight=False)
+    t = Table(title=label("stage_isochrones", lang))
+    for col in ("layer", "max_minutes", "area_km2"):
+        t.add_column(label(col, lang))
+    for row in result.per_type.itertuples():
+        t.add_row(label(row.type, lang), f"{row.max_minutes:g}", f"{row.area_km2:,.2f}")
+    console.print(t)
+    console.print(f"→ {out}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
+def _speed(text: str) -> float | str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"walking speed must be > 0 m/s, got {text}")
+    return value
+
+
+def _minutes(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 120:
+        raise argparse.ArgumentTypeError(f"minutes must be in (0, 120], got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="siting",
@@ -160,6 +219,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--skip-network", action="store_true", help="do not read the road network")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "isochrones",
+        help="walking isochrones (home → facility) of the facilities; writes a GeoPackage",
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--minutes",
+        type=_minutes,
+        nargs="+",
+        default=[15.0, 25.0],
+        help="time bands in minutes (default: 15 25)",
+    )
+    p.add_argument(
+        "--speed",
+        type=_speed,
+        help="flat walking speed: m/s or a preset (frail 0.64, older_adult 0.8, default 1.0, adult 1.3)",
+    )
+    p.add_argument(
+        "--candidates", action="store_true", help="also draw the candidate sites' isochrones"
+    )
+    p.add_argument("--out", help="output GeoPackage (default: <output dir>/isochrones.gpkg)")
+    p.set_defaults(func=cmd_isochrones)
 
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(

@@ -64,6 +64,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Validation failed: {n} problem(s) found; nothing was written.",
     ),
     "total": ("合计", "total"),
+    "stage_graph": ("构建步行网络", "build the walking graph"),
+    "stage_isochrones": ("步行等时圈", "walking isochrones"),
+    "max_minutes": ("步行时间(分钟)", "walking minutes"),
+    "area_km2": ("面积(平方公里)", "area (km²)"),
+    "candidate": ("候选选址", "candidate site"),
 }
 
 

@@ -37,6 +37,7 @@ def default_scenario() -> Path:
         return DEFAULT_SCENARIO
     return Path.cwd() / "data" / "demo" / "scenario.toml"
 
+
 #: Inputs a scenario may name, in pipeline order; the first three are required.
 INPUT_NAMES: tuple[str, ...] = (
     "network",

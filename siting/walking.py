@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from isochrones import WalkGraph, WalkingModel, read_dem, walking_arcs
@@ -17,10 +18,8 @@ def walking_model(inputs: Inputs, *, speed: float | str | None = None) -> Walkin
     walking = inputs.scenario.section("walking")
     chosen = walking.get("speed", "older_adult") if speed is None else speed
     if isinstance(chosen, str):
-        try:
+        with contextlib.suppress(ValueError):  # else a preset name
             chosen = float(chosen)
-        except ValueError:
-            pass  # a preset name
     return WalkingModel(
         walk_speed_mps=chosen, slope_function=walking.get("slope_function", "tobler")
     )
