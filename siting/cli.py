@@ -42,9 +42,9 @@ def _print_problems(console: Console, exc: Exception, lang: Language) -> None:
     if problems:
         console.print(label("valid_fail", lang, n=len(problems)), style="bold red")
         console.print(str(exc).split("\n", 1)[0])
-        console.print(format_problems(problems, limit=200), markup=False)
+        console.print(format_problems(problems, limit=200), markup=False, soft_wrap=True)
     else:
-        console.print(str(exc), style="red", markup=False)
+        console.print(str(exc), style="red", markup=False, soft_wrap=True)
 
 
 def _summary_tables(console: Console, inputs, lang: Language) -> None:
@@ -84,7 +84,7 @@ def _summary_tables(console: Console, inputs, lang: Language) -> None:
         console.print(line)
     if inputs.warnings:
         console.print(f"{label('warnings', lang)} ({len(inputs.warnings)}):", style="yellow")
-        console.print(format_problems(inputs.warnings), markup=False)
+        console.print(format_problems(inputs.warnings), markup=False, soft_wrap=True)
 
 
 def _stage_table(console: Console, timer: StageTimer, lang: Language) -> None:
@@ -163,7 +163,7 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else scenario.output_dir() / "isochrones.gpkg"
     write_catchments(result, out, lang=lang)
     for problem in graph.problems + tuple(result.problems):
-        console.print(f"[yellow]![/yellow] {problem}", markup=True, highlight=False)
+        console.print(f"! {problem}", markup=False, style="yellow", soft_wrap=True)
     t = Table(title=label("stage_isochrones", lang))
     for col in ("layer", "max_minutes", "area_km2"):
         t.add_column(label(col, lang))

@@ -85,6 +85,31 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "slope_function": str,
     },
     "output": {"dir": str},
+    "demand": {
+        "basis": str,
+        "street_spacing_m": (int, float),
+        "weight_80p": (int, float),
+        "weight_disabled": (int, float),
+        "weight_extreme_poor": (int, float),
+        "weight_living_alone": (int, float),
+    },
+    "coverage": {
+        "community_minutes": (int, float),
+        "village_minutes": (int, float),
+        "type_minutes": dict,
+        "home_care_types": list,
+        "report_max_minutes": (int, float),
+    },
+    "indicators": {
+        "home_care_coverage_target": (int, float),
+        "floor_area_m2_per_resident": (int, float),
+        "stations_per_center_max": int,
+        "hub_reach_minutes": (int, float),
+        "health_max_distance_m": (int, float),
+        "small_community_elderly": (int, float),
+        "sharing_min_share": (int, float),
+    },
+    "roster": {"cell_m": (int, float), "min_count": int},
 }
 _TOP_KEYS = {"extends", "inputs", *_SCHEMA}
 
@@ -92,6 +117,42 @@ _DEFAULTS: dict[str, Any] = {
     "scenario": {"name": "", "name_en": "", "language": "zh", "crs": "auto"},
     "walking": {"speed": "older_adult", "max_snap_m": 300.0, "slope_function": "tobler"},
     "output": {"dir": "output"},
+    # siting.demand: the elderly on their homes; every older person weighs 1 unless a priority
+    # group is given more (POLICY_RULES §5). basis: auto|households|floor_area|footprint.
+    "demand": {
+        "basis": "auto",
+        "street_spacing_m": 50.0,
+        "weight_80p": 1.0,
+        "weight_disabled": 1.0,
+        "weight_extreme_poor": 1.0,
+        "weight_living_alone": 1.0,
+    },
+    # siting.coverage: 15-minute circle in 社区, 25 in 村 (POLICY_RULES §2: 000, 001, 003, 004; 002 §25)
+    "coverage": {
+        "community_minutes": 15.0,
+        "village_minutes": 25.0,
+        "type_minutes": {},
+        "home_care_types": [
+            "street_center",
+            "town_center",
+            "station",
+            "village_point",
+            "compound_point",
+        ],
+        "report_max_minutes": 60.0,
+    },
+    # siting.indicators: targets of POLICY_RULES §1–3 (see siting/indicators.py for sources)
+    "indicators": {
+        "home_care_coverage_target": 0.8,
+        "floor_area_m2_per_resident": 0.2,
+        "stations_per_center_max": 10,
+        "hub_reach_minutes": 30.0,
+        "health_max_distance_m": 500.0,
+        "small_community_elderly": 500,
+        "sharing_min_share": 0.5,
+    },
+    # siting.roster: care-map grid and the smallest count ever shown
+    "roster": {"cell_m": 500.0, "min_count": 5},
 }
 
 

@@ -1,0 +1,122 @@
+"""The command line on the small demo district, as a user runs it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from siting.cli import main
+
+SMALL = Path(__file__).resolve().parents[2] / "data" / "demo-small"
+
+
+@pytest.fixture
+def small_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "demo-small"
+    shutil.copytree(SMALL, folder)
+    return folder
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("validate", "run", "isochrones"):
+        assert command in out
+
+
+def test_validate_prints_the_summary(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", str(SMALL)]) == 0
+    out = capsys.readouterr().out
+    com = gpd.read_file(SMALL / "boundaries.gpkg", layer="社区村")
+    n_village = int((com["类型"] == "村").sum())
+    assert "校验通过" in out
+    assert f"{int(com['常住人口'].sum()):,}" in out
+    assert f"│ 村   │   {n_village:>2} │" in out
+    assert "EPSG:4544" in out
+    assert not any(tmp_path.iterdir())  # validate writes nothing
+
+
+def test_validate_in_english(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--lang", "en", "validate", str(SMALL), "--skip-network"]) == 0
+    out = capsys.readouterr().out
+    assert "Validation passed" in out and "aged 60+" in out
+
+
+def test_validate_lists_every_problem_of_a_broken_copy(capsys, small_copy, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    gpkg = small_copy / "boundaries.gpkg"
+    com = gpd.read_file(gpkg, layer="社区村")
+    com.loc[1, "社区村代码"] = com.loc[0, "社区村代码"]
+    com.loc[2, "常住人口"] = -10
+    com.to_file(gpkg, layer="社区村", mode="w")
+    fac = pd.read_csv(small_copy / "facilities_amap.csv", dtype=str, encoding="utf-8-sig")
+    fac.loc[0, "类型"] = "老年食堂"
+    fac.to_csv(small_copy / "facilities_amap.csv", index=False, encoding="utf-8-sig")
+    (small_copy / "candidates.xlsx").unlink()
+
+    assert main(["validate", str(small_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "校验未通过" in out
+    assert "boundaries.gpkg (layer '社区村'), row 1, 2, column '社区村代码': duplicate code" in out
+    assert "row 3, column '常住人口': negative values" in out
+    assert "facilities_amap.csv, row 2, column '类型': unknown value(s) ['老年食堂']" in out
+    assert "candidates.xlsx (sheet '候选点'): file not found" in out
+    assert not (tmp_path / "output").exists()
+
+
+def test_isochrones_writes_nested_polygons(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["isochrones", str(SMALL), "--minutes", "5", "15"]) == 0
+    out = tmp_path / "output" / "demo-small" / "isochrones.gpkg"
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert layers == {"isochrones_sites", "isochrones_by_type"}
+    sites = gpd.read_file(out, layer="isochrones_sites")
+    n_fac = len(pd.read_csv(SMALL / "facilities_amap.csv"))
+    assert len(sites) == 2 * n_fac
+    assert sites.geometry.is_valid.all()
+    five = sites[sites["max_minutes"] == 5].set_index("site_id").geometry
+    fifteen = sites[sites["max_minutes"] == 15].set_index("site_id").geometry
+    for site in five.index:
+        if not five[site].is_empty:
+            assert shapely.area(shapely.difference(five[site], fifteen[site])) < 1.0
+    by_type = gpd.read_file(out, layer="isochrones_by_type")
+    assert set(by_type["type_label"]) >= {"社区养老服务站", "村级互助养老点"}
+    # slower walkers reach less: frail (0.64 m/s) inside older adult (0.8 m/s)
+    frail = tmp_path / "frail.gpkg"
+    assert main(["isochrones", str(SMALL), "--minutes", "15", "--speed", "frail", "--out", str(frail)]) == 0
+    slow = gpd.read_file(frail, layer="isochrones_by_type").set_index("type").geometry
+    fast = by_type[by_type["max_minutes"] == 15].set_index("type").geometry
+    assert np.all([slow[t].area < fast[t].area for t in slow.index])
+
+
+def test_bad_speed_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["isochrones", str(SMALL), "--speed", "0"])
+    assert info.value.code == 2
+    assert "walking speed must be > 0" in capsys.readouterr().err
+
+
+def test_unwritable_output_folder_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["isochrones", str(SMALL), "--out", str(blocker / "iso.gpkg")]) == 1
+    assert "cannot write to the output folder" in capsys.readouterr().out
+
+
+def test_run_on_small_demo(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(SMALL)]) == 0
+    out = capsys.readouterr().out
+    assert "读取与校验输入" in out and "内存峰值(MB)" in out
