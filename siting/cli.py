@@ -128,6 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     timer = StageTimer()
     result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
     _summary_tables(console, result.inputs, lang)
+    _print_coverage(console, result.coverage, lang)
     for path in result.outputs:
         console.print(f"→ {path}")
     _stage_table(console, timer, lang)
@@ -171,6 +172,64 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
         t.add_row(label(row.type, lang), f"{row.max_minutes:g}", f"{row.area_km2:,.2f}")
     console.print(t)
     console.print(f"→ {out}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
+def _print_frame(console: Console, frame, title: str) -> None:
+    t = Table(title=title)
+    for col in frame.columns:
+        t.add_column(str(col), overflow="fold")
+    for row in frame.itertuples(index=False):
+        t.add_row(*["" if v is None else str(v) for v in row])
+    console.print(t)
+
+
+def _print_coverage(console: Console, coverage, lang: Language) -> None:
+    from siting.tables import coverage_frames
+
+    frames = coverage_frames(coverage, lang=lang)
+    _print_frame(console, frames["coverage_district"], label("coverage_district_title", lang))
+    _print_frame(console, frames["indicators"], label("indicators_title", lang))
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from siting.coverage import compute_coverage
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+    from siting.tables import write_coverage_tables
+    from siting.walking import walking_graph
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    out_dir = Path(args.out) if args.out else scenario.output_dir()
+    from siting.atomic import ensure_writable_dir
+
+    ensure_writable_dir(out_dir)  # fail before the work, not after
+    timer = StageTimer()
+    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+        inputs = load_inputs(scenario)
+    with (
+        console.status(label("stage_graph", lang)),
+        timer.stage(label("stage_graph", lang)) as info,
+    ):
+        graph = walking_graph(inputs, speed=args.speed)
+        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
+    with (
+        console.status(label("stage_coverage", lang)),
+        timer.stage(label("stage_coverage", lang)) as info,
+    ):
+        coverage = compute_coverage(inputs, graph)
+        info["note"] = f"{len(coverage.demand.points):,} demand points"
+    with timer.stage(label("stage_write", lang)):
+        written = write_coverage_tables(coverage, out_dir, lang=lang)
+    _print_coverage(console, coverage, lang)
+    if coverage.problems:
+        console.print(f"{label('warnings', lang)} ({len(coverage.problems)}):", style="yellow")
+        console.print(format_problems(coverage.problems, limit=20), markup=False, soft_wrap=True)
+    for path in written:
+        console.print(f"→ {path}")
     _stage_table(console, timer, lang)
     return 0
 
@@ -244,6 +303,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="output GeoPackage (default: <output dir>/isochrones.gpkg)")
     p.set_defaults(func=cmd_isochrones)
+
+    p = sub.add_parser(
+        "coverage",
+        help="coverage of the elderly per 社区/村, 街道/镇 and district, and the plan indicators",
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--speed",
+        type=_speed,
+        help="flat walking speed: m/s or a preset (frail, older_adult, default, adult)",
+    )
+    p.add_argument(
+        "--out", help="output folder for the tables (default: the scenario's [output] dir)"
+    )
+    p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(

@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from isochrones import WalkGraph
+from siting.atomic import ensure_writable_dir
 from siting.catchments import Catchments, facility_catchments, write_catchments
+from siting.coverage import CoverageResult, compute_coverage
 from siting.i18n import Language, label
 from siting.io import Inputs, load_inputs
 from siting.scenario import Scenario
 from siting.stages import StageTimer
+from siting.tables import write_coverage_tables
 from siting.walking import walking_graph
 
 __all__ = ["RunResult", "run_pipeline"]
@@ -29,6 +32,7 @@ class RunResult:
     inputs: Inputs
     graph: WalkGraph
     catchments: Catchments
+    coverage: CoverageResult
     outputs: tuple[Path, ...] = field(default=())
 
 
@@ -39,6 +43,7 @@ def run_pipeline(
     timer = timer or StageTimer()
     out_dir = scenario.output_dir()
     outputs: list[Path] = []
+    ensure_writable_dir(out_dir)  # fail before the work, not after
 
     def stage(key: str):
         name = label(key, lang)
@@ -60,6 +65,16 @@ def run_pipeline(
         write_catchments(catchments, path, lang=lang)
         outputs.append(path)
         info["note"] = f"{catchments.per_site['site_id'].nunique():,} sites"
+    status, timed = stage("stage_coverage")
+    with status, timed as info:
+        coverage = compute_coverage(inputs, graph)
+        outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
+        info["note"] = f"{len(coverage.demand.points):,} demand points"
     return RunResult(
-        scenario=scenario, inputs=inputs, graph=graph, catchments=catchments, outputs=tuple(outputs)
+        scenario=scenario,
+        inputs=inputs,
+        graph=graph,
+        catchments=catchments,
+        coverage=coverage,
+        outputs=tuple(outputs),
     )

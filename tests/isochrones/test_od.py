@@ -3,6 +3,8 @@ points inserted as virtual nodes by hand (an independent oracle)."""
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -65,10 +67,8 @@ def oracle_times(net, origins, destinations) -> dict[tuple[int, int], float]:
             else:
                 add(("p", kind, i), (kind, i), dist[row] / SPEED)
     for row, (e, (t_uv, t_vu)) in lines.items():
-        chain = [(0.0, e.u)] + sorted(
-            (f, ("p", *key)) for f, key in stops.get(row, [])
-        ) + [(1.0, e.v)]
-        for (fa, a), (fb, b) in zip(chain[:-1], chain[1:], strict=True):
+        chain = [(0.0, e.u), *sorted((f, ("p", *key)) for f, key in stops.get(row, [])), (1.0, e.v)]
+        for (fa, a), (fb, b) in itertools.pairwise(chain):
             add(a, b, (fb - fa) * t_uv)
             add(b, a, (fb - fa) * t_vu)
     out = {}
@@ -125,7 +125,8 @@ def test_the_limit_drops_pairs_and_keeps_exact_zeros():
 def test_uphill_and_downhill_differ_on_stairs():
     # 30 m of stairs tagged up from 1 to 2 with 100 steps (no landings: 100 × 0.30 m = 30 m)
     net = make_network(
-        {1: (0, 0), 2: (30, 0)}, [(1, 2, {"highway": "steps", "step_count": "100", "incline": "up"})]
+        {1: (0, 0), 2: (30, 0)},
+        [(1, 2, {"highway": "steps", "step_count": "100", "incline": "up"})],
     )
     graph = walking_arcs(net, FLAT)
     low = snap_points(graph, [P(0, 0)])
@@ -150,7 +151,9 @@ def test_unattached_points_give_empty_rows_and_columns_with_warnings():
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     net=networks(),
-    origins=st.lists(st.tuples(st.floats(-100, 1600), st.floats(-100, 1600)), min_size=1, max_size=4),
+    origins=st.lists(
+        st.tuples(st.floats(-100, 1600), st.floats(-100, 1600)), min_size=1, max_size=4
+    ),
     dests=st.lists(st.tuples(st.floats(-100, 1600), st.floats(-100, 1600)), min_size=1, max_size=4),
     limit=st.floats(0, 4000),
     data=st.data(),

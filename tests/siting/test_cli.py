@@ -94,7 +94,10 @@ def test_isochrones_writes_nested_polygons(capsys, monkeypatch, tmp_path):
     assert set(by_type["type_label"]) >= {"社区养老服务站", "村级互助养老点"}
     # slower walkers reach less: frail (0.64 m/s) inside older adult (0.8 m/s)
     frail = tmp_path / "frail.gpkg"
-    assert main(["isochrones", str(SMALL), "--minutes", "15", "--speed", "frail", "--out", str(frail)]) == 0
+    assert (
+        main(["isochrones", str(SMALL), "--minutes", "15", "--speed", "frail", "--out", str(frail)])
+        == 0
+    )
     slow = gpd.read_file(frail, layer="isochrones_by_type").set_index("type").geometry
     fast = by_type[by_type["max_minutes"] == 15].set_index("type").geometry
     assert np.all([slow[t].area < fast[t].area for t in slow.index])
@@ -120,3 +123,19 @@ def test_run_on_small_demo(capsys, monkeypatch, tmp_path):
     assert main(["run", str(SMALL)]) == 0
     out = capsys.readouterr().out
     assert "读取与校验输入" in out and "内存峰值(MB)" in out
+
+
+def test_coverage_writes_tables_whose_totals_match_the_census(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["coverage", str(SMALL)]) == 0
+    out = capsys.readouterr().out
+    assert "规划指标核对" in out and "居家养老服务覆盖率" in out
+    folder = tmp_path / "output" / "demo-small"
+    communities = pd.read_csv(
+        folder / "coverage_communities.csv", encoding="utf-8-sig", dtype={"代码": str}
+    )
+    census = gpd.read_file(SMALL / "boundaries.gpkg", layer="社区村")
+    assert len(communities) == len(census)
+    elderly_col = "60岁及以上老年人"
+    assert communities[elderly_col].sum() == pytest.approx(census["60岁及以上"].sum())
+    assert (folder / "coverage.xlsx").exists() and (folder / "indicators.csv").exists()
