@@ -8,6 +8,7 @@ Data flows one way: :func:`read_osm`/:func:`read_centrelines` → :func:`walking
 from isochrones.errors import IsochronesError, NetworkInputError, Problem
 from isochrones.io import read_centrelines, read_osm, to_networkx
 from isochrones.network import StreetNetwork
+from isochrones.od import ODMatrix, od_times
 from isochrones.polygons import isochrone_polygons
 from isochrones.reach import ReachTable, reach
 from isochrones.snap import SnappedPoints, snap_points
@@ -26,6 +27,7 @@ __all__ = [
     "IsochronesError",
     "ModelParameterError",
     "NetworkInputError",
+    "ODMatrix",
     "Problem",
     "ReachTable",
     "SnappedPoints",
@@ -33,6 +35,7 @@ __all__ = [
     "WalkGraph",
     "WalkingModel",
     "isochrone_polygons",
+    "od_times",
     "reach",
     "read_centrelines",
     "read_dem",
