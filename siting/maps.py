@@ -1,0 +1,1402 @@
+"""HTML coverage maps for planning meetings: one self-contained file per scenario.
+
+:func:`coverage_map` builds a :class:`folium.Map` from plain objects (the validated inputs, the
+isochrones, a per-community coverage table, proposed sites, uncovered demand points, aggregated
+care-map cells); :func:`write_map` writes it atomically. Layers can be switched on and off
+(bottom to top):
+
+- 社区/村 coloured by coverage % (现状, and 规划后 when an after-plan table is given), else by the
+  number of older people; uncovered older people as a density (heat) layer from demand points,
+  else as graduated circles per community; the care map (关爱地图) from aggregated roster cells;
+- walking isochrones of existing home-care (and proposed) facilities, one layer per band;
+- the road network by class (the background: the fictional demo district has no real base map);
+- 街道/镇 boundaries with their names;
+- facilities by type, each type with its own symbol and colour (inline SVG, no icon font), with
+  popups; proposed facilities as stars.
+
+A title with the scenario name and date, a legend and a metric scale bar are always drawn.
+
+**Offline** (the default): the page references no server. Leaflet 1.9.3 (JS and CSS, BSD-2-Clause)
+is inlined from the ``xstatic-leaflet`` package, its two control images as data URIs; the heat-map
+plugin (Leaflet.heat + simpleheat, BSD-2-Clause) from the copy shipped inside ``folium``. jQuery,
+Bootstrap and the awesome-markers/Font Awesome files that folium links by default are not used
+and are dropped. An element that needs any other script raises an error instead of going online.
+
+**Base maps**: ``"none"`` (default), ``"osm"`` (OpenStreetMap tiles, online), ``"tianditu"``
+(天地图 vector tiles + labels, online, needs a key; CGCS2000 ≈ WGS84, no shift) or ``"amap"``
+(高德 tiles in GCJ-02: every overlay is shifted WGS84 → GCJ-02 with :mod:`siting.coords` so that
+it lines up with the tiles).
+
+The roster of individuals is never drawn: the care map takes aggregated cells only
+(:attr:`siting.roster.RosterAggregates.grid`), and only their count columns reach the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.plugins import HeatMap
+from jinja2 import Template
+
+from siting.atomic import atomic_path
+from siting.catchments import Catchments
+from siting.coords import convert
+from siting.errors import InputError, Problem
+from siting.i18n import Language
+from siting.i18n import label as i18n_label
+from siting.io import FACILITY_TYPES, SITEABLE_TYPES, Inputs
+
+__all__ = ["BASEMAPS", "Basemap", "coverage_map", "external_references", "write_map"]
+
+log = logging.getLogger(__name__)
+
+Basemap = Literal["none", "osm", "tianditu", "amap"]
+BASEMAPS: tuple[str, ...] = ("none", "osm", "tianditu", "amap")
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+# --------------------------------------------------------------------------------------------
+# labels (map-only; type names come from siting.i18n)
+# --------------------------------------------------------------------------------------------
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "map_title": ("养老服务设施步行覆盖图", "Walking coverage of elderly-care facilities"),
+    "legend": ("图例", "Legend"),
+    "layer_roads": ("道路网", "road network"),
+    "layer_streets": ("街道/镇界", "sub-district and town boundaries"),
+    "layer_cov_before": ("社区/村覆盖率（现状）", "coverage by community (current)"),
+    "layer_cov_after": ("社区/村覆盖率（规划后）", "coverage by community (with the plan)"),
+    "layer_elderly": ("社区/村老年人口（60岁及以上）", "older people (60+) by community"),
+    "layer_iso_existing": ("现有设施{m}分钟步行圈", "{m}-minute walk to existing facilities"),
+    "layer_iso_proposed": ("规划设施{m}分钟步行圈", "{m}-minute walk to proposed facilities"),
+    "layer_fac_existing": ("{type}（{n}）", "{type} ({n})"),
+    "layer_fac_proposed": ("规划新增设施（{n}）", "proposed facilities ({n})"),
+    "layer_health": ("医疗卫生设施（{n}）", "health facilities ({n})"),
+    "layer_uncovered": ("未覆盖老年人密度", "older people not covered (density)"),
+    "layer_uncovered_circles": (
+        "未覆盖老年人（按社区/村）",
+        "older people not covered (by community)",
+    ),
+    "layer_care": ("关爱地图（困难老人，网格汇总）", "care map (elderly in difficulty, per cell)"),
+    "legend_coverage": ("覆盖率", "coverage"),
+    "legend_coverage_rule": ("覆盖率（{rule}步行）", "coverage (walk ≤ {rule})"),
+    "legend_elderly": ("60岁及以上老年人", "older people (60+)"),
+    "legend_facilities": ("养老服务设施", "elderly-care facilities"),
+    "legend_proposed": ("规划新增（★）", "proposed (★)"),
+    "legend_isochrones": ("步行圈", "walking isochrones"),
+    "max_n": ("最大 {n} 人", "largest: {n}"),
+    "low_high": ("低 → 高", "low → high"),
+    "legend_care": ("困难老人（每格人数）", "elderly in difficulty (per cell)"),
+    "road_main": ("干道", "main roads"),
+    "road_local": ("支路、街巷", "local streets"),
+    "road_path": ("步道、梯道、小路", "paths, stairs, tracks"),
+    "no_data": ("无数据", "no data"),
+    "minutes": ("{m}分钟", "{m} min"),
+    "name": ("名称", "name"),
+    "type": ("类型", "type"),
+    "status": ("状态", "status"),
+    "existing": ("现有", "existing"),
+    "proposed": ("规划新增", "proposed"),
+    "address": ("地址", "address"),
+    "floor_area_m2": ("建筑面积（平方米）", "floor area (m²)"),
+    "beds": ("床位（张）", "beds"),
+    "year_opened": ("建成年份", "year opened"),
+    "year_planned": ("计划建成年份", "planned year"),
+    "cost_wan_yuan": ("投资（万元）", "cost (10,000 yuan)"),
+    "newly_covered_elderly": ("新增覆盖老年人", "older people newly covered"),
+    "street_name": ("所属街道/镇", "sub-district/town"),
+    "kind": ("类别", "kind"),
+    "elderly": ("60岁及以上老年人", "older people (60+)"),
+    "coverage_pct": ("覆盖率", "coverage"),
+    "covered_elderly": ("已覆盖老年人", "older people covered"),
+    "uncovered_elderly": ("未覆盖老年人", "older people not covered"),
+    "median_minutes": ("到最近设施步行中位数（分钟）", "median walk to nearest (min)"),
+    "roster_total": ("困难老人", "elderly in difficulty"),
+    "suppressed_note": ("“*”为小数保护隐去的数", "“*”: small count withheld"),
+    "map_date": ("制图日期", "date"),
+}
+
+
+def _t(key: str, lang: Language, **fmt: object) -> str:
+    pair = _LABELS.get(key)
+    if pair is None:
+        return i18n_label(key, lang, **fmt)
+    text = pair[0 if lang == "zh" else 1]
+    return text.format(**fmt) if fmt else text
+
+
+# --------------------------------------------------------------------------------------------
+# styles
+# --------------------------------------------------------------------------------------------
+
+#: Colour and symbol of each facility type (ColorBrewer-like, distinguishable in print).
+TYPE_STYLE: dict[str, tuple[str, str]] = {
+    "street_center": ("#b2182b", "square"),
+    "town_center": ("#e66101", "square"),
+    "station": ("#2166ac", "circle"),
+    "village_point": ("#1b7837", "triangle"),
+    "compound_point": ("#762a83", "diamond"),
+    "institution": ("#8c510a", "house"),
+}
+_HEALTH_STYLE = ("#4d4d4d", "cross")
+
+#: Coverage classes (%, lower bounds) and colours (RdYlGn).
+COVERAGE_BINS: tuple[tuple[float, str], ...] = (
+    (0.0, "#d73027"),
+    (30.0, "#fc8d59"),
+    (50.0, "#fee08b"),
+    (70.0, "#d9ef8b"),
+    (85.0, "#91cf60"),
+    (95.0, "#1a9850"),
+)
+_NO_DATA = "#d9d9d9"
+_ISO_EXISTING = "#08306b"
+_ISO_PROPOSED = "#6a00a8"
+_ELDERLY_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+_CARE_BINS: tuple[tuple[float, str], ...] = (
+    (0.0, "#f2f0f7"),
+    (10.0, "#cbc9e2"),
+    (20.0, "#9e9ac8"),
+    (50.0, "#6a51a3"),
+    (100.0, "#3f007d"),
+)
+_ROAD_CLASSES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "main": (
+        (
+            "motorway",
+            "motorway_link",
+            "trunk",
+            "trunk_link",
+            "primary",
+            "primary_link",
+            "secondary",
+            "secondary_link",
+        ),
+        {"color": "#8c8c8c", "weight": 2.4, "opacity": 0.9},
+    ),
+    "local": (
+        (
+            "tertiary",
+            "tertiary_link",
+            "unclassified",
+            "residential",
+            "living_street",
+            "service",
+            "road",
+        ),
+        {"color": "#a6a6a6", "weight": 1.2, "opacity": 0.85},
+    ),
+    "path": (
+        ("footway", "path", "pedestrian", "track", "steps", "cycleway", "bridleway", "corridor"),
+        {"color": "#b3b3b3", "weight": 0.8, "opacity": 0.8, "dashArray": "3 3"},
+    ),
+}
+_FONT = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
+    '"WenQuanYi Micro Hei", sans-serif'
+)
+
+
+def _coverage_colour(pct: float | None) -> str:
+    if pct is None or not np.isfinite(pct):
+        return _NO_DATA
+    colour = COVERAGE_BINS[0][1]
+    for low, c in COVERAGE_BINS:
+        if pct >= low:
+            colour = c
+    return colour
+
+
+def _symbol_svg(shape: str, colour: str, size: int, *, stroke: str = "#ffffff") -> str:
+    """An inline SVG symbol (no icon font, no image file)."""
+    s = size
+    h = s / 2
+    common = f'fill="{colour}" stroke="{stroke}" stroke-width="1.6"'
+    if shape == "square":
+        body = f'<rect x="2" y="2" width="{s - 4}" height="{s - 4}" {common}/>'
+    elif shape == "circle":
+        body = f'<circle cx="{h}" cy="{h}" r="{h - 2}" {common}/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{h},1.5 {s - 1.5},{s - 2} 1.5,{s - 2}" {common}/>'
+    elif shape == "diamond":
+        body = f'<polygon points="{h},1 {s - 1},{h} {h},{s - 1} 1,{h}" {common}/>'
+    elif shape == "house":
+        body = (
+            f'<polygon points="{h},1.5 {s - 1.5},{h - 1} {s - 3.5},{h - 1} {s - 3.5},{s - 2} '
+            f'3.5,{s - 2} 3.5,{h - 1} 1.5,{h - 1}" {common}/>'
+        )
+    elif shape == "cross":
+        a, b = s * 0.35, s * 0.65
+        body = (
+            f'<polygon points="{a},1 {b},1 {b},{a} {s - 1},{a} {s - 1},{b} {b},{b} {b},{s - 1} '
+            f'{a},{s - 1} {a},{b} 1,{b} 1,{a} {a},{a}" {common}/>'
+        )
+    elif shape == "star":
+        pts = []
+        for i in range(10):
+            r = (h - 1) if i % 2 == 0 else (h - 1) * 0.45
+            ang = -np.pi / 2 + i * np.pi / 5
+            pts.append(f"{h + r * np.cos(ang):.1f},{h + r * np.sin(ang):.1f}")
+        body = f'<polygon points="{" ".join(pts)}" fill="{colour}" stroke="#000000" stroke-width="1.3"/>'
+    else:
+        raise ValueError(f"unknown symbol {shape!r}")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}" '
+        f'viewBox="0 0 {s} {s}">{body}</svg>'
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# geometry to display coordinates
+# --------------------------------------------------------------------------------------------
+
+
+def _display(
+    geoms: gpd.GeoSeries, *, gcj: bool, simplify_m: float = 0.0, decimals: int = 6
+) -> np.ndarray:
+    """Geometries in lon/lat (WGS84; GCJ-02 for Amap tiles), rounded (6 decimals ≈ 0.1 m)."""
+    if simplify_m > 0:
+        geoms = geoms.simplify(simplify_m, preserve_topology=True)
+    lonlat = geoms.to_crs("EPSG:4326").values
+
+    def _round(xy: np.ndarray) -> np.ndarray:
+        if gcj:
+            lon, lat = convert(xy[:, 0], xy[:, 1], src="wgs84", dst="gcj02")
+            xy = np.column_stack([lon, lat])
+        return np.round(xy, decimals)
+
+    return shapely.transform(np.asarray(lonlat, dtype=object), _round)
+
+
+def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
+    features = []
+    for i, (g, p) in enumerate(zip(geoms, props, strict=True)):
+        if g is None or shapely.is_empty(g):
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(i),
+                "properties": p,
+                "geometry": json.loads(shapely.to_geojson(g)),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _num(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _fmt_int(value: Any) -> str:
+    v = _num(value)
+    return "—" if v is None else f"{v:,.0f}"
+
+
+def _fmt_pct(value: Any) -> str:
+    v = _num(value)
+    return "—" if v is None else f"{v:.1f}%"
+
+
+def _popup_table(title: str, rows: list[tuple[str, str]]) -> str:
+    cells = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows if v
+    )
+    return f'<div class="siting-popup"><b>{html.escape(title)}</b><table>{cells}</table></div>'
+
+
+# --------------------------------------------------------------------------------------------
+# parameter checks
+# --------------------------------------------------------------------------------------------
+
+
+def _coverage_frame(value: Any, what: str) -> pd.DataFrame | None:
+    """A per-community coverage table: any DataFrame with ``code`` and ``coverage_pct``.
+
+    An object with a ``communities`` DataFrame attribute (``siting.coverage.CoverageResult``) is
+    accepted too.
+    """
+    if value is None:
+        return None
+    frame = value if isinstance(value, pd.DataFrame) else getattr(value, "communities", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(
+            f"{what} must be a DataFrame with columns 'code' and 'coverage_pct'",
+            [Problem(what, f"got {type(value).__name__}")],
+        )
+    missing = [c for c in ("code", "coverage_pct") if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what} lacks column(s) {missing}",
+            [Problem(what, f"columns present: {list(frame.columns)[:20]}")],
+        )
+    frame = frame.copy()
+    frame["code"] = frame["code"].astype(str)
+    return frame.drop_duplicates("code").set_index("code")
+
+
+def _check_options(lang: str, basemap: str, tianditu_key: str | None) -> None:
+    problems = []
+    if lang not in LANGUAGES:
+        problems.append(
+            Problem("lang", f"unknown language {lang!r}", hint=f"use one of {LANGUAGES}")
+        )
+    if basemap not in BASEMAPS:
+        problems.append(
+            Problem("basemap", f"unknown base map {basemap!r}", hint=f"use one of {BASEMAPS}")
+        )
+    elif basemap == "tianditu" and not (tianditu_key or "").strip():
+        problems.append(
+            Problem(
+                "tianditu_key",
+                "the Tianditu (天地图) base map needs a key",
+                hint="pass tianditu_key=... (CLI: --tianditu-key); get a free key at the "
+                "Tianditu developer site, or use basemap 'none', 'osm' or 'amap'",
+            )
+        )
+    if problems:
+        raise InputError("cannot draw the map: " + "; ".join(p.message for p in problems), problems)
+
+
+# --------------------------------------------------------------------------------------------
+# offline assets
+# --------------------------------------------------------------------------------------------
+
+#: folium's default assets that our maps do not use (awesome-markers, Bootstrap, jQuery).
+_UNUSED_ASSETS = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers",
+        "awesome_markers_css",
+        "awesome_markers_font_css",
+        "awesome_rotate_css",
+    }
+)
+
+
+def _leaflet_dir() -> Path:
+    try:
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError(
+            "offline maps inline Leaflet from the 'xstatic-leaflet' package: "
+            "pip install xstatic-leaflet (or pass offline=False)"
+        ) from exc
+    return Path(xleaflet.BASE_DIR)
+
+
+def _asset_text(name: str) -> tuple[str, str]:
+    """(kind, text) of an asset folium asks for, read from an installed package."""
+    if name == "leaflet":
+        return "js", (_leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+    if name == "leaflet_css":
+        folder = _leaflet_dir()
+        css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+        def data_uri(match: re.Match) -> str:
+            png = (folder / match.group(1)).read_bytes()
+            return f"url(data:image/png;base64,{base64.b64encode(png).decode()})"
+
+        return "css", re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    if name == "leaflet-heat.js":
+        heat = Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"
+        return "js", heat.read_text(encoding="utf-8")
+    raise InputError(
+        f"offline map: no local copy of the script or style '{name}'",
+        [Problem("offline", f"asset {name!r} would be loaded from the internet")],
+    )
+
+
+def _walk(element) -> list:
+    out = [element]
+    for child in element._children.values():
+        out.extend(_walk(child))
+    return out
+
+
+def _inline_assets(m: folium.Map) -> None:
+    """Replace every CDN link of the map's elements by the inlined file (or drop unused ones)."""
+    wanted: dict[str, None] = {}
+    for el in _walk(m):
+        js = list(getattr(el, "default_js", []))
+        css = list(getattr(el, "default_css", []))
+        if not js and not css:
+            continue
+        for name, _url in [*css, *js]:
+            if name not in _UNUSED_ASSETS:
+                wanted[name] = None
+        el.default_js = []  # instance attributes: folium's class lists stay untouched
+        el.default_css = []
+    header = m.get_root().header
+    for i, name in enumerate(sorted(wanted, key=lambda n: (n != "leaflet_css", n != "leaflet", n))):
+        kind, text = _asset_text(name)
+        text = text.replace("</script", "<\\/script").replace("</style", "<\\/style")
+        tag = (
+            f'<script data-asset="{name}">\n{text}\n</script>'
+            if kind == "js"
+            else f'<style data-asset="{name}">\n{text}\n</style>'
+        )
+        header.add_child(Element(tag), name=f"siting_asset_{i}", index=i)
+
+
+_EXTERNAL = re.compile(r"<(?:script|link|img)\b[^>]*?(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+def external_references(text: str) -> list[str]:
+    """``<script src>``, ``<link href>`` and ``<img src>`` that point to a server."""
+    return [m.group(0) for m in _EXTERNAL.finditer(text)]
+
+
+# --------------------------------------------------------------------------------------------
+# elements
+# --------------------------------------------------------------------------------------------
+
+
+class _ScaleBar(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 180,
+                         position: "bottomleft"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+class _HtmlPopup(MacroElement):
+    """A popup bound from an HTML string (folium's Popup needs jQuery to parse its content)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 320});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html = html_text
+
+
+def _legend_html(sections: list[tuple[str, list[tuple[str, str]]]], lang: Language) -> str:
+    parts = [f'<div class="siting-legend-title">{html.escape(_t("legend", lang))}</div>']
+    for title, items in sections:
+        parts.append(f'<div class="siting-legend-section">{html.escape(title)}</div>')
+        for swatch, text in items:
+            parts.append(
+                f'<div class="siting-legend-item"><span class="siting-swatch">{swatch}</span>'
+                f"<span>{html.escape(text)}</span></div>"
+            )
+    return '<div id="siting-legend" class="siting-legend">' + "".join(parts) + "</div>"
+
+
+def _patch(fill: str, *, stroke: str = "#666666", opacity: float = 1.0, dash: str = "") -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="14">'
+        f'<rect x="1" y="1" width="20" height="12" fill="{fill}" fill-opacity="{opacity}" '
+        f'stroke="{stroke}" stroke-width="1.2"{dash_attr}/></svg>'
+    )
+
+
+def _line(colour: str, width: float, dash: str = "") -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="14">'
+        f'<line x1="1" y1="7" x2="21" y2="7" stroke="{colour}" stroke-width="{width}"{dash_attr}/>'
+        "</svg>"
+    )
+
+
+_CSS = """
+<style>
+  html, body, .leaflet-container {{ font-family: {font}; }}
+  .leaflet-container {{ background: #f7f6f2; }}
+  #siting-title {{ position: fixed; top: 10px; left: 50%; transform: translateX(-50%);
+    z-index: 1000; background: rgba(255,255,255,0.93); padding: 6px 16px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,0.3); text-align: center; pointer-events: none;
+    max-width: 56%; }}
+  #siting-title .main {{ font-size: 18px; font-weight: 700; color: #222; }}
+  #siting-title .sub {{ font-size: 12px; color: #555; margin-top: 2px; }}
+  .siting-legend {{ position: fixed; bottom: 34px; left: 10px; z-index: 1000;
+    background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 1.35; color: #222;
+    max-height: calc(100vh - 140px); overflow-y: auto; min-width: 150px; }}
+  .siting-legend-title {{ font-weight: 700; font-size: 13px; margin-bottom: 2px; }}
+  .siting-legend-section {{ font-weight: 700; margin-top: 6px; color: #333; }}
+  .siting-legend-item {{ display: flex; align-items: center; gap: 6px; white-space: nowrap; }}
+  .siting-swatch {{ display: inline-flex; width: 22px; justify-content: center; }}
+  .leaflet-control-layers {{ font-size: 12px; max-height: calc(100vh - 60px); overflow-y: auto; }}
+  .leaflet-control-layers-expanded {{ padding: 6px 8px; }}
+  .siting-popup table {{ border-collapse: collapse; margin-top: 4px; font-size: 12px; }}
+  .siting-popup th {{ text-align: left; font-weight: 400; color: #555; padding: 1px 8px 1px 0;
+    white-space: nowrap; }}
+  .siting-popup td {{ padding: 1px 0; }}
+  .siting-street-label {{ font-size: 14px; font-weight: 700; color: #1a1a1a; white-space: nowrap;
+    text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 4px #fff; pointer-events: none;
+    transform: translate(-50%, -50%); display: inline-block; }}
+  .siting-fac {{ background: none; border: none; }}
+  .leaflet-tooltip {{ font-family: {font}; }}
+</style>
+"""
+
+
+def _fac_marker(
+    lat: float,
+    lon: float,
+    *,
+    colour: str,
+    shape: str,
+    size: int,
+    classes: str,
+    popup: str,
+    tooltip: str,
+) -> folium.Marker:
+    icon = folium.DivIcon(
+        html=_symbol_svg(shape, colour, size),
+        icon_size=(size, size),
+        icon_anchor=(size // 2, size // 2),
+        class_name=f"siting-fac {classes}",
+    )
+    marker = folium.Marker([lat, lon], icon=icon, tooltip=tooltip)
+    _HtmlPopup(popup).add_to(marker)
+    return marker
+
+
+def _scenario_title(inputs: Inputs, lang: Language) -> str:
+    settings = inputs.scenario.settings.get("scenario", {})
+    if lang == "en" and settings.get("name_en"):
+        return str(settings["name_en"])
+    return inputs.scenario.name
+
+
+def _deterministic_ids(m: folium.Map, seed: str) -> None:
+    """Replace folium's random element ids by sequential ones: same inputs, same HTML."""
+    for i, el in enumerate(_walk(m.get_root())):
+        el._id = f"{seed}{i:05d}"
+
+
+# --------------------------------------------------------------------------------------------
+# the map
+# --------------------------------------------------------------------------------------------
+
+
+def coverage_map(
+    inputs: Inputs,
+    *,
+    catchments: Catchments | None = None,
+    coverage: pd.DataFrame | Any | None = None,
+    coverage_after: pd.DataFrame | Any | None = None,
+    proposed: gpd.GeoDataFrame | None = None,
+    uncovered: gpd.GeoDataFrame | None = None,
+    roster_cells: gpd.GeoDataFrame | None = None,
+    lang: Language = "zh",
+    basemap: Basemap = "none",
+    tianditu_key: str | None = None,
+    offline: bool = True,
+    title: str | None = None,
+    date: dt.date | None = None,
+    minutes: tuple[float, ...] = (15.0, 25.0),
+) -> folium.Map:
+    """An interactive coverage map of the district for planning meetings.
+
+    Parameters
+    ----------
+    inputs
+        The validated inputs (:func:`~siting.io.load_inputs`); the roster of individuals in it is
+        never used.
+    catchments
+        Walking isochrones (:func:`~siting.catchments.facility_catchments`), one layer per band:
+        the union of the home-care types' ``per_type`` polygons (institutions left out, as in the
+        coverage), and for proposed sites the union of the ``per_site`` rows whose ``site_id`` is
+        in ``proposed['site_id']`` (compute the catchments with ``include_candidates=True``).
+    coverage, coverage_after
+        Per-community coverage now and with the plan: any DataFrame with columns ``code`` and
+        ``coverage_pct`` (optional ``elderly``, ``covered_elderly``, ``median_minutes``), e.g.
+        ``CoverageResult.communities``. Without ``coverage`` the communities are coloured by
+        their number of older people. With ``coverage_after`` a second community layer
+        (规划后) gives the before/after view.
+    proposed
+        Proposed sites (points, any CRS): ``name``, ``type`` (one of the facility types),
+        optional ``site_id``, ``floor_area_m2``, ``cost_wan_yuan``, ``year``,
+        ``newly_covered_elderly``.
+    uncovered
+        Demand points not covered (points, any CRS), weighted by ``elderly`` if present: drawn as
+        a heat map. Without it, but with ``elderly`` and ``covered_elderly`` in ``coverage``,
+        uncovered older people are drawn as circles per community.
+    roster_cells
+        The aggregated care map (``RosterAggregates.grid``): polygons with count columns
+        ``total`` and per group (NaN = suppressed). Points are refused: never individuals.
+    lang
+        Labels in ``{'zh', 'en'}``.
+    basemap
+        ``{'none', 'osm', 'tianditu', 'amap'}``; ``'amap'`` shifts every overlay to GCJ-02.
+    tianditu_key
+        The Tianditu key (required for ``basemap='tianditu'``).
+    offline
+        Inline every script and style (no CDN); base-map tiles still need the internet.
+    title
+        Title (default: the scenario name); the date follows it.
+    date
+        The date shown (default: today).
+    minutes
+        Isochrone bands drawn (those present in ``catchments``).
+
+    Returns
+    -------
+    folium.Map
+        Write it with :func:`write_map`.
+    """
+    _check_options(lang, basemap, tianditu_key)
+    before = _coverage_frame(coverage, "coverage")
+    after = _coverage_frame(coverage_after, "coverage_after")
+    if roster_cells is not None and len(roster_cells):
+        kinds = set(roster_cells.geom_type.dropna())
+        if not kinds <= {"Polygon", "MultiPolygon"}:
+            raise InputError(
+                "roster_cells must be aggregated cells (polygons), never individual records",
+                [Problem("roster_cells", f"geometry types {sorted(kinds)}")],
+            )
+    gcj = basemap == "amap"
+    date = date or dt.date.today()
+    heading = title or _scenario_title(inputs, lang)
+
+    district = inputs.district.to_crs("EPSG:4326")
+    w, s, e, n = district.total_bounds
+    if gcj:
+        (w, e), (s, n) = convert(np.array([w, e]), np.array([s, n]), src="wgs84", dst="gcj02")
+    m = folium.Map(
+        location=[(s + n) / 2, (w + e) / 2],
+        tiles=None,
+        zoom_start=12,
+        control_scale=False,
+        prefer_canvas=False,
+        zoom_snap=0.25,
+    )
+    m.get_root().title = html.escape(f"{heading} · {date.isoformat()}")
+    _add_basemap(m, basemap, tianditu_key, lang)
+    # room for the legend (left), the title (top) and the layer list (right)
+    m.fit_bounds([[s, w], [n, e]], padding_top_left=(230, 70), padding_bottom_right=(250, 10))
+
+    # panes, bottom to top; isochrones, roads and boundaries let clicks through to the polygons
+    for name, z, clickable in (
+        ("siting-fill", 350, True),
+        ("siting-care", 360, True),
+        ("siting-iso", 380, False),
+        ("siting-roads", 420, False),
+        ("siting-lines", 440, False),
+    ):
+        folium.map.CustomPane(name, z_index=z, pointer_events=clickable).add_to(m)
+
+    legend: list[tuple[str, list[tuple[str, str]]]] = []
+    names = _community_names(inputs)
+
+    # communities ------------------------------------------------------------------------
+    com = inputs.communities
+    com_geoms = _display(com.geometry, gcj=gcj, simplify_m=3.0, decimals=5)
+    if before is not None:
+        _community_layer(
+            m, com, com_geoms, before, names, lang, _t("layer_cov_before", lang), show=True
+        )
+        if after is not None:
+            _community_layer(
+                m, com, com_geoms, after, names, lang, _t("layer_cov_after", lang), show=False
+            )
+        items = [(_patch(c), f"≥ {low:g}%") for low, c in reversed(COVERAGE_BINS[1:])]
+        items.append((_patch(COVERAGE_BINS[0][1]), f"< {COVERAGE_BINS[1][0]:g}%"))
+        items.append((_patch(_NO_DATA), _t("no_data", lang)))
+        legend.append((_coverage_legend_title(before, lang), items))
+    else:
+        legend.append(_elderly_layer(m, com, com_geoms, names, lang))
+
+    # care map (aggregated cells only) ------------------------------------------------------
+    if roster_cells is not None and len(roster_cells):
+        legend.append(_care_layer(m, roster_cells, lang, gcj))
+
+    # uncovered older people ----------------------------------------------------------------
+    if uncovered is not None and len(uncovered):
+        legend.append(_heat_layer(m, uncovered, lang, gcj))
+    elif before is not None and {"elderly", "covered_elderly"} <= set(before.columns):
+        legend.append(_uncovered_circles(m, com, before, lang, gcj))
+
+    # isochrones ----------------------------------------------------------------------------
+    if catchments is not None:
+        legend.append(_isochrone_layers(m, catchments, proposed, lang, gcj, minutes))
+
+    # roads and boundaries ------------------------------------------------------------------
+    if inputs.network is not None:
+        _roads_layer(m, inputs.network.edges, lang, gcj)
+        legend.append(
+            (
+                _t("layer_roads", lang),
+                [
+                    (
+                        _line(style["color"], style["weight"] + 0.4, style.get("dashArray", "")),
+                        _t(f"road_{cls}", lang),
+                    )
+                    for cls, (_, style) in _ROAD_CLASSES.items()
+                ],
+            )
+        )
+    _streets_layer(m, inputs, lang, gcj)
+
+    # facilities ----------------------------------------------------------------------------
+    legend.append(_facility_layers(m, inputs, proposed, lang, gcj))
+
+    _ScaleBar().add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    sub = f"{_t('map_title', lang)} · {_t('map_date', lang)} {date.isoformat()}"
+    root = m.get_root()
+    root.header.add_child(Element(_CSS.format(font=_FONT)), name="siting_css")
+    root.html.add_child(
+        Element(
+            f'<div id="siting-title"><div class="main">{html.escape(heading)}</div>'
+            f'<div class="sub">{html.escape(sub)}</div></div>'
+        ),
+        name="siting_title",
+    )
+    root.html.add_child(Element(_legend_html(legend, lang)), name="siting_legend")
+    if offline:
+        _inline_assets(m)
+    m._siting_offline = offline  # checked by write_map
+    _deterministic_ids(m, seed=inputs.scenario.sha256[:8] if inputs.scenario.sha256 else "s")
+    log.info(
+        "coverage_map drew %d 社区/村, %d facilities%s, basemap %s, %s",
+        len(com),
+        0 if inputs.facilities is None else len(inputs.facilities),
+        "" if proposed is None else f" + {len(proposed)} proposed",
+        basemap,
+        "offline" if offline else "online scripts",
+    )
+    return m
+
+
+def _add_basemap(m: folium.Map, basemap: str, key: str | None, lang: Language) -> None:
+    if basemap == "none":
+        return
+    if basemap == "osm":
+        folium.TileLayer(
+            tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            attr="© OpenStreetMap contributors",
+            name="OpenStreetMap",
+            max_zoom=19,
+        ).add_to(m)
+    elif basemap == "tianditu":
+        base = (
+            "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+        )
+        sub = "01234567"
+        folium.TileLayer(
+            tiles=base.format(s="{s}", layer="vec", key=key),
+            attr="天地图 Tianditu",
+            name="天地图" if lang == "zh" else "Tianditu",
+            subdomains=sub,
+            max_zoom=18,
+        ).add_to(m)
+        folium.TileLayer(
+            tiles=base.format(s="{s}", layer="cva" if lang == "zh" else "eva", key=key),
+            attr="天地图 Tianditu",
+            name="天地图注记" if lang == "zh" else "Tianditu labels",
+            subdomains=sub,
+            overlay=True,
+            control=False,
+            max_zoom=18,
+        ).add_to(m)
+    elif basemap == "amap":
+        folium.TileLayer(
+            tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+            "&style=8&x={x}&y={y}&z={z}",
+            attr="高德地图 AutoNavi (GCJ-02)",
+            name="高德地图" if lang == "zh" else "Amap",
+            subdomains="1234",
+            max_zoom=18,
+        ).add_to(m)
+
+
+def _coverage_legend_title(table: pd.DataFrame, lang: Language) -> str:
+    """ "覆盖率（社区15分钟、村25分钟步行）" from the table's thresholds, when it has them."""
+    if not {"threshold_minutes", "kind"} <= set(table.columns):
+        return _t("legend_coverage", lang)
+    parts = []
+    for kind in ("community", "village"):
+        values = sorted(set(table.loc[table["kind"] == kind, "threshold_minutes"].dropna()))
+        if values:
+            mins = "/".join(f"{v:g}" for v in values)
+            parts.append(
+                f"{i18n_label(kind, lang)}{mins}分钟" if lang == "zh" else f"{mins} min ({kind}s)"
+            )
+    if not parts:
+        return _t("legend_coverage", lang)
+    return _t("legend_coverage_rule", lang, rule=("、" if lang == "zh" else ", ").join(parts))
+
+
+def _community_names(inputs: Inputs) -> dict[str, tuple[str, str, str]]:
+    """code → (name, 街道/镇 name, kind) of every community."""
+    st = dict(zip(inputs.streets["code"], inputs.streets["name"], strict=True))
+    com = inputs.communities
+    kinds = com["kind"] if "kind" in com else pd.Series([""] * len(com))
+    return {
+        str(c): (str(nm), st.get(sc, ""), str(k))
+        for c, nm, sc, k in zip(com["code"], com["name"], com["street_code"], kinds, strict=True)
+    }
+
+
+def _table_layer(
+    m: folium.Map,
+    geoms: np.ndarray,
+    rows: list[dict[str, str]],
+    colours: list[str],
+    *,
+    fields: list[tuple[str, str]],
+    tooltip: list[str],
+    style: Mapping[str, Any],
+    name: str,
+    pane: str,
+    show: bool = True,
+    highlight: bool = False,
+) -> None:
+    """Polygons with a fill colour each and a popup table built in the page from ``fields``.
+
+    Only the values travel per feature (the field labels once per layer), and the colour is
+    looked up by feature id, so large layers stay small.
+    """
+    fc = _feature_collection(geoms, rows)
+    colour_of = {f["id"]: colours[int(f["id"])] for f in fc["features"]}
+    keys = [k for k, _ in fields]
+    folium.GeoJson(
+        fc,
+        name=name,
+        show=show,
+        pane=pane,
+        style_function=lambda f: {**style, "fillColor": colour_of[f["id"]]},
+        highlight_function=(lambda f: {"weight": 2.5, "color": "#333333"}) if highlight else None,
+        tooltip=folium.GeoJsonTooltip(fields=tooltip, labels=False),
+        popup=folium.GeoJsonPopup(
+            fields=keys, aliases=[alias for _, alias in fields], class_name="siting-popup"
+        ),
+    ).add_to(m)
+
+
+def _community_layer(
+    m: folium.Map,
+    com: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    table: pd.DataFrame,
+    names: Mapping[str, tuple[str, str, str]],
+    lang: Language,
+    layer_name: str,
+    *,
+    show: bool,
+) -> None:
+    has_cov = "covered_elderly" in table.columns
+    has_med = "median_minutes" in table.columns
+    rows, colours = [], []
+    for code, elderly in zip(com["code"].astype(str), com["pop_60p"], strict=True):
+        name, street, kind = names[code]
+        row = table.loc[code] if code in table.index else None
+        pct = _num(row["coverage_pct"]) if row is not None else None
+        el = _num(row["elderly"]) if row is not None and "elderly" in row else _num(elderly)
+        cov = _num(row["covered_elderly"]) if row is not None and has_cov else None
+        rec = {
+            "name": name,
+            "street": street,
+            "kind": _t(kind, lang) if kind else "",
+            "elderly": _fmt_int(el),
+            "pct": _fmt_pct(pct),
+        }
+        if has_cov:
+            rec["covered"] = _fmt_int(cov)
+            rec["uncovered"] = _fmt_int(None if el is None or cov is None else max(el - cov, 0.0))
+        if has_med:
+            med = _num(row["median_minutes"]) if row is not None else None
+            rec["median"] = "—" if med is None else f"{med:.1f}"
+        rows.append(rec)
+        colours.append(_coverage_colour(pct))
+    fields = [
+        ("name", _t("name", lang)),
+        ("street", _t("street_name", lang)),
+        ("kind", _t("kind", lang)),
+        ("elderly", _t("elderly", lang)),
+        ("pct", _t("coverage_pct", lang)),
+    ]
+    if has_cov:
+        fields += [
+            ("covered", _t("covered_elderly", lang)),
+            ("uncovered", _t("uncovered_elderly", lang)),
+        ]
+    if has_med:
+        fields.append(("median", _t("median_minutes", lang)))
+    _table_layer(
+        m,
+        geoms,
+        rows,
+        colours,
+        fields=fields,
+        tooltip=["name", "pct"],
+        style={"color": "#ffffff", "weight": 0.8, "fillOpacity": 0.72},
+        name=layer_name,
+        pane="siting-fill",
+        show=show,
+        highlight=True,
+    )
+
+
+def _elderly_layer(
+    m: folium.Map,
+    com: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    names: Mapping[str, tuple[str, str, str]],
+    lang: Language,
+) -> tuple[str, list[tuple[str, str]]]:
+    values = com["pop_60p"].to_numpy(dtype=float)
+    edges = np.unique(np.nanquantile(values, [0.2, 0.4, 0.6, 0.8])) if len(values) else []
+    rows, colours = [], []
+    for code, v in zip(com["code"].astype(str), values, strict=True):
+        name, street, kind = names[code]
+        cls = int(np.searchsorted(edges, v, side="right"))
+        colours.append(_ELDERLY_COLOURS[min(cls, len(_ELDERLY_COLOURS) - 1)])
+        rows.append(
+            {
+                "name": name,
+                "street": street,
+                "kind": _t(kind, lang) if kind else "",
+                "elderly": _fmt_int(v),
+            }
+        )
+    _table_layer(
+        m,
+        geoms,
+        rows,
+        colours,
+        fields=[
+            ("name", _t("name", lang)),
+            ("street", _t("street_name", lang)),
+            ("kind", _t("kind", lang)),
+            ("elderly", _t("elderly", lang)),
+        ],
+        tooltip=["name", "elderly"],
+        style={"color": "#ffffff", "weight": 0.8, "fillOpacity": 0.75},
+        name=_t("layer_elderly", lang),
+        pane="siting-fill",
+        highlight=True,
+    )
+    bounds = [0.0, *edges.tolist(), float(np.nanmax(values)) if len(values) else 0.0]
+    items = [
+        (_patch(_ELDERLY_COLOURS[i]), f"{bounds[i]:,.0f} – {bounds[i + 1]:,.0f}")
+        for i in range(len(bounds) - 1)
+    ]
+    return _t("legend_elderly", lang), items[::-1]
+
+
+def _care_layer(
+    m: folium.Map, cells: gpd.GeoDataFrame, lang: Language, gcj: bool
+) -> tuple[str, list[tuple[str, str]]]:
+    """Aggregated roster cells: only the count columns reach the page ("*" = suppressed)."""
+    from siting.roster import GROUPS  # the aggregate's count columns
+
+    groups = [g for g in GROUPS if g in cells.columns]
+    geoms = _display(cells.geometry, gcj=gcj, decimals=5)
+    rows, colours = [], []
+    for rec in cells[["total", *groups]].to_dict("records"):
+        total = _num(rec["total"])
+        row = {"total": "*" if total is None else f"{total:,.0f}"}
+        for g in groups:
+            v = _num(rec[g])
+            row[g] = "*" if v is None else f"{v:,.0f}"
+        rows.append(row)
+        colour = _CARE_BINS[0][1]
+        for low, c in _CARE_BINS:
+            if total is not None and total >= low:
+                colour = c
+        colours.append(colour)
+    _table_layer(
+        m,
+        geoms,
+        rows,
+        colours,
+        fields=[("total", _t("roster_total", lang))]
+        + [(g, i18n_label(f"group_{g}", lang)) for g in groups],
+        tooltip=["total"],
+        style={"color": "#54278f", "weight": 0.6, "fillOpacity": 0.75},
+        name=_t("layer_care", lang),
+        pane="siting-care",
+        show=False,
+    )
+    items = []
+    for i, (low, colour) in enumerate(_CARE_BINS):
+        high = _CARE_BINS[i + 1][0] if i + 1 < len(_CARE_BINS) else None
+        text = f"{low:g}+" if high is None else f"{max(low, 1):g} – {high - 1:g}"
+        items.append((_patch(colour), text))
+    items = items[::-1]
+    items.append(("", _t("suppressed_note", lang)))
+    return _t("legend_care", lang), items
+
+
+def _heat_layer(
+    m: folium.Map, points: gpd.GeoDataFrame, lang: Language, gcj: bool
+) -> tuple[str, list[tuple[str, str]]]:
+    geoms = _display(points.geometry, gcj=gcj)
+    xy = shapely.get_coordinates(geoms)
+    weights = (
+        points["elderly"].to_numpy(dtype=float) if "elderly" in points else np.ones(len(points))
+    )
+    top = float(np.nanquantile(weights, 0.95)) if len(weights) else 1.0
+    w = np.clip(np.nan_to_num(weights) / (top or 1.0), 0.05, 1.0)
+    data = [[round(y, 6), round(x, 6), round(float(v), 3)] for (x, y), v in zip(xy, w, strict=True)]
+    gradient = {0.15: "#c6dbef", 0.4: "#6baed6", 0.7: "#2171b5", 1.0: "#08306b"}
+    HeatMap(
+        data,
+        name=_t("layer_uncovered", lang),
+        radius=22,
+        blur=18,
+        min_opacity=0.25,
+        gradient=gradient,
+        show=False,
+    ).add_to(m)
+    ramp = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="14"><defs>'
+        '<linearGradient id="sitingheat"><stop offset="0" stop-color="#c6dbef"/>'
+        '<stop offset="0.5" stop-color="#4292c6"/><stop offset="1" stop-color="#08306b"/>'
+        '</linearGradient></defs><rect x="1" y="1" width="20" height="12" '
+        'fill="url(#sitingheat)"/></svg>'
+    )
+    return _t("layer_uncovered", lang), [(ramp, _t("low_high", lang))]
+
+
+def _uncovered_circles(
+    m: folium.Map, com: gpd.GeoDataFrame, table: pd.DataFrame, lang: Language, gcj: bool
+) -> tuple[str, list[tuple[str, str]]]:
+    pts = _display(com.geometry.representative_point(), gcj=gcj)
+    xy = shapely.get_coordinates(pts)
+    group = folium.FeatureGroup(name=_t("layer_uncovered_circles", lang), show=False)
+    biggest = 1.0
+    values = []
+    for code in com["code"].astype(str):
+        row = table.loc[code] if code in table.index else None
+        v = 0.0
+        if row is not None:
+            v = max((_num(row["elderly"]) or 0.0) - (_num(row["covered_elderly"]) or 0.0), 0.0)
+        values.append(v)
+        biggest = max(biggest, v)
+    for (x, y), v, name in zip(xy, values, com["name"], strict=True):
+        if v < 1:
+            continue
+        folium.CircleMarker(
+            [y, x],
+            radius=float(3 + 17 * np.sqrt(v / biggest)),
+            color="#08306b",
+            weight=1,
+            fill=True,
+            fill_color="#2171b5",
+            fill_opacity=0.45,
+            tooltip=f"{name}: {_t('uncovered_elderly', lang)} {v:,.0f}",
+        ).add_to(group)
+    group.add_to(m)
+    swatch = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="14"><circle cx="11" cy="7" '
+        'r="5" fill="#2171b5" fill-opacity="0.45" stroke="#08306b"/></svg>'
+    )
+    return _t("layer_uncovered_circles", lang), [(swatch, _t("max_n", lang, n=f"{biggest:,.0f}"))]
+
+
+def _isochrone_layers(
+    m: folium.Map,
+    catchments: Catchments,
+    proposed: gpd.GeoDataFrame | None,
+    lang: Language,
+    gcj: bool,
+    minutes: tuple[float, ...],
+) -> tuple[str, list[tuple[str, str]]]:
+    per_type = catchments.per_type
+    per_type = per_type[per_type["type"].isin(SITEABLE_TYPES)]  # home care, as the coverage
+    bands = [b for b in sorted(set(per_type["max_minutes"].astype(float))) if b in minutes]
+    items = []
+    for k, band in enumerate(bands):
+        sel = per_type[per_type["max_minutes"].astype(float) == band]
+        merged = gpd.GeoSeries([shapely.union_all(sel.geometry.values)], crs=per_type.crs)
+        geoms = _display(merged, gcj=gcj, simplify_m=5.0, decimals=5)
+        props = [{}]
+        style = {
+            "fillColor": _ISO_EXISTING,
+            "color": _ISO_EXISTING,
+            "weight": 0.6 if k == 0 else 1.0,
+            "opacity": 0.6,
+            "dashArray": "" if k == 0 else "5 4",
+            "fillOpacity": 0.24 if k == 0 else 0.10,
+        }
+        folium.GeoJson(
+            _feature_collection(geoms, props),
+            name=_t("layer_iso_existing", lang, m=f"{band:g}"),
+            show=k == 0,
+            pane="siting-iso",
+            style_function=lambda f, st=style: st,
+        ).add_to(m)
+        items.append(
+            (
+                _patch(
+                    _ISO_EXISTING,
+                    stroke=_ISO_EXISTING,
+                    opacity=style["fillOpacity"] * 2,
+                    dash=style["dashArray"],
+                ),
+                _t("minutes", lang, m=f"{band:g}"),
+            )
+        )
+    if proposed is not None and len(proposed) and "site_id" in proposed:
+        ids = set(proposed["site_id"].astype(str))
+        ps = catchments.per_site
+        ps = ps[ps["site_id"].astype(str).isin(ids)]
+        for band in bands:
+            sel = ps[ps["max_minutes"].astype(float) == band]
+            if not len(sel):
+                continue
+            merged = gpd.GeoSeries([shapely.union_all(sel.geometry.values)], crs=ps.crs)
+            geoms = _display(merged, gcj=gcj, simplify_m=5.0, decimals=5)
+            props = [{}]
+            folium.GeoJson(
+                _feature_collection(geoms, props),
+                name=_t("layer_iso_proposed", lang, m=f"{band:g}"),
+                show=band == bands[0],
+                pane="siting-iso",
+                style_function=lambda f: {
+                    "fillColor": _ISO_PROPOSED,
+                    "color": _ISO_PROPOSED,
+                    "weight": 1.0,
+                    "opacity": 0.8,
+                    "dashArray": "2 3",
+                    "fillOpacity": 0.22,
+                },
+            ).add_to(m)
+        items.append(
+            (
+                _patch(_ISO_PROPOSED, stroke=_ISO_PROPOSED, opacity=0.44, dash="2 3"),
+                _t("proposed", lang),
+            )
+        )
+    return _t("legend_isochrones", lang), items
+
+
+def _roads_layer(m: folium.Map, edges: gpd.GeoDataFrame, lang: Language, gcj: bool) -> None:
+    group = folium.FeatureGroup(name=_t("layer_roads", lang), show=True)
+    highway = (
+        edges["highway"].astype(str) if "highway" in edges else pd.Series("", index=edges.index)
+    )
+    for cls in ("path", "local", "main"):  # main roads drawn last, on top
+        classes, style = _ROAD_CLASSES[cls]
+        sel = (
+            edges[highway.isin(classes)]
+            if cls != "local"
+            else edges[~highway.isin(_ROAD_CLASSES["main"][0] + _ROAD_CLASSES["path"][0])]
+        )
+        if not len(sel):
+            continue
+        merged = shapely.line_merge(shapely.union_all(sel.geometry.values))
+        geoms = _display(
+            gpd.GeoSeries([merged], crs=edges.crs), gcj=gcj, simplify_m=4.0, decimals=5
+        )
+        folium.GeoJson(
+            _feature_collection(geoms, [{}]),
+            pane="siting-roads",
+            interactive=False,
+            style_function=lambda f, s=style: s,
+            control=False,
+        ).add_to(group)
+    group.add_to(m)
+
+
+def _label_point(polygon, obstacles: np.ndarray | None, n: int = 24):
+    """A point well inside ``polygon`` and away from the facility symbols, for its name."""
+    w, s, e, n_ = polygon.bounds
+    gx, gy = np.meshgrid(np.linspace(w, e, n + 2)[1:-1], np.linspace(s, n_, n + 2)[1:-1])
+    grid = shapely.points(gx.ravel(), gy.ravel())
+    grid = grid[shapely.contains(polygon, grid)]
+    if not len(grid):
+        return polygon.representative_point()
+    score = shapely.distance(grid, polygon.boundary)
+    if obstacles is not None and len(obstacles):
+        near = shapely.distance(grid[:, None], np.asarray(obstacles)[None, :]).min(axis=1)
+        score = np.minimum(score, 1.5 * near)
+    return grid[int(np.argmax(score))]
+
+
+def _streets_layer(m: folium.Map, inputs: Inputs, lang: Language, gcj: bool) -> None:
+    streets = inputs.streets
+    group = folium.FeatureGroup(name=_t("layer_streets", lang), show=True)
+    geoms = _display(streets.geometry, gcj=gcj, simplify_m=3.0, decimals=5)
+    props = [{"name": str(nm)} for nm in streets["name"]]
+    folium.GeoJson(
+        _feature_collection(geoms, props),
+        pane="siting-lines",
+        interactive=False,
+        style_function=lambda f: {
+            "fill": False,
+            "color": "#3d3d3d",
+            "weight": 2.2,
+            "dashArray": "8 4 2 4",
+            "opacity": 0.9,
+        },
+        control=False,
+    ).add_to(group)
+    obstacles = inputs.facilities.geometry.values if inputs.facilities is not None else None
+    anchors = gpd.GeoSeries(
+        [_label_point(g, obstacles) for g in streets.geometry.values], crs=streets.crs
+    )
+    pts = _display(anchors, gcj=gcj)
+    for (x, y), nm in zip(shapely.get_coordinates(pts), streets["name"], strict=True):
+        folium.Marker(
+            [y, x],
+            icon=folium.DivIcon(
+                html=f'<span class="siting-street-label">{html.escape(str(nm))}</span>',
+                icon_size=(0, 0),
+                class_name="siting-label",
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
+
+
+def _facility_popup(row: Mapping[str, Any], type_name: str, lang: Language, *, status: str) -> str:
+    rows = [
+        (_t("type", lang), i18n_label(type_name, lang)),
+        (_t("status", lang), _t(status, lang)),
+    ]
+    for col, key in (
+        ("floor_area_m2", "floor_area_m2"),
+        ("beds", "beds"),
+        ("cost_wan_yuan", "cost_wan_yuan"),
+        ("capital_cost_wan_yuan", "cost_wan_yuan"),
+        ("year_opened", "year_opened"),
+        ("year", "year_planned"),
+        ("newly_covered_elderly", "newly_covered_elderly"),
+    ):
+        v = _num(row.get(col))
+        if v is None or (col == "beds" and v == 0):
+            continue
+        text = f"{v:g}" if key in ("year_opened", "year_planned") else f"{v:,.0f}"
+        if key == "cost_wan_yuan":
+            text = f"{v:,.1f}"
+        rows.append((_t(key, lang), text))
+    address = row.get("address")
+    if isinstance(address, str) and address:
+        rows.append((_t("address", lang), address))
+    return _popup_table(str(row.get("name", "")), rows)
+
+
+def _facility_layers(
+    m: folium.Map,
+    inputs: Inputs,
+    proposed: gpd.GeoDataFrame | None,
+    lang: Language,
+    gcj: bool,
+) -> tuple[str, list[tuple[str, str]]]:
+    items: list[tuple[str, str]] = []
+    fac = inputs.facilities
+    if fac is not None and len(fac):
+        xy = shapely.get_coordinates(_display(fac.geometry, gcj=gcj))
+        records = fac.drop(columns="geometry").to_dict("records")
+        for t in FACILITY_TYPES:
+            idx = [i for i, r in enumerate(records) if r["type"] == t]
+            if not idx:
+                continue
+            colour, shape = TYPE_STYLE[t]
+            size = 18 if t.endswith("center") else 14
+            group = folium.FeatureGroup(
+                name=_t("layer_fac_existing", lang, type=i18n_label(t, lang), n=len(idx))
+            )
+            for i in idx:
+                _fac_marker(
+                    xy[i, 1],
+                    xy[i, 0],
+                    colour=colour,
+                    shape=shape,
+                    size=size,
+                    classes=f"siting-fac-existing siting-type-{t}",
+                    popup=_facility_popup(records[i], t, lang, status="existing"),
+                    tooltip=str(records[i]["name"]),
+                ).add_to(group)
+            group.add_to(m)
+            items.append((_symbol_svg(shape, colour, 14), i18n_label(t, lang)))
+    if proposed is not None and len(proposed):
+        xy = shapely.get_coordinates(_display(proposed.geometry, gcj=gcj))
+        group = folium.FeatureGroup(name=_t("layer_fac_proposed", lang, n=len(proposed)))
+        for i, row in enumerate(proposed.drop(columns="geometry").to_dict("records")):
+            t = str(row.get("type", ""))
+            colour = TYPE_STYLE.get(t, ("#000000", ""))[0]
+            _fac_marker(
+                xy[i, 1],
+                xy[i, 0],
+                colour=colour,
+                shape="star",
+                size=22,
+                classes=f"siting-fac-proposed siting-type-{t}",
+                popup=_facility_popup(row, t, lang, status="proposed"),
+                tooltip=str(row.get("name", "")),
+            ).add_to(group)
+        group.add_to(m)
+        items.append((_symbol_svg("star", "#ffffff", 16), _t("legend_proposed", lang)))
+    health = inputs.health
+    if health is not None and len(health):
+        colour, shape = _HEALTH_STYLE
+        xy = shapely.get_coordinates(_display(health.geometry, gcj=gcj))
+        group = folium.FeatureGroup(name=_t("layer_health", lang, n=len(health)), show=False)
+        for i, row in enumerate(health.drop(columns="geometry").to_dict("records")):
+            _fac_marker(
+                xy[i, 1],
+                xy[i, 0],
+                colour=colour,
+                shape=shape,
+                size=12,
+                classes="siting-health",
+                popup=_popup_table(
+                    str(row["name"]), [(_t("type", lang), i18n_label(str(row["type"]), lang))]
+                ),
+                tooltip=str(row["name"]),
+            ).add_to(group)
+        group.add_to(m)
+        items.append((_symbol_svg(shape, colour, 12), _t("health", lang)))
+    return _t("legend_facilities", lang), items
+
+
+def write_map(m: folium.Map, path: Path | str) -> Path:
+    """Write the map as one self-contained HTML file, atomically; return its path.
+
+    A map built with ``offline=True`` is checked: a ``<script src>`` or ``<link href>`` to a
+    server raises an error and nothing is written.
+    """
+    path = Path(path)
+    text = m.get_root().render()
+    if getattr(m, "_siting_offline", False):
+        found = external_references(text)
+        if found:
+            raise InputError(
+                f"the offline map {path.name} would load files from the internet; nothing was written",
+                [Problem(str(path), f"external reference {ref!r}") for ref in found[:5]],
+            )
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.info("write_map wrote %s (%s KB)", path, f"{len(text.encode()) / 1024:,.0f}")
+    return path
