@@ -234,6 +234,81 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, timer: StageTimer):
+    from siting.catchments import facility_catchments
+    from siting.coverage import compute_coverage
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+    from siting.walking import walking_graph
+
+    scenario = load_scenario(args.scenario)
+    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+        inputs = load_inputs(scenario)
+    with console.status(label("stage_graph", lang)), timer.stage(label("stage_graph", lang)):
+        graph = walking_graph(inputs)
+    with (
+        console.status(label("stage_isochrones", lang)),
+        timer.stage(label("stage_isochrones", lang)),
+    ):
+        catchments = facility_catchments(inputs, graph, minutes=(15.0, 25.0))
+    with console.status(label("stage_coverage", lang)), timer.stage(label("stage_coverage", lang)):
+        coverage = compute_coverage(inputs, graph)
+    return scenario, inputs, catchments, coverage
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from siting.pipeline import default_map_path, write_map_for
+    from siting.scenario import load_scenario
+
+    console = _console()
+    lang = _lang(args, load_scenario(args.scenario))
+    if args.basemap == "tianditu" and not args.tianditu_key:
+        raise InputError(
+            "--basemap tianditu needs --tianditu-key (a Tianditu web key); nothing was written"
+        )
+    timer = StageTimer()
+    scenario, inputs, catchments, coverage = _coverage_for(args, console, lang, timer)
+    path = Path(args.out) if args.out else default_map_path(scenario)
+    with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
+        write_map_for(
+            inputs,
+            catchments,
+            coverage,
+            path,
+            lang=lang,
+            basemap=args.basemap,
+            tianditu_key=args.tianditu_key,
+            offline=not args.online,
+        )
+    console.print(f"→ {path}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from siting.pipeline import write_export
+    from siting.scenario import load_scenario
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    suffix = {"gpkg": "layers.gpkg", "shp": "layers_shp.zip", "geojson": "layers_geojson"}[
+        args.format
+    ]
+    out = Path(args.out) if args.out else scenario.output_dir() / suffix
+    from siting.atomic import ensure_writable_dir
+
+    ensure_writable_dir(out.parent)  # fail before the work, not after
+    timer = StageTimer()
+    scenario, inputs, catchments, coverage = _coverage_for(args, console, lang, timer)
+    with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
+        written = write_export(inputs, catchments, coverage, out, fmt=args.format, crs=args.crs)
+    for path in written:
+        console.print(f"→ {path}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
 def _speed(text: str) -> float | str:
     try:
         value = float(text)
@@ -320,6 +395,50 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="output folder for the tables (default: the scenario's [output] dir)"
     )
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser(
+        "map", help="the HTML coverage map for meetings (self-contained, works offline)"
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--basemap",
+        choices=("none", "osm", "tianditu", "amap"),
+        default="none",
+        help="base map (default none: the road network is the background)",
+    )
+    p.add_argument("--tianditu-key", help="Tianditu web key (needed with --basemap tianditu)")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="load Leaflet from the package CDN instead of inlining it",
+    )
+    p.add_argument("--out", help="output HTML (default: maps/<scenario>.html)")
+    p.set_defaults(func=cmd_map)
+
+    p = sub.add_parser(
+        "export", help="GIS layers for the planning bureau (GeoPackage, Shapefile zip or GeoJSON)"
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--format",
+        choices=("gpkg", "shp", "geojson"),
+        default="gpkg",
+        help="file format (default gpkg)",
+    )
+    p.add_argument(
+        "--crs",
+        choices=("cgcs2000", "gk", "wgs84", "gcj02"),
+        default="cgcs2000",
+        help="CRS: CGCS2000 EPSG:4490 (default), its 3° Gauss-Krüger zone, WGS84, or GCJ-02 for Amap",
+    )
+    p.add_argument(
+        "--out", help="output file (folder for geojson); default in the scenario's output dir"
+    )
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(

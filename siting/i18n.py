@@ -156,6 +156,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "stage_demand": ("老年人需求点", "demand points"),
     "stage_coverage": ("步行覆盖与规划指标", "walking coverage and indicators"),
     "stage_write": ("写出结果", "write outputs"),
+    "stage_deliver": ("地图与GIS图层", "map and GIS layers"),
     "coverage_district_title": ("全区老年人步行覆盖", "Walking coverage of the elderly: district"),
     "coverage_streets_title": ("各街道/镇覆盖", "Coverage by sub-district and town"),
     "indicators_title": ("规划指标核对", "Plan indicators"),

@@ -21,7 +21,78 @@ from siting.stages import StageTimer
 from siting.tables import write_coverage_tables
 from siting.walking import walking_graph
 
-__all__ = ["RunResult", "run_pipeline"]
+__all__ = [
+    "RunResult",
+    "default_map_path",
+    "run_pipeline",
+    "uncovered_points",
+    "write_export",
+    "write_map_for",
+]
+
+
+def default_map_path(scenario: Scenario) -> Path:
+    """``maps/<scenario output folder name>.html`` in the working directory."""
+    return Path.cwd() / "maps" / f"{scenario.output_dir().name}.html"
+
+
+def uncovered_points(coverage: CoverageResult):
+    """Demand points no home-care facility covers today (for the density layer)."""
+    types = list(coverage.settings.home_care_types)
+    covered = coverage.matrix.is_covered(types=types)
+    return coverage.demand.points[~covered]
+
+
+def write_map_for(
+    inputs: Inputs,
+    catchments: Catchments,
+    coverage: CoverageResult,
+    path: Path,
+    *,
+    lang: Language = "zh",
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    offline: bool = True,
+) -> Path:
+    """The scenario's HTML coverage map (self-contained unless ``offline=False``)."""
+    from siting.maps import coverage_map, write_map
+
+    m = coverage_map(
+        inputs,
+        catchments=catchments,
+        coverage=coverage.communities,
+        uncovered=uncovered_points(coverage),
+        roster_cells=coverage.roster.grid if coverage.roster is not None else None,
+        lang=lang,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        offline=offline,
+    )
+    return write_map(m, path)
+
+
+def write_export(
+    inputs: Inputs,
+    catchments: Catchments,
+    coverage: CoverageResult,
+    path: Path,
+    *,
+    fmt: str = "gpkg",
+    crs: str = "cgcs2000",
+) -> list[Path]:
+    """The scenario's GIS layers for the planning bureau."""
+    from siting.export import export_layers
+
+    return export_layers(
+        inputs,
+        path,
+        fmt=fmt,
+        crs=crs,
+        catchments=catchments,
+        coverage=coverage.communities,
+        demand_summary=coverage.demand.communities,
+        scenario_hash=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +141,13 @@ def run_pipeline(
         coverage = compute_coverage(inputs, graph)
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
         info["note"] = f"{len(coverage.demand.points):,} demand points"
+    status, timed = stage("stage_deliver")
+    with status, timed as info:
+        outputs.append(
+            write_map_for(inputs, catchments, coverage, default_map_path(scenario), lang=lang)
+        )
+        outputs.extend(write_export(inputs, catchments, coverage, out_dir / "layers.gpkg"))
+        info["note"] = "HTML + GeoPackage (CGCS2000)"
     return RunResult(
         scenario=scenario,
         inputs=inputs,

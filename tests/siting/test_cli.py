@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -139,3 +140,29 @@ def test_coverage_writes_tables_whose_totals_match_the_census(capsys, monkeypatc
     elderly_col = "60岁及以上老年人"
     assert communities[elderly_col].sum() == pytest.approx(census["60岁及以上"].sum())
     assert (folder / "coverage.xlsx").exists() and (folder / "indicators.csv").exists()
+
+
+def test_map_and_export_commands(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["map", str(SMALL), "--basemap", "tianditu"]) == 1
+    assert "--tianditu-key" in capsys.readouterr().out
+    assert not (tmp_path / "maps").exists()
+
+    assert main(["export", str(SMALL), "--format", "shp", "--crs", "gk"]) == 0
+    zipped = tmp_path / "output" / "demo-small" / "layers_shp.zip"
+    assert zipped.exists()
+    assert main(["map", str(SMALL), "--out", str(tmp_path / "m.html")]) == 0
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "演示区小样" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']https?://""", html)  # offline: nothing from a server
+        'xmlns="https://', ""
+    )
+
+
+def test_unknown_export_crs_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["export", str(SMALL), "--crs", "mars"])
+    assert info.value.code == 2
+    assert "invalid choice: 'mars'" in capsys.readouterr().err
+    assert not (tmp_path / "output").exists()
