@@ -154,9 +154,9 @@ def test_map_and_export_commands(capsys, monkeypatch, tmp_path):
     assert main(["map", str(SMALL), "--out", str(tmp_path / "m.html")]) == 0
     html = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "演示区小样" in html
-    assert not re.search(
-        r"""(src|href)\s*=\s*["']https?://""", html
-    )  # offline: nothing from a server
+    # offline: no script, image or stylesheet from a server (links in the attribution are fine)
+    assert not re.search(r"""<(script|img)[^>]+src\s*=\s*["']https?://""", html)
+    assert not re.search(r"""<link[^>]+href\s*=\s*["']https?://""", html)
 
 
 def test_unknown_export_crs_is_a_usage_error(capsys, tmp_path, monkeypatch):
