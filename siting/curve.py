@@ -1,0 +1,181 @@
+"""The budget–coverage curve: how many more older people each extra 万元 reaches, and the knee.
+
+Each budget of the sweep is solved as a ``max_coverage`` instance without coverage targets or
+floors (the curve shows what each budget reaches) and with every other setting of the problem
+unchanged (policies, costs, limits, the greedy start).
+Budgets too small for the switched-on rules are reported as infeasible rows (with the reason).
+
+Default budgets: ``curve_steps`` (10) even steps from 0 to the scenario's budget, or, without one,
+to the cost of the greedy plan that adds sites until none covers anybody more (the money beyond it
+buys no coverage).
+
+The knee (max distance to the chord): scale the feasible points to ``[0, 1]`` on both axes (budget
+from the first to the last point, elderly covered from the first to the last), draw the chord from
+the first point to the last, and take the point farthest above it. On a concave curve it is where
+the marginal coverage per 万元 falls from above the average rate of the whole sweep to below it:
+past it, money buys less than it did on average. No knee when fewer than three points are feasible
+or no point lies above the chord.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from siting.errors import InfeasibleError
+from siting.optimize import SitingProblem, _build, _greedy, solve
+
+__all__ = ["BudgetCurve", "budget_curve", "knee_index"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class BudgetCurve:
+    """Coverage against budget.
+
+    Attributes
+    ----------
+    points
+        One row per budget: ``budget_wan_yuan``, ``status`` (optimal, time_limit, heuristic,
+        infeasible), ``spent_wan_yuan``, ``covered_elderly``, ``coverage_pct``,
+        ``weighted_covered``, ``gap``, ``n_new_sites``, ``marginal_elderly_per_wan_yuan``
+        (extra older people covered per extra 万元 since the previous feasible budget), ``knee``
+        (True on the knee), ``note`` (why a budget is infeasible).
+    knee_budget_wan_yuan
+        The knee's budget (None without a knee).
+    """
+
+    points: pd.DataFrame
+    knee_budget_wan_yuan: float | None
+
+
+def knee_index(x: Sequence[float], y: Sequence[float]) -> int | None:
+    """Position of the point farthest above the chord from the first to the last point (scaled).
+
+    >>> knee_index([0, 1, 2, 3, 4], [0, 80, 90, 95, 100])
+    1
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if len(x) < 3:
+        return None
+    dx, dy = x[-1] - x[0], y[-1] - y[0]
+    if dx <= 0 or dy <= 0:
+        return None
+    xs, ys = (x - x[0]) / dx, (y - y[0]) / dy
+    above = ys - xs  # distance to the chord y = x, up to the factor 1/√2
+    k = int(np.argmax(above))
+    return k if above[k] > 1e-12 else None
+
+
+def _default_budgets(problem: SitingProblem) -> list[float]:
+    s = problem.settings
+    top = s.budget_wan_yuan
+    if (
+        top is None
+    ):  # the greedy plan with money for everything: it stops when nobody more is reached
+        everything = float(problem.options["cost_wan_yuan"].clip(lower=0).sum())
+        unbounded = problem.with_settings(
+            objective="max_coverage",
+            budget_wan_yuan=everything,
+            new_sites=None,
+            coverage_target=None,
+            community_floor=0.0,
+        )
+        model = _build(unbounded, stage="coverage")
+        chosen = _greedy(unbounded, model, stage="coverage")
+        top = float(
+            model.cost_const + model.cost_coef[chosen & ~problem.options["fixed"].to_numpy()].sum()
+        )
+    return [top * i / s.curve_steps for i in range(s.curve_steps + 1)]
+
+
+def budget_curve(problem: SitingProblem, budgets: Sequence[float] | None = None) -> BudgetCurve:
+    """Solve ``problem`` for a sweep of budgets (``max_coverage``); see the module docstring.
+
+    Parameters
+    ----------
+    problem
+        The instance (its settings other than objective and budget are kept).
+    budgets
+        Budgets in 万元 (default: the scenario's ``curve_budgets``, else even steps).
+    """
+    s = problem.settings
+    if budgets is None:
+        budgets = list(s.curve_budgets) or _default_budgets(problem)
+    budgets = sorted(float(b) for b in budgets)
+    rows = []
+    for b in budgets:
+        p = problem.with_settings(
+            objective="max_coverage",
+            budget_wan_yuan=b,
+            new_sites=None,
+            coverage_target=None,
+            community_floor=0.0,
+        )
+        try:
+            r = solve(p)
+        except InfeasibleError as exc:
+            rows.append({"budget_wan_yuan": b, "status": "infeasible", "note": str(exc)})
+            continue
+        sm = r.summary
+        rows.append(
+            {
+                "budget_wan_yuan": b,
+                "status": r.status,
+                "spent_wan_yuan": sm["spent_wan_yuan"],
+                "covered_elderly": sm["covered_after"],
+                "coverage_pct": sm["coverage_after_pct"],
+                "weighted_covered": sm["weighted_after"],
+                "gap": r.gap,
+                "n_new_sites": sm["n_new_sites"],
+                "note": "",
+            }
+        )
+    points = pd.DataFrame(
+        rows,
+        columns=[
+            "budget_wan_yuan",
+            "status",
+            "spent_wan_yuan",
+            "covered_elderly",
+            "coverage_pct",
+            "weighted_covered",
+            "gap",
+            "n_new_sites",
+            "note",
+        ],
+    )
+    feasible = np.flatnonzero(points["status"].to_numpy() != "infeasible")
+    marginal = np.full(len(points), np.nan)
+    for a, b in itertools.pairwise(feasible):
+        db = points["budget_wan_yuan"].iloc[b] - points["budget_wan_yuan"].iloc[a]
+        if db > 0:
+            marginal[b] = (
+                points["covered_elderly"].iloc[b] - points["covered_elderly"].iloc[a]
+            ) / db
+    points.insert(
+        points.columns.get_loc("n_new_sites") + 1, "marginal_elderly_per_wan_yuan", marginal
+    )
+    knee = knee_index(
+        points["budget_wan_yuan"].to_numpy()[feasible],
+        points["covered_elderly"].to_numpy(dtype=float)[feasible],
+    )
+    points["knee"] = False
+    knee_budget = None
+    if knee is not None:
+        points.loc[feasible[knee], "knee"] = True
+        knee_budget = float(points["budget_wan_yuan"].iloc[feasible[knee]])
+    log.info(
+        "budget_curve: %d budgets (%d feasible), knee at %s 万元",
+        len(points),
+        len(feasible),
+        "none" if knee_budget is None else f"{knee_budget:,.1f}",
+    )
+    return BudgetCurve(points=points, knee_budget_wan_yuan=knee_budget)
