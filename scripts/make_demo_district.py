@@ -4120,6 +4120,11 @@ lat = "纬度"
 [walking]
 speed = "older_adult"
 
+[optimize]
+# the siting stage of `siting run`: best coverage for this budget (万元, 5-year horizon)
+objective = "max_coverage"
+budget_wan_yuan = {budget}
+
 [output]
 dir = "{output_dir}"      # relative to the working directory the tool is run from
 """
@@ -4675,7 +4680,12 @@ def write_all(d: dict, folder: Path, lay: Layout, seed: int, summary: dict) -> N
         else "Small demo district (fictional): elderly-care facilities, coverage and siting"
     )
     (folder / "scenario.toml").write_text(
-        SCENARIO_TEMPLATE.format(name=lay.name, name_en=name_en, output_dir=out_dir),
+        SCENARIO_TEMPLATE.format(
+            name=lay.name,
+            name_en=name_en,
+            output_dir=out_dir,
+            budget=800 if lay.variant == "full" else 300,
+        ),
         encoding="utf-8",
     )
     summary["files"] = {

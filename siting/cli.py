@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -129,6 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
     _summary_tables(console, result.inputs, lang)
     _print_coverage(console, result.coverage, lang)
+    if result.siting is not None:
+        _print_siting(console, result.siting, lang)
     for path in result.outputs:
         console.print(f"→ {path}")
     _stage_table(console, timer, lang)
@@ -309,6 +312,97 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _optimize_overrides(args: argparse.Namespace) -> dict:
+    overrides: dict = {}
+    if args.budget is not None:
+        overrides["budget_wan_yuan"] = args.budget
+    if args.objective:
+        overrides["objective"] = args.objective.replace("-", "_")
+    if args.target is not None:
+        overrides["coverage_target"] = args.target
+    if args.new_sites is not None:
+        overrides["new_sites"] = args.new_sites
+    if args.policy:
+        overrides["policies"] = tuple(args.policy)
+    if args.solver:
+        overrides["solver"] = args.solver
+    if args.time_limit is not None:
+        overrides["time_limit_s"] = args.time_limit
+    return overrides
+
+
+def _print_siting(console: Console, result, lang: Language) -> None:
+    sites = result.sites
+    t = Table(title=label("cli_sites_title", lang))
+    for col in ("name", "type", "community", "cost", "newly", "per_person"):
+        t.add_column(
+            label(f"cli_{col}", lang),
+            justify="right" if col in ("cost", "newly", "per_person") else "left",
+        )
+    for row in sites.itertuples():
+        t.add_row(
+            str(row.name),
+            label(str(row.type), lang) + ("" if row.action == "new" else f" ({row.action})"),
+            str(row.community_name),
+            f"{row.cost_wan_yuan:,.1f}",
+            f"{row.newly_covered_elderly:,.0f}",
+            ""
+            if not np.isfinite(row.yuan_per_newly_covered)
+            else f"{row.yuan_per_newly_covered:,.0f}",
+        )
+    console.print(t)
+    s = result.summary
+    if lang == "zh":
+        console.print(
+            f"求解状态：{s['status']}（{s['solver']}，间隙 {0 if result.gap is None else result.gap:.2%}）；"
+            f"新增 {s['n_new_sites']} 处，投入 {s['spent_wan_yuan']:,.1f} 万元；"
+            f"覆盖率 {s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}%"
+            f"（{s['covered_before']:,.0f} → {s['covered_after']:,.0f} 名老年人）。"
+        )
+    else:
+        console.print(
+            f"Status: {s['status']} ({s['solver']}, gap {0 if result.gap is None else result.gap:.2%}); "
+            f"{s['n_new_sites']} new sites for {s['spent_wan_yuan']:,.1f} 万元 (10k yuan); "
+            f"coverage {s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}% "
+            f"({s['covered_before']:,.0f} → {s['covered_after']:,.0f} older people)."
+        )
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from siting.atomic import ensure_writable_dir
+    from siting.optimize import OptimizeSettings, optimize, write_siting_outputs
+    from siting.pipeline import default_map_path, write_map_for
+
+    console = _console()
+    timer = StageTimer()
+    from siting.scenario import load_scenario
+
+    scenario0 = load_scenario(args.scenario)
+    lang = _lang(args, scenario0)
+    settings = OptimizeSettings.from_scenario(scenario0, **_optimize_overrides(args))
+    out_dir = Path(args.out) if args.out else scenario0.output_dir()
+    ensure_writable_dir(out_dir)  # fail before the work, not after
+    scenario, inputs, catchments, coverage = _coverage_for(args, console, lang, timer)
+    from siting.walking import walking_graph
+
+    graph = walking_graph(inputs)
+    with (
+        console.status(label("stage_optimize", lang)),
+        timer.stage(label("stage_optimize", lang)) as info,
+    ):
+        result = optimize(inputs, coverage, settings, graph=graph)
+        info["note"] = f"{result.summary['n_new_sites']} new, {result.solver}"
+    with timer.stage(label("stage_write", lang)):
+        written = list(write_siting_outputs(result, out_dir, lang=lang))
+        path = default_map_path(scenario).with_name(f"{scenario.output_dir().name}_siting.html")
+        written.append(write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result))
+    _print_siting(console, result, lang)
+    for p in written:
+        console.print(f"→ {p}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
 def _speed(text: str) -> float | str:
     try:
         value = float(text)
@@ -439,6 +533,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="output file (folder for geojson); default in the scenario's output dir"
     )
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "optimize", help="choose new centers, stations and points within budget (MIP)"
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--budget", type=float, help="budget in 万元 (capital + operating over the horizon)"
+    )
+    p.add_argument(
+        "--objective",
+        choices=("max-coverage", "min-cost", "lexicographic"),
+        help="objective (default: the scenario's [optimize] objective)",
+    )
+    p.add_argument("--target", type=float, help="district coverage target for min-cost, e.g. 0.8")
+    p.add_argument("--new-sites", type=int, help="number of new sites (instead of a budget)")
+    p.add_argument(
+        "--policy",
+        action="append",
+        choices=("center_per_street", "station_per_community", "hub", "capacity"),
+        help="switch on a policy rule (repeatable)",
+    )
+    p.add_argument("--solver", choices=("cbc", "highs"), help="MIP solver (default cbc)")
+    p.add_argument("--time-limit", type=float, help="solver time limit in seconds")
+    p.add_argument("--out", help="output folder (default: the scenario's [output] dir)")
+    p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from isochrones import WalkGraph
 from siting.atomic import ensure_writable_dir
@@ -43,6 +44,27 @@ def uncovered_points(coverage: CoverageResult):
     return coverage.demand.points[~covered]
 
 
+def proposed_sites(inputs: Inputs, siting):
+    """The sites a siting result opens, as points (None without a result or sites)."""
+    if siting is None or len(siting.sites) == 0:
+        return None
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        siting.sites.drop(columns="geometry"),
+        geometry=list(siting.sites["geometry"]),
+        crs=inputs.crs,
+    )
+
+
+def _after(siting):
+    if siting is None:
+        return None
+    return siting.communities.rename(columns={"coverage_after_pct": "coverage_pct"})[
+        ["code", "coverage_pct"]
+    ]
+
+
 def write_map_for(
     inputs: Inputs,
     catchments: Catchments,
@@ -53,14 +75,21 @@ def write_map_for(
     basemap: str = "none",
     tianditu_key: str | None = None,
     offline: bool = True,
+    siting=None,
 ) -> Path:
-    """The scenario's HTML coverage map (self-contained unless ``offline=False``)."""
+    """The scenario's HTML coverage map (self-contained unless ``offline=False``).
+
+    With a :class:`~siting.optimize.SitingResult` (``siting``), the proposed sites and the
+    coverage after the plan are drawn too.
+    """
     from siting.maps import coverage_map, write_map
 
     m = coverage_map(
         inputs,
         catchments=catchments,
         coverage=coverage.communities,
+        coverage_after=_after(siting),
+        proposed=proposed_sites(inputs, siting),
         uncovered=uncovered_points(coverage),
         roster_cells=coverage.roster.grid if coverage.roster is not None else None,
         lang=lang,
@@ -79,6 +108,7 @@ def write_export(
     *,
     fmt: str = "gpkg",
     crs: str = "cgcs2000",
+    siting=None,
 ) -> list[Path]:
     """The scenario's GIS layers for the planning bureau."""
     from siting.export import export_layers
@@ -90,6 +120,7 @@ def write_export(
         crs=crs,
         catchments=catchments,
         coverage=coverage.communities,
+        proposed=proposed_sites(inputs, siting),
         demand_summary=coverage.demand.communities,
         scenario_hash=None,
     )
@@ -104,6 +135,7 @@ class RunResult:
     graph: WalkGraph
     catchments: Catchments
     coverage: CoverageResult
+    siting: Any = None
     outputs: tuple[Path, ...] = field(default=())
 
 
@@ -141,12 +173,32 @@ def run_pipeline(
         coverage = compute_coverage(inputs, graph)
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
         info["note"] = f"{len(coverage.demand.points):,} demand points"
+    siting = None
+    opt = scenario.section("optimize")
+    if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")):
+        from siting.optimize import OptimizeSettings, optimize, write_siting_outputs
+
+        status, timed = stage("stage_optimize")
+        with status, timed as info:
+            siting = optimize(
+                inputs, coverage, OptimizeSettings.from_scenario(scenario), graph=graph
+            )
+            outputs.extend(write_siting_outputs(siting, out_dir, lang=lang))
+            s = siting.summary
+            info["note"] = (
+                f"{s['n_new_sites']} new, {s['spent_wan_yuan']:,.0f} 万元, "
+                f"{s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}%"
+            )
     status, timed = stage("stage_deliver")
     with status, timed as info:
         outputs.append(
-            write_map_for(inputs, catchments, coverage, default_map_path(scenario), lang=lang)
+            write_map_for(
+                inputs, catchments, coverage, default_map_path(scenario), lang=lang, siting=siting
+            )
         )
-        outputs.extend(write_export(inputs, catchments, coverage, out_dir / "layers.gpkg"))
+        outputs.extend(
+            write_export(inputs, catchments, coverage, out_dir / "layers.gpkg", siting=siting)
+        )
         info["note"] = "HTML + GeoPackage (CGCS2000)"
     return RunResult(
         scenario=scenario,

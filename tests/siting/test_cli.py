@@ -166,3 +166,25 @@ def test_unknown_export_crs_is_a_usage_error(capsys, tmp_path, monkeypatch):
     assert info.value.code == 2
     assert "invalid choice: 'mars'" in capsys.readouterr().err
     assert not (tmp_path / "output").exists()
+
+
+def test_optimize_command(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["optimize", str(SMALL), "--budget", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "求解状态：optimal" in out
+    sites = pd.read_csv(
+        tmp_path / "output" / "demo-small" / "siting_sites.csv", encoding="utf-8-sig"
+    )
+    cost_col = next(c for c in sites.columns if "万元" in c)
+    assert 0 < sites[cost_col].sum() <= 300 + 1e-6
+    assert (tmp_path / "maps" / "demo-small_siting.html").exists()
+
+
+def test_optimize_unreachable_target_is_explained(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code = main(["optimize", str(SMALL), "--objective", "min-cost", "--target", "0.99"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "coverage_target 99.0 % cannot be met" in out
+    assert not (tmp_path / "output" / "demo-small" / "siting_sites.csv").exists()
