@@ -238,7 +238,6 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, timer: StageTimer):
-    from siting.catchments import facility_catchments
     from siting.coverage import compute_coverage
     from siting.io import load_inputs
     from siting.scenario import load_scenario
@@ -249,14 +248,19 @@ def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, ti
         inputs = load_inputs(scenario)
     with console.status(label("stage_graph", lang)), timer.stage(label("stage_graph", lang)):
         graph = walking_graph(inputs)
+    with console.status(label("stage_coverage", lang)), timer.stage(label("stage_coverage", lang)):
+        coverage = compute_coverage(inputs, graph)
+    return scenario, inputs, graph, coverage
+
+
+def _catchments(console, timer, lang, inputs, graph, siting=None):
+    from siting.pipeline import proposal_catchments
+
     with (
         console.status(label("stage_isochrones", lang)),
         timer.stage(label("stage_isochrones", lang)),
     ):
-        catchments = facility_catchments(inputs, graph, minutes=(15.0, 25.0))
-    with console.status(label("stage_coverage", lang)), timer.stage(label("stage_coverage", lang)):
-        coverage = compute_coverage(inputs, graph)
-    return scenario, inputs, catchments, coverage
+        return proposal_catchments(inputs, graph, siting)
 
 
 def cmd_map(args: argparse.Namespace) -> int:
@@ -270,7 +274,8 @@ def cmd_map(args: argparse.Namespace) -> int:
             "--basemap tianditu needs --tianditu-key (a Tianditu web key); nothing was written"
         )
     timer = StageTimer()
-    scenario, inputs, catchments, coverage = _coverage_for(args, console, lang, timer)
+    scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    catchments = _catchments(console, timer, lang, inputs, graph)
     path = Path(args.out) if args.out else default_map_path(scenario)
     with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
         write_map_for(
@@ -303,7 +308,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     ensure_writable_dir(out.parent)  # fail before the work, not after
     timer = StageTimer()
-    scenario, inputs, catchments, coverage = _coverage_for(args, console, lang, timer)
+    scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    catchments = _catchments(console, timer, lang, inputs, graph)
     with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
         written = write_export(inputs, catchments, coverage, out, fmt=args.format, crs=args.crs)
     for path in written:
@@ -382,10 +388,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     settings = OptimizeSettings.from_scenario(scenario0, **_optimize_overrides(args))
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
     ensure_writable_dir(out_dir)  # fail before the work, not after
-    scenario, inputs, catchments, coverage = _coverage_for(args, console, lang, timer)
-    from siting.walking import walking_graph
-
-    graph = walking_graph(inputs)
+    scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     with (
         console.status(label("stage_optimize", lang)),
         timer.stage(label("stage_optimize", lang)) as info,
@@ -393,10 +396,21 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         result = optimize(inputs, coverage, settings, graph=graph)
         info["note"] = f"{result.summary['n_new_sites']} new, {result.solver}"
     with timer.stage(label("stage_write", lang)):
-        written = list(write_siting_outputs(result, out_dir, lang=lang))
+        curve = None
+        if args.curve:
+            from siting.curve import budget_curve
+            from siting.optimize import build_problem
+
+            curve = budget_curve(build_problem(inputs, coverage, graph=graph, settings=settings))
+        written = list(write_siting_outputs(result, out_dir, lang=lang, curve=curve))
         path = default_map_path(scenario).with_name(f"{scenario.output_dir().name}_siting.html")
+        catchments = _catchments(console, timer, lang, inputs, graph, result)
         written.append(write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result))
     _print_siting(console, result, lang)
+    if curve is not None:
+        _print_frame(console, curve.points.round(2), label("cli_curve_title", lang))
+        knee = curve.knee_budget_wan_yuan
+        console.print(f"{label('cli_knee', lang)}: {'—' if knee is None else f'{knee:,.0f} 万元'}")
     for p in written:
         console.print(f"→ {p}")
     _stage_table(console, timer, lang)
@@ -558,6 +572,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--solver", choices=("cbc", "highs"), help="MIP solver (default cbc)")
     p.add_argument("--time-limit", type=float, help="solver time limit in seconds")
+    p.add_argument(
+        "--curve",
+        action="store_true",
+        help="also sweep budgets: the budget–coverage curve with its knee (budget_curve.csv)",
+    )
     p.add_argument("--out", help="output folder (default: the scenario's [output] dir)")
     p.set_defaults(func=cmd_optimize)
 

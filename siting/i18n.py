@@ -160,6 +160,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "stage_optimize": ("设施选址优化", "siting optimization"),
     "cli_sites_title": ("规划新增设施", "Proposed facilities"),
     "cli_name": ("名称", "name"),
+    "cli_curve_title": ("预算—覆盖曲线", "Budget–coverage curve"),
+    "cli_knee": ("曲线拐点（边际效益明显下降处）", "knee of the curve (where returns fall off)"),
     "cli_type": ("类型", "type"),
     "cli_community": ("所在社区/村", "community"),
     "cli_cost": ("费用(万元)", "cost (万元)"),

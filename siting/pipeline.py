@@ -7,7 +7,7 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,20 @@ def proposed_sites(inputs: Inputs, siting):
         siting.sites.drop(columns="geometry"),
         geometry=list(siting.sites["geometry"]),
         crs=inputs.crs,
+    )
+
+
+def proposal_catchments(
+    inputs: Inputs, graph: WalkGraph, siting=None, *, minutes=(15.0, 25.0)
+) -> Catchments:
+    """Isochrones of the existing facilities and, with a siting result, of the sites it opens."""
+    if siting is None or len(siting.sites) == 0 or inputs.candidates is None:
+        return facility_catchments(inputs, graph, minutes=minutes)
+    chosen = inputs.candidates[
+        inputs.candidates["candidate_id"].astype(str).isin(siting.sites["site_id"].astype(str))
+    ]
+    return facility_catchments(
+        replace(inputs, candidates=chosen), graph, minutes=minutes, include_candidates=True
     )
 
 
@@ -161,13 +175,6 @@ def run_pipeline(
     with status, timed as info:
         graph = walking_graph(inputs)
         info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
-    status, timed = stage("stage_isochrones")
-    with status, timed as info:
-        catchments = facility_catchments(inputs, graph, minutes=(15.0, 25.0))
-        path = out_dir / "isochrones.gpkg"
-        write_catchments(catchments, path, lang=lang)
-        outputs.append(path)
-        info["note"] = f"{catchments.per_site['site_id'].nunique():,} sites"
     status, timed = stage("stage_coverage")
     with status, timed as info:
         coverage = compute_coverage(inputs, graph)
@@ -189,6 +196,13 @@ def run_pipeline(
                 f"{s['n_new_sites']} new, {s['spent_wan_yuan']:,.0f} 万元, "
                 f"{s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}%"
             )
+    status, timed = stage("stage_isochrones")
+    with status, timed as info:
+        catchments = proposal_catchments(inputs, graph, siting)
+        path = out_dir / "isochrones.gpkg"
+        write_catchments(catchments, path, lang=lang)
+        outputs.append(path)
+        info["note"] = f"{catchments.per_site['site_id'].nunique():,} sites"
     status, timed = stage("stage_deliver")
     with status, timed as info:
         outputs.append(
