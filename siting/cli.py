@@ -417,6 +417,58 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from siting.atomic import ensure_writable_dir
+    from siting.plan import PlanSettings, plan, plan_frames, write_plan_outputs
+    from siting.scenario import load_scenario
+
+    console = _console()
+    scenario0 = load_scenario(args.scenario)
+    lang = _lang(args, scenario0)
+    settings = PlanSettings.from_scenario(scenario0)  # bad [plan] values fail before the work
+    out_dir = Path(args.out) if args.out else scenario0.output_dir()
+    ensure_writable_dir(out_dir)
+    from siting.pipeline import default_map_path
+
+    map_path = default_map_path(scenario0).with_name(f"plan_{scenario0.output_dir().name}.html")
+    timer = StageTimer()
+    _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
+        result = plan(inputs, graph, settings, coverage=coverage)
+    with timer.stage(label("stage_write", lang)):
+        written = write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
+    frames = plan_frames(result, lang=lang)
+    for stem in ("plan_years", "plan_builds", "plan_indicators"):
+        if stem in frames and len(frames[stem]):
+            _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
+    for p in written:
+        console.print(f"→ {p}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from siting.atomic import ensure_writable_dir
+    from siting.compare import compare, comparison_frames, write_comparison
+
+    console = _console()
+    lang: Language = args.lang or "zh"
+    out_dir = Path(args.out) if args.out else Path.cwd() / "output" / "compare"
+    ensure_writable_dir(out_dir)
+    timer = StageTimer()
+    with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
+        result = compare(*args.scenarios)
+    with timer.stage(label("stage_write", lang)):
+        written = write_comparison(result, out_dir, lang=lang)
+    frames = comparison_frames(result, lang=lang)
+    first = next(iter(frames))
+    _print_frame(console, frames[first], label("cli_compare", lang))
+    for p in written:
+        console.print(f"→ {p}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
 def _speed(text: str) -> float | str:
     try:
         value = float(text)
@@ -579,6 +631,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="output folder (default: the scenario's [output] dir)")
     p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser(
+        "plan",
+        help="the five-year plan: what to build each year within each year's budget, milestones",
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        help="scenario TOML with a [plan] section (e.g. data/demo/plans/tongliang_style.toml)",
+    )
+    p.add_argument("--out", help="output folder (default: the scenario's [output] dir)")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser(
+        "compare", help="compare plan scenarios side by side, with one map of all of them"
+    )
+    p.add_argument(
+        "scenarios", nargs="+", help="two or more scenario TOML files with a [plan] section"
+    )
+    p.add_argument("--out", help="output folder (default: output/compare)")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(

@@ -96,7 +96,7 @@ from scipy.sparse import csc_matrix, csr_matrix
 
 from siting.costs import CostSettings, closure_savings, site_costs, upgrade_costs
 from siting.coverage import CoverageMatrix, CoverageResult, CoverageSettings, coverage_matrix
-from siting.errors import InfeasibleError, InputError, Problem, ScenarioError
+from siting.errors import InfeasibleError, InputError, Problem, ScenarioError, SitingError
 from siting.indicators import CENTER_TYPES, IndicatorSettings
 from siting.io import SITEABLE_TYPES
 from siting.policy import (
@@ -1752,6 +1752,11 @@ def _run_solver(model: _Model, settings: OptimizeSettings, *, start: bool) -> _R
             threads=settings.threads,
             start=start,
         )
+        if not solver.available():
+            raise SitingError(
+                "solver = 'highs' needs the highspy package: pip install 'siting[highs]' "
+                "(or use the default solver = 'cbc')"
+            )
         prob.solve(solver)
         seconds = time.perf_counter() - t0
         hs = prob.solverModel

@@ -188,3 +188,43 @@ def test_optimize_unreachable_target_is_explained(capsys, monkeypatch, tmp_path)
     out = capsys.readouterr().out
     assert "coverage_target 99.0 % cannot be met" in out
     assert not (tmp_path / "output" / "demo-small" / "siting_sites.csv").exists()
+
+
+def _plan_toml(folder: Path, name: str, budget: float) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(
+        f'extends = "{(SMALL / "scenario.toml").as_posix()}"\n'
+        f'[scenario]\nname = "{name}"\n[output]\ndir = "output/{name}"\n'
+        f"[plan]\nfirst_year = 2021\nlast_year = 2023\nbudget_wan_yuan = {budget}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    low = _plan_toml(tmp_path, "low", 30)
+    high = _plan_toml(tmp_path, "high", 90)
+    assert main(["plan", str(low)]) == 0
+    out = capsys.readouterr().out
+    assert "逐年投入与覆盖" in out
+    years = pd.read_csv(tmp_path / "output" / "low" / "plan_years.csv", encoding="utf-8-sig")
+    assert list(years["年份"]) == [2020, 2021, 2022, 2023]  # base year, then the plan years
+    assert (tmp_path / "maps" / "plan_low.html").exists()
+    assert main(["compare", str(low), str(high)]) == 0
+    assert (tmp_path / "output" / "compare" / "comparison.csv").exists()
+
+
+def test_plan_with_a_year_outside_the_plan_names_the_key(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    path = _plan_toml(tmp_path, "bad", 30)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "budget_wan_yuan = 30", "budget_wan_yuan = { 2030 = 30 }"
+        ),
+        encoding="utf-8",
+    )
+    assert main(["plan", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "2030" in out and "budget_wan_yuan" in out
+    assert not (tmp_path / "output").exists()

@@ -1,0 +1,490 @@
+"""Plans side by side (``siting compare A B ...``): one table, one map with the plans as layers.
+
+:func:`compare` takes solved plans (:class:`~siting.plan.PlanResult`) or scenario files (each is
+planned, the inputs and walking graph loaded once for scenarios that share them) and returns a
+:class:`ComparisonResult`: the table of coverage, older people covered, cost and final-year
+indicators per plan, and the per-year trajectories. :func:`write_comparison` writes the tables
+(CSV and one workbook) and the HTML map: the communities coloured by coverage before the plans,
+then for each plan its final-year coverage and its builds as switchable layers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+
+from siting.errors import InputError, Problem
+from siting.i18n import Language
+from siting.i18n import label as i18n_label
+from siting.io import SITEABLE_TYPES
+from siting.plan import PlanResult, _coverage_tables, _proposed_sites, default_map_path, plan
+from siting.scenario import Scenario, load_scenario
+
+__all__ = [
+    "ComparisonResult",
+    "compare",
+    "comparison_frames",
+    "comparison_map",
+    "gain_report",
+    "gains",
+    "write_comparison",
+]
+
+log = logging.getLogger(__name__)
+
+#: Labels of the comparison (zh, en); other keys fall back to :mod:`siting.i18n`.
+COMPARE_LABELS: dict[str, tuple[str, str]] = {
+    "c_item": ("项目", "item"),
+    "c_plan": ("方案", "plan"),
+    "c_year": ("年份", "year"),
+    "c_scenario_sha256": ("情景文件哈希(SHA-256)", "scenario hash (SHA-256)"),
+    "c_tool_version": ("软件版本", "tool version"),
+    "c_years": ("规划期", "plan years"),
+    "c_objective": ("目标函数", "objective"),
+    "c_status": ("求解状态", "solver status"),
+    "c_gap": ("最优性差距(%)", "optimality gap (%)"),
+    "c_spent": ("支出合计(万元)", "total spend (10,000 yuan)"),
+    "c_capital": ("建设投入(万元)", "capital (10,000 yuan)"),
+    "c_operating": ("运营补贴(万元)", "operating (10,000 yuan)"),
+    "c_n_new": ("新建设施(个)", "new facilities"),
+    "c_n_new_type": ("新建{type}(个)", "new {type}"),
+    "c_n_upgrades": ("升级改造(个)", "upgrades"),
+    "c_coverage_before": ("现状覆盖率(%)", "coverage before (%)"),
+    "c_coverage_final": ("末年覆盖率(%)", "coverage, final year (%)"),
+    "c_community_final": ("末年社区覆盖率(%)", "社区 coverage, final year (%)"),
+    "c_village_final": ("末年村覆盖率(%)", "村 coverage, final year (%)"),
+    "c_covered_final": ("末年已覆盖老年人", "older people covered, final year"),
+    "c_newly_final": ("末年新增覆盖老年人", "newly covered, final year"),
+    "c_elderly_years": ("规划期累计覆盖人年", "elderly-years covered"),
+    "c_elderly_years_gained": ("规划新增覆盖人年", "elderly-years gained"),
+    "c_per_newly": ("每新增覆盖一人支出(万元)", "spend per person newly covered (10,000 yuan)"),
+    "c_milestones": ("达成阶段目标", "milestones met"),
+    "c_spend": ("当年支出(万元)", "spend (10,000 yuan)"),
+    "c_cum_spend": ("累计支出(万元)", "cumulative spend (10,000 yuan)"),
+    "c_coverage_pct": ("覆盖率(%)", "coverage (%)"),
+    "c_covered": ("已覆盖老年人", "older people covered"),
+    "c_n_new_year": ("当年新建(个)", "built that year"),
+    "sheet_comparison": ("方案对比", "comparison"),
+    "sheet_comparison_years": ("分年度对比", "by year"),
+    "layer_plan_coverage": (
+        "{plan}：{year}年社区/村覆盖率",
+        "{plan}: coverage by community in {year}",
+    ),
+    "layer_plan_builds": ("{plan}：规划建设（{n}）", "{plan}: facilities built ({n})"),
+    "map_title": ("规划方案对比", "Plans compared"),
+}
+
+
+def _t(key: str, lang: Language, **fmt: object) -> str:
+    pair = COMPARE_LABELS.get(key)
+    if pair is None:
+        from siting.plan import _t as plan_t
+
+        return plan_t(key, lang, **fmt)
+    text = pair[0 if lang == "zh" else 1]
+    return text.format(**fmt) if fmt else text
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonResult:
+    """Plans side by side.
+
+    Attributes
+    ----------
+    results
+        The plans, in the order given.
+    table
+        One row per figure (``key``), one column per plan (raw numbers; text for statuses).
+    years
+        One row per plan and year: spend, cumulative spend, coverage, covered elderly, builds.
+    """
+
+    results: tuple[PlanResult, ...]
+    table: pd.DataFrame
+    years: pd.DataFrame
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.results)
+
+
+def gains(reference: PlanResult, other: PlanResult) -> dict[str, float]:
+    """What ``other`` gains over ``reference`` (positive = better): coverage, people, money.
+
+    Keys: ``coverage_final_pct`` (percentage points), ``covered_elderly_final``,
+    ``elderly_years_covered``, ``spent_wan_yuan_saved``, ``wan_yuan_per_newly_covered_saved``.
+    """
+    a, b = reference.summary, other.summary
+    return {
+        "coverage_final_pct": b["coverage_final_pct"] - a["coverage_final_pct"],
+        "covered_elderly_final": b["covered_elderly_final"] - a["covered_elderly_final"],
+        "elderly_years_covered": b["elderly_years_covered"] - a["elderly_years_covered"],
+        "spent_wan_yuan_saved": a["spent_wan_yuan"] - b["spent_wan_yuan"],
+        "wan_yuan_per_newly_covered_saved": a["wan_yuan_per_newly_covered"]
+        - b["wan_yuan_per_newly_covered"],
+    }
+
+
+def gain_report(reference: PlanResult, other: PlanResult) -> str:
+    """A plain-text table of two plans and what ``other`` gains over ``reference`` (for scripts)."""
+    a, b = reference.summary, other.summary
+    final = reference.years[-1]
+    rows = [
+        ("spend over the plan (万元)", "spent_wan_yuan", 1, -1),
+        ("  capital (万元)", "capital_wan_yuan", 1, -1),
+        ("  operating incentives and rent (万元)", "operating_wan_yuan", 1, -1),
+        ("new facilities", "n_new", 0, 0),
+        ("upgrades", "n_upgrades", 0, 0),
+        (f"coverage {final} (%)", "coverage_final_pct", 1, 1),
+        ("  社区 (%)", "community_coverage_final_pct", 1, 1),
+        ("  村 (%)", "village_coverage_final_pct", 1, 1),
+        (f"older people covered {final}", "covered_elderly_final", 0, 1),
+        (f"older people newly covered {final}", "newly_covered_final", 0, 1),
+        ("elderly-years covered over the plan", "elderly_years_covered", 0, 1),
+        ("万元 per person newly covered", "wan_yuan_per_newly_covered", 3, -1),
+        ("milestones met", "milestones_met", 0, 1),
+    ]
+    width = max(len(r[0]) for r in rows) + 2
+    lines = [f"{'':<{width}}{'fixed':>14}{'optimized':>14}{'gain':>14}"]
+    for text, key, digits, sign in rows:
+        if key == "milestones_met" and not (a["milestones"] or b["milestones"]):
+            continue
+        va, vb = float(a[key]), float(b[key])
+        diff = (vb - va) if sign >= 0 else (va - vb)
+        gain = "" if sign == 0 else f"{diff:+,.{digits}f}"
+        lines.append(f"{text:<{width}}{va:>14,.{digits}f}{vb:>14,.{digits}f}{gain:>14}")
+    lines.append(
+        "(gain: optimized minus fixed; for money, fixed minus optimized: positive = saved)"
+    )
+    return "\n".join(lines)
+
+
+def _inputs_key(scenario: Scenario) -> str:
+    s = scenario.settings
+    return json.dumps(
+        {k: s.get(k) for k in ("inputs", "walking", "scenario")},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def _plan_scenarios(items: Sequence[Scenario]) -> list[PlanResult]:
+    from siting.io import load_inputs
+    from siting.walking import walking_graph
+
+    cache: dict[str, tuple[Any, Any]] = {}
+    out = []
+    for sc in items:
+        key = _inputs_key(sc)
+        if key not in cache:
+            inputs = load_inputs(sc)
+            cache[key] = (inputs, walking_graph(inputs))
+        inputs, graph = cache[key]
+        out.append(plan(dataclasses.replace(inputs, scenario=sc), graph))
+    return out
+
+
+def compare(*items: PlanResult | Scenario | str | Path) -> ComparisonResult:
+    """Compare plans: solved :class:`~siting.plan.PlanResult` objects or scenario files.
+
+    Scenario files are planned with :func:`siting.plan.plan` (inputs and walking graph loaded
+    once for scenarios that share them). Every plan must be of the same district.
+
+    Raises
+    ------
+    InputError
+        Fewer than two plans, or plans of different districts.
+    InfeasibleError
+        A scenario's milestones cannot be met.
+    """
+    if len(items) < 2:
+        raise InputError(
+            "compare needs at least two plans",
+            [Problem("compare", f"got {len(items)}", hint="siting compare A.toml B.toml …")],
+        )
+    results: list[PlanResult | None] = [r if isinstance(r, PlanResult) else None for r in items]
+    todo = [
+        (i, it if isinstance(it, Scenario) else load_scenario(it))
+        for i, it in enumerate(items)
+        if not isinstance(it, PlanResult)
+    ]
+    for (i, _), res in zip(todo, _plan_scenarios([sc for _, sc in todo]), strict=True):
+        results[i] = res
+    done = [r for r in results if r is not None]
+    codes = [tuple(r.problem.communities["code"].astype(str)) for r in done]
+    if any(c != codes[0] for c in codes[1:]):
+        raise InputError(
+            "the plans are of different districts (their 社区/村 differ)",
+            [Problem(r.name, f"{len(c)} 社区/村") for r, c in zip(done, codes, strict=True)],
+        )
+    names = [r.name for r in done]
+    if len(set(names)) < len(names):  # keep columns apart
+        done = [dataclasses.replace(r, name=f"{r.name} ({i + 1})") for i, r in enumerate(done)]
+    table = _table(done)
+    years = pd.concat(
+        [
+            r.trajectory.assign(plan=r.name)[
+                [
+                    "plan",
+                    "year",
+                    "stage",
+                    "spend_wan_yuan",
+                    "cumulative_spend_wan_yuan",
+                    "n_new",
+                    "coverage_pct",
+                    "covered_elderly",
+                    "cumulative_elderly_years",
+                ]
+            ]
+            for r in done
+        ],
+        ignore_index=True,
+    )
+    log.info("compare: %d plans (%s)", len(done), ", ".join(r.name for r in done))
+    return ComparisonResult(results=tuple(done), table=table, years=years)
+
+
+_ROWS = (
+    ("scenario_sha256", "c_scenario_sha256"),
+    ("tool_version", "c_tool_version"),
+    ("years", "c_years"),
+    ("objective", "c_objective"),
+    ("status", "c_status"),
+    ("gap_pct", "c_gap"),
+    ("spent_wan_yuan", "c_spent"),
+    ("capital_wan_yuan", "c_capital"),
+    ("operating_wan_yuan", "c_operating"),
+    ("n_new", "c_n_new"),
+    *[(f"n_new_{t}", "c_n_new_type") for t in SITEABLE_TYPES],
+    ("n_upgrades", "c_n_upgrades"),
+    ("coverage_before_pct", "c_coverage_before"),
+    ("coverage_final_pct", "c_coverage_final"),
+    ("community_coverage_final_pct", "c_community_final"),
+    ("village_coverage_final_pct", "c_village_final"),
+    ("covered_elderly_final", "c_covered_final"),
+    ("newly_covered_final", "c_newly_final"),
+    ("elderly_years_covered", "c_elderly_years"),
+    ("elderly_years_gained", "c_elderly_years_gained"),
+    ("wan_yuan_per_newly_covered", "c_per_newly"),
+    ("milestones", "c_milestones"),
+)
+
+
+def _table(results: Sequence[PlanResult]) -> pd.DataFrame:
+    rows = []
+    for key, _ in _ROWS:
+        row: dict[str, Any] = {"key": key}
+        for r in results:
+            s = r.summary
+            if key == "gap_pct":
+                value: Any = None if r.gap is None else 100 * r.gap
+            elif key == "milestones":
+                value = f"{s['milestones_met']}/{s['milestones']}"
+            else:
+                value = s[key]
+            row[r.name] = value
+        rows.append(row)
+    keys = []
+    for r in results:
+        if r.indicators is not None:
+            keys = [i.key for i in r.indicators.items]
+            break
+    for k in keys:
+        row = {"key": f"ind_{k}"}
+        for r in results:
+            row[r.name] = None if r.indicators is None else r.indicators[k]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_frames(
+    comparison: ComparisonResult, *, lang: Language = "zh"
+) -> dict[str, pd.DataFrame]:
+    """The display tables: ``comparison`` (side by side) and ``comparison_years`` (long)."""
+    label_of = dict(_ROWS)
+    out_rows = []
+    for _, row in comparison.table.iterrows():
+        key = row["key"]
+        if key.startswith("ind_"):
+            item_label = i18n_label(key, lang)
+        elif key.startswith("n_new_") and key != "n_new":
+            item_label = _t("c_n_new_type", lang, type=i18n_label(key[len("n_new_") :], lang))
+        else:
+            item_label = _t(label_of[key], lang)
+        rec: dict[str, Any] = {_t("c_item", lang): item_label}
+        for name in comparison.names:
+            rec[name] = _display_value(key, row[name], lang)
+        out_rows.append(rec)
+    table = pd.DataFrame(out_rows, dtype=object)
+    y = comparison.years
+    years = pd.DataFrame(
+        {
+            _t("c_plan", lang): y["plan"],
+            _t("c_year", lang): y["year"].astype(int),
+            _t("p_stage", lang): [_t(f"p_{v}", lang) for v in y["stage"]],
+            _t("c_spend", lang): [_round(v, 1) for v in y["spend_wan_yuan"]],
+            _t("c_cum_spend", lang): [_round(v, 1) for v in y["cumulative_spend_wan_yuan"]],
+            _t("c_n_new_year", lang): y["n_new"].astype(int),
+            _t("c_coverage_pct", lang): [_round(v, 1) for v in y["coverage_pct"]],
+            _t("c_covered", lang): [_round(v, 0) for v in y["covered_elderly"]],
+            _t("p_cum_years", lang): [_round(v, 0) for v in y["cumulative_elderly_years"]],
+        },
+        dtype=object,
+    )
+    return {"comparison": table, "comparison_years": years}
+
+
+def _round(v: Any, digits: int) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return round(float(v), digits) if digits else round(float(v))
+
+
+def _display_value(key: str, value: Any, lang: Language) -> Any:
+    if value is None:
+        return None
+    if key.startswith("ind_"):
+        item = value
+        status = "pass" if item.passed else ("na" if item.passed is None else "fail")
+        digits = 3 if item.unit == "m2/person" else (1 if item.unit == "%" else 0)
+        num = "—" if item.value is None or math.isnan(item.value) else f"{item.value:.{digits}f}"
+        unit = i18n_label(f"unit_{item.unit}", lang)
+        return f"{num} {unit} {i18n_label(f'status_{status}', lang)}"
+    if key == "objective":
+        return _t(f"obj_{value}", lang)
+    if key == "status":
+        return _t(f"st_{value}", lang)
+    if key == "scenario_sha256":
+        return str(value)[:16]
+    if isinstance(value, float | np.floating):
+        digits = (
+            2
+            if key in ("wan_yuan_per_newly_covered", "gap_pct")
+            else (0 if "elderly" in key or "covered" in key else 1)
+        )
+        return _round(value, digits)
+    return value
+
+
+def comparison_map(
+    comparison: ComparisonResult,
+    *,
+    lang: Language = "zh",
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    offline: bool = True,
+) -> folium.Map:
+    """One map with the plans as layers: coverage before (shown), each plan's final-year coverage
+    and its builds (★, coloured by type, with year, cost and the older people newly covered)."""
+    from siting import maps
+
+    first = comparison.results[0]
+    inputs = first.problem.inputs
+    if inputs is None:
+        raise InputError(
+            "a comparison map needs the district's inputs (plans built from a cost matrix have none)"
+        )
+    before, _ = _coverage_tables(first)
+    title = f"{_t('map_title', lang)}：" + " / ".join(comparison.names)
+    m = maps.coverage_map(
+        inputs,
+        coverage=before,
+        lang=lang,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        offline=False,
+        title=title,
+    )  # type: ignore[arg-type]
+    gcj = basemap == "amap"
+    com = inputs.communities
+    geoms = maps._display(com.geometry, gcj=gcj, simplify_m=3.0, decimals=5)
+    names = maps._community_names(inputs)
+    for i, r in enumerate(comparison.results):
+        _, after = _coverage_tables(r)
+        maps._community_layer(
+            m,
+            com,
+            geoms,
+            after.assign(code=after["code"].astype(str)).set_index("code"),
+            names,
+            lang,
+            _t("layer_plan_coverage", lang, plan=r.name, year=r.years[-1]),
+            show=False,
+        )
+        sites = _proposed_sites(r)
+        n = 0 if sites is None else len(sites)
+        group = folium.FeatureGroup(
+            name=_t("layer_plan_builds", lang, plan=r.name, n=n), show=i == 0
+        )
+        if sites is not None and n:
+            xy = np.asarray([(p.x, p.y) for p in maps._display(sites.geometry, gcj=gcj)])
+            for j, row in enumerate(sites.drop(columns="geometry").to_dict("records")):
+                t = str(row.get("type", ""))
+                maps._fac_marker(
+                    xy[j, 1],
+                    xy[j, 0],
+                    colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
+                    shape="star",
+                    size=20,
+                    classes=f"siting-fac-proposed siting-plan-{i} siting-type-{t}",
+                    popup=maps._facility_popup(
+                        {**row, "name": f"{row['name']}（{r.name}）"}, t, lang, status="proposed"
+                    ),
+                    tooltip=f"{row['name']} · {r.name} · {row['year']}",
+                ).add_to(group)
+        group.add_to(m)
+    # the layer control lists the layers present when it renders: move it after the new ones
+    children = m._children
+    for key in [k for k, v in children.items() if isinstance(v, folium.LayerControl)]:
+        children.move_to_end(key)
+    if offline:
+        maps._inline_assets(m)
+    m._siting_offline = offline
+    seed = (first.scenario_sha256 or "c")[:8]
+    maps._deterministic_ids(m, seed=seed)
+    return m
+
+
+def write_comparison(
+    comparison: ComparisonResult,
+    out_dir: str | Path,
+    *,
+    lang: Language = "zh",
+    map_path: str | Path | None = None,
+    with_map: bool = True,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+) -> tuple[Path, ...]:
+    """Write ``comparison.csv``, ``comparison_years.csv``, ``comparison.xlsx`` and the map.
+
+    The map goes to ``map_path`` (default ``maps/<out_dir name>.html`` in the working directory).
+    Every file is written whole or not at all.
+    """
+    from siting.maps import write_map
+    from siting.tables import write_tables
+
+    out_dir = Path(out_dir)
+    frames = comparison_frames(comparison, lang=lang)
+    sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
+    written = list(write_tables(frames, out_dir, xlsx="comparison.xlsx", sheet_names=sheets))
+    if with_map and comparison.results[0].problem.inputs is not None:
+        path = Path(map_path) if map_path is not None else default_map_path(out_dir)
+        written.append(
+            write_map(
+                comparison_map(comparison, lang=lang, basemap=basemap, tianditu_key=tianditu_key),
+                path,
+            )
+        )
+    log.info("write_comparison wrote %d files", len(written))
+    return tuple(written)
