@@ -38,7 +38,7 @@ from isochrones.reach import DEFAULT_MAX_BLOCK_MB, reach
 from isochrones.snap import SnappedPoints
 from isochrones.walktime import WalkGraph
 
-__all__ = ["ODMatrix", "od_times"]
+__all__ = ["ODMatrix", "od_times", "origin_warnings"]
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,32 @@ def _empty(origins: SnappedPoints, destinations: SnappedPoints, max_seconds: flo
         max_seconds=float(max_seconds),
         problems=tuple(problems),
     )
+
+
+def origin_warnings(graph: WalkGraph, origins: SnappedPoints) -> list[Problem]:
+    """Warnings for origins attached on islands cut off from the main walking network."""
+    problems: list[Problem] = []
+    ok = np.flatnonzero(origins.is_snapped)
+    rows = origins.edge_row[ok]
+    island = ok[graph.component[graph.edge_u[rows]] != 0]
+    for i in island[:50]:
+        problems.append(
+            Problem(
+                "origins",
+                "the origin is on an island cut off from the main walking network",
+                row=str(origins.point_ids[i]),
+                severity="warning",
+            )
+        )
+    if len(island) > 50:
+        problems.append(
+            Problem(
+                "origins",
+                f"{len(island)} origins in all lie on islands (first 50 listed)",
+                severity="warning",
+            )
+        )
+    return problems
 
 
 def od_times(
@@ -227,24 +253,7 @@ def od_times(
     np.cumsum(np.bincount(o, minlength=m), out=indptr[1:])
     seconds = csr_matrix((t, d, indptr), shape=(m, k))
 
-    island = ok[graph.component[graph.edge_u[rows]] != 0]
-    for i in island[:50]:
-        problems.append(
-            Problem(
-                "origins",
-                "the origin is on an island cut off from the main walking network",
-                row=str(origins.point_ids[i]),
-                severity="warning",
-            )
-        )
-    if len(island) > 50:
-        problems.append(
-            Problem(
-                "origins",
-                f"{len(island)} origins in all lie on islands (first 50 listed)",
-                severity="warning",
-            )
-        )
+    problems.extend(origin_warnings(graph, origins))
     result = ODMatrix(
         origin_ids=np.asarray(origins.point_ids),
         destination_ids=np.asarray(destinations.point_ids),

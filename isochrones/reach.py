@@ -36,7 +36,7 @@ from isochrones.errors import Problem
 from isochrones.snap import SnappedPoints
 from isochrones.walktime import WalkGraph, arcs_to_csr
 
-__all__ = ["DEFAULT_MAX_BLOCK_MB", "Direction", "ReachTable", "reach"]
+__all__ = ["DEFAULT_MAX_BLOCK_MB", "Direction", "ReachTable", "reach", "source_warnings"]
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,39 @@ def _with_virtual_rows(
     )
 
 
+def _island_warnings(graph, source_ids, source_node, points, island) -> list[Problem]:
+    """One warning per source on an island (a component other than the largest)."""
+    problems: list[Problem] = []
+    for i in np.flatnonzero(island):
+        comp = graph.component[
+            source_node[i] if source_node[i] >= 0 else graph.edge_u[points.edge_row[i]]
+        ]
+        size = int((graph.component == comp).sum())
+        problems.append(
+            Problem(
+                "sources",
+                f"the source is on an island of {size} nodes, cut off from the main walking "
+                "network",
+                row=str(source_ids[i]),
+                hint="check for missing links (bridges, stairs, footways) or access tags",
+                severity="warning",
+            )
+        )
+    return problems
+
+
+def source_warnings(graph: WalkGraph, points: SnappedPoints) -> list[Problem]:
+    """The warnings :func:`reach` gives for snapped sources: not attached, or on an island."""
+    ok = np.flatnonzero(points.is_snapped)
+    island = np.zeros(len(points), dtype=bool)
+    island[ok] = graph.component[graph.edge_u[points.edge_row[ok]]] != 0
+    source_node = np.full(len(points), -1, dtype=np.int64)
+    return [
+        *points.problems,
+        *_island_warnings(graph, points.point_ids, source_node, points, island),
+    ]
+
+
 def reach(
     graph: WalkGraph,
     sources: SnappedPoints | Sequence[int] | np.ndarray,
@@ -223,21 +256,7 @@ def reach(
         search = base
         island = graph.component[source_node] != 0
 
-    for i in np.flatnonzero(island):
-        comp = graph.component[
-            source_node[i] if source_node[i] >= 0 else graph.edge_u[points.edge_row[i]]
-        ]
-        size = int((graph.component == comp).sum())
-        problems.append(
-            Problem(
-                "sources",
-                f"the source is on an island of {size} nodes, cut off from the main walking "
-                "network",
-                row=str(source_ids[i]),
-                hint="check for missing links (bridges, stairs, footways) or access tags",
-                severity="warning",
-            )
-        )
+    problems.extend(_island_warnings(graph, source_ids, source_node, points, island))
 
     active = np.flatnonzero(search_index >= 0)
     n_cols = search.shape[0]

@@ -6,6 +6,7 @@ This module is the only place that configures logging and draws progress bars an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from isochrones.errors import IsochronesError, format_problems
 from siting import __version__
-from siting.errors import InputError, SitingError
+from siting.errors import InputError, Problem, SitingError
 from siting.i18n import Language, label
 from siting.stages import StageTimer
 
@@ -103,6 +104,51 @@ def _stage_table(console: Console, timer: StageTimer, lang: Language) -> None:
     console.print(t)
 
 
+@contextlib.contextmanager
+def _computing(args: argparse.Namespace):
+    """Tiles (``--tile-km``) on a Dask cluster (``--scheduler``/``--workers``) or in-process."""
+    from siting.scale import computing
+
+    tile_km = getattr(args, "tile_km", None)
+    if tile_km is None:
+        yield
+        return
+    if not tile_km > 0:
+        raise InputError(
+            "--tile-km must be a positive number of kilometres",
+            [Problem("--tile-km", f"got {tile_km}", hint="e.g. --tile-km 5")],
+        )
+    if getattr(args, "scheduler", None) or getattr(args, "workers", None):
+        from siting.citywide import _client
+
+        client, cluster = _client(args.scheduler, args.workers)
+        try:
+            with computing(tile_m=1000.0 * tile_km, executor=client.get_executor()):
+                yield
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        with computing(tile_m=1000.0 * tile_km):
+            yield
+
+
+def _add_compute_options(p: argparse.ArgumentParser, *, tiles: bool = True) -> None:
+    if tiles:
+        p.add_argument(
+            "--tile-km",
+            type=float,
+            help="compute the walking-time searches in square tiles of this size (km), with a "
+            "halo as wide as the longest walk; the results are identical",
+        )
+    p.add_argument(
+        "--scheduler",
+        help="address of a Dask scheduler (tcp://host:8786); default: a local cluster",
+    )
+    p.add_argument("--workers", type=int, help="workers of the local Dask cluster (default 2)")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from siting.io import load_inputs
     from siting.scenario import load_scenario
@@ -127,7 +173,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
     timer = StageTimer()
-    result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
+    with _computing(args):
+        result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
     _summary_tables(console, result.inputs, lang)
     _print_coverage(console, result.coverage, lang)
     if result.siting is not None:
@@ -184,7 +231,9 @@ def _print_frame(console: Console, frame, title: str) -> None:
     for col in frame.columns:
         t.add_column(str(col), overflow="fold")
     for row in frame.itertuples(index=False):
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_row(
+            *["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in row]
+        )
     console.print(t)
 
 
@@ -223,7 +272,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         console.status(label("stage_coverage", lang)),
         timer.stage(label("stage_coverage", lang)) as info,
     ):
-        coverage = compute_coverage(inputs, graph)
+        with _computing(args):
+            coverage = compute_coverage(inputs, graph)
         info["note"] = f"{len(coverage.demand.points):,} demand points"
     with timer.stage(label("stage_write", lang)):
         written = write_coverage_tables(coverage, out_dir, lang=lang)
@@ -469,6 +519,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run_many(args: argparse.Namespace) -> int:
+    from siting.citywide import city_frames, run_many, write_city
+
+    console = _console()
+    lang = _lang(args)
+    out_dir = Path(args.out)
+    from siting.atomic import ensure_writable_dir
+
+    ensure_writable_dir(out_dir)  # fail before the work, not after
+    with console.status(f"run-many: {len(args.scenarios)} scenarios"):
+        city = run_many(args.scenarios, scheduler=args.scheduler, n_workers=args.workers, lang=lang)
+        written = write_city(city, out_dir, lang=lang, map_path=args.map)
+    _print_frame(console, city_frames(city, lang=lang, brief=True)["city_report"], "run-many")
+    for d in city.failed:
+        console.print(f"✗ {d.scenario_path}", style="bold red")
+        console.print(d.error if not d.problems else d.error.split(":")[0], markup=False)
+        if d.problems:
+            console.print(format_problems(d.problems, limit=10), markup=False, soft_wrap=True)
+    for path in written:
+        console.print(f"→ {path}")
+    console.print(
+        f"{len(city.succeeded)}/{len(city.districts)} districts, {city.n_workers} workers, "
+        f"{city.seconds:.1f} s ({city.scheduler})"
+    )
+    return 1 if city.failed else 0
+
+
 def _speed(text: str) -> float | str:
     try:
         value = float(text)
@@ -554,6 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", help="output folder for the tables (default: the scenario's [output] dir)"
     )
+    _add_compute_options(p)
     p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser(
@@ -657,7 +735,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
     )
+    _add_compute_options(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "run-many",
+        help="run many districts' pipelines as Dask tasks; one city report, map and GeoPackage",
+    )
+    p.add_argument(
+        "scenarios", nargs="+", help="scenario TOML files (or folders), one per district"
+    )
+    _add_compute_options(p, tiles=False)
+    p.add_argument("--out", default="output/city", help="output folder (default output/city)")
+    p.add_argument("--map", help="city map HTML (default maps/<out folder name>.html)")
+    p.set_defaults(func=cmd_run_many)
     return parser
 
 

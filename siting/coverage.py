@@ -39,6 +39,8 @@ from scipy.sparse import csr_matrix
 
 from isochrones.od import od_times
 from isochrones.snap import SnappedPoints, snap_points
+from isochrones.tiles import od_times_tiled
+from siting import scale
 from siting.demand import Demand, build_demand
 from siting.errors import InputError, Problem, ScenarioError
 from siting.indicators import Indicators, compute_indicators
@@ -465,7 +467,18 @@ def coverage_matrix(
         )
     else:
         snapped_sites = snap_points(graph, np.empty(0, dtype=object), point_ids=np.empty(0))
-    od = od_times(graph, snapped_demand, snapped_sites, max_seconds=settings.search_seconds)
+    compute = scale.current()
+    if compute.tile_m is None:
+        od = od_times(graph, snapped_demand, snapped_sites, max_seconds=settings.search_seconds)
+    else:
+        od = od_times_tiled(
+            graph,
+            snapped_demand,
+            snapped_sites,
+            max_seconds=settings.search_seconds,
+            tile_m=compute.tile_m,
+            executor=compute.executor,
+        )
     kinds = pts["kind"].to_numpy()
     threshold = np.empty((len(pts), len(FACILITY_TYPES)))
     for j, t in enumerate(FACILITY_TYPES):

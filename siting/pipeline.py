@@ -220,5 +220,6 @@ def run_pipeline(
         graph=graph,
         catchments=catchments,
         coverage=coverage,
+        siting=siting,
         outputs=tuple(outputs),
     )

@@ -1,0 +1,678 @@
+"""Many districts at once (``siting run-many``): each district's whole pipeline as a Dask task.
+
+:func:`run_many` submits one task per scenario to a ``dask.distributed`` cluster (a
+``LocalCluster`` on this machine when no scheduler address is given). A task runs
+:func:`~siting.pipeline.run_pipeline` on its worker, which writes the district's own tables, map
+and layers to the scenario's output folder as ``siting run`` does, and returns a small
+:class:`DistrictResult`: the district's figures and its layers in WGS84 (communities with
+coverage before and after, 街道/镇, existing and proposed facilities), never its graph or its
+roster. A district that fails (missing file, bad column, infeasible model, lost worker) comes
+back as a failed result with the error; the others complete.
+
+:func:`write_city` gathers the results into one city report (CSV and a workbook, district by
+district with a city total), one GeoPackage (CGCS2000, a layer per kind of feature, every feature
+with its district code) and one HTML map with the districts side by side.
+
+What a task holds in memory is one district: its inputs, walking graph, coverage matrix and
+model (for the 690,000-resident demo district about 1 GB at its peak; ``siting run`` prints the
+peak of every stage). The client holds only the returned figures and layers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import resource
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from siting.errors import InputError, Problem
+from siting.i18n import Language
+
+__all__ = [
+    "CityResult",
+    "DistrictResult",
+    "city_frames",
+    "city_layers",
+    "city_map",
+    "city_table",
+    "run_district",
+    "run_many",
+    "write_city",
+]
+
+log = logging.getLogger(__name__)
+
+#: Labels of the city report (zh, en).
+CITY_LABELS: dict[str, tuple[str, str]] = {
+    "district_code": ("区县代码", "district code"),
+    "district": ("区县", "district"),
+    "scenario_file": ("情景文件", "scenario file"),
+    "status": ("状态", "status"),
+    "ok": ("完成", "done"),
+    "failed": ("失败", "failed"),
+    "error": ("错误", "error"),
+    "n_streets": ("街道/镇(个)", "街道/镇"),
+    "n_communities": ("社区/村(个)", "社区/村"),
+    "residents": ("常住人口", "residents"),
+    "elderly": ("60岁以上老年人", "aged 60+"),
+    "covered_elderly": ("现状覆盖老年人", "elderly covered today"),
+    "coverage_pct": ("现状覆盖率(%)", "coverage today (%)"),
+    "n_facilities": ("现有设施(个)", "existing facilities"),
+    "n_new_sites": ("规划新建(个)", "new sites"),
+    "spent_wan_yuan": ("投入(万元)", "spend (10,000 yuan)"),
+    "covered_after_elderly": ("规划后覆盖老年人", "elderly covered after"),
+    "coverage_after_pct": ("规划后覆盖率(%)", "coverage after (%)"),
+    "indicators_passed": ("达标指标", "indicators met"),
+    "seconds": ("用时(秒)", "wall time (s)"),
+    "worker": ("计算节点", "worker"),
+    "worker_peak_rss_mb": ("节点内存峰值(MB)", "worker peak memory (MB)"),
+    "city_total": ("全市合计", "city total"),
+    "sheet_districts": ("区县汇总", "districts"),
+    "map_title": ("全市养老服务设施步行覆盖", "Walking coverage of elderly-care facilities, city"),
+    "layer_districts": ("区县边界", "district boundaries"),
+    "layer_coverage": ("{district}：现状覆盖率", "{district}: coverage today"),
+    "layer_coverage_after": ("{district}：规划后覆盖率", "{district}: coverage after the plan"),
+    "layer_facilities": ("{district}：现有设施", "{district}: existing facilities"),
+    "layer_proposed": ("{district}：规划新建", "{district}: proposed sites"),
+}
+
+
+def _t(key: str, lang: Language, **fmt: object) -> str:
+    zh, en = CITY_LABELS[key]
+    return (zh if lang == "zh" else en).format(**fmt)
+
+
+@dataclass(frozen=True, eq=False)
+class DistrictResult:
+    """What one district's task returns (figures and layers in WGS84; no graph, no roster).
+
+    ``summary`` holds the report row (see :data:`CITY_LABELS` keys); ``communities`` has one row
+    per 社区/村 with ``district_code``, ``code``, ``name``, ``kind``, ``elderly``,
+    ``covered_elderly``, ``coverage_pct`` and, with a siting result, ``coverage_after_pct``.
+    """
+
+    scenario_path: str
+    status: str
+    summary: dict[str, Any]
+    error: str = ""
+    problems: tuple[Problem, ...] = ()
+    communities: gpd.GeoDataFrame | None = None
+    streets: gpd.GeoDataFrame | None = None
+    facilities: gpd.GeoDataFrame | None = None
+    proposed: gpd.GeoDataFrame | None = None
+    outputs: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process (the worker) so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().name)
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"
+
+
+def _layers(result) -> dict[str, gpd.GeoDataFrame | None]:
+    """The district's layers in WGS84, each feature tagged with the district code."""
+    inputs, coverage, siting = result.inputs, result.coverage, result.siting
+    code = str(result.scenario.settings["scenario"].get("district_code", ""))
+    com = coverage.communities[["code", "elderly", "covered_elderly", "coverage_pct"]].copy()
+    com["code"] = com["code"].astype(str)
+    if siting is not None:
+        after = siting.communities[["code", "coverage_after_pct"]].copy()
+        after["code"] = after["code"].astype(str)
+        com = com.merge(after, on="code", how="left")
+    base = inputs.communities[["code", "name", "street_code", "kind", "geometry"]].copy()
+    base["code"] = base["code"].astype(str)
+    communities = gpd.GeoDataFrame(base.merge(com, on="code", how="left"), crs=inputs.crs)
+    streets = inputs.streets[["code", "name", "kind", "geometry"]].copy()
+    facilities = None
+    if inputs.facilities is not None:
+        fac = inputs.facilities
+        facilities = gpd.GeoDataFrame(
+            {
+                "facility_id": fac.get("facility_id", pd.Series(fac.index.astype(str))).astype(str),
+                "name": fac["name"].astype(str),
+                "type": fac["type"].astype(str),
+            },
+            geometry=fac.geometry.values,
+            crs=fac.crs,
+        )
+    proposed = None
+    if siting is not None and len(siting.sites):
+        keep = [
+            c
+            for c in ("site_id", "name", "type", "cost_wan_yuan", "newly_covered_elderly")
+            if c in siting.sites.columns
+        ]
+        proposed = gpd.GeoDataFrame(
+            siting.sites[keep].reset_index(drop=True),
+            geometry=list(siting.sites["geometry"]),
+            crs=inputs.crs,
+        )
+    out: dict[str, gpd.GeoDataFrame | None] = {}
+    for name, frame in (
+        ("communities", communities),
+        ("streets", gpd.GeoDataFrame(streets, crs=inputs.crs)),
+        ("facilities", facilities),
+        ("proposed", proposed),
+    ):
+        if frame is None:
+            out[name] = None
+            continue
+        frame = frame.to_crs(4326)
+        frame.insert(0, "district_code", code)
+        out[name] = frame.reset_index(drop=True)
+    return out
+
+
+def run_district(scenario_path: str | Path, lang: Language = "zh") -> DistrictResult:
+    """Run one district's whole pipeline (the task of :func:`run_many`); never raises.
+
+    The district's own outputs are written as by ``siting run``; the result carries its figures
+    and layers, or the error if it failed.
+    """
+    from siting.errors import SitingError
+    from siting.pipeline import run_pipeline
+    from siting.scenario import load_scenario
+
+    start = time.perf_counter()
+    path = str(scenario_path)
+    summary: dict[str, Any] = {"scenario_file": path, "district_code": "", "district": ""}
+    try:
+        scenario = load_scenario(path)
+        summary["district_code"] = str(scenario.settings["scenario"].get("district_code", ""))
+        summary["district"] = str(
+            scenario.settings["scenario"].get("district_name", "") or scenario.name
+        )
+        result = run_pipeline(scenario, lang=lang)
+    except Exception as exc:  # one district's failure must not stop the others
+        known = isinstance(exc, InputError | SitingError)
+        error = f"{type(exc).__name__}: {exc}"
+        if not known:
+            error += "\n" + "".join(traceback.format_exception(exc)[-3:])
+        summary.update(
+            status="failed",
+            seconds=time.perf_counter() - start,
+            worker=_worker_name(),
+            worker_peak_rss_mb=_peak_rss_mb(),
+        )
+        return DistrictResult(
+            scenario_path=path,
+            status="failed",
+            summary=summary,
+            error=error,
+            problems=tuple(getattr(exc, "problems", ()) or ()),
+        )
+    cov = result.coverage
+    district = cov.district
+    row = district[(district["scope"] == "district") & (district["facility_type"] == "any")].iloc[0]
+    items = cov.indicators.items
+    summary.update(
+        status="ok",
+        n_streets=len(result.inputs.streets),
+        n_communities=len(result.inputs.communities),
+        residents=float(result.inputs.communities["pop_total"].sum())
+        if "pop_total" in result.inputs.communities
+        else float("nan"),
+        elderly=float(row["elderly"]),
+        covered_elderly=float(row["covered_elderly"]),
+        coverage_pct=float(row["coverage_pct"]),
+        n_facilities=0 if result.inputs.facilities is None else len(result.inputs.facilities),
+        indicators_passed=f"{sum(1 for i in items if i.passed)}/{len(items)}",
+    )
+    if result.siting is not None:
+        s = result.siting.summary
+        after = result.siting.communities
+        summary.update(
+            n_new_sites=int(s["n_new_sites"]),
+            spent_wan_yuan=float(s["spent_wan_yuan"]),
+            covered_after_elderly=float(after["covered_after"].sum()),
+            coverage_after_pct=float(s["coverage_after_pct"]),
+        )
+    layers = _layers(result)
+    summary.update(
+        seconds=time.perf_counter() - start,
+        worker=_worker_name(),
+        worker_peak_rss_mb=_peak_rss_mb(),
+    )
+    return DistrictResult(
+        scenario_path=path,
+        status="ok",
+        summary=summary,
+        problems=tuple(cov.problems),
+        outputs=tuple(str(p) for p in result.outputs),
+        **layers,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CityResult:
+    """The districts' results in the order the scenarios were given."""
+
+    districts: tuple[DistrictResult, ...]
+    scheduler: str = ""
+    n_workers: int = 0
+    seconds: float = 0.0
+    outputs: tuple[Path, ...] = field(default=())
+
+    @property
+    def failed(self) -> tuple[DistrictResult, ...]:
+        return tuple(d for d in self.districts if not d.ok)
+
+    @property
+    def succeeded(self) -> tuple[DistrictResult, ...]:
+        return tuple(d for d in self.districts if d.ok)
+
+
+def _client(scheduler: str | None, n_workers: int | None):
+    """A client of the given scheduler, or of a new local cluster (closed with the client)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise InputError(
+            "run-many needs dask.distributed: pip install 'dask[distributed]'"
+        ) from exc
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except OSError as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                [
+                    Problem(
+                        "--scheduler",
+                        f"no scheduler answers at {scheduler}",
+                        hint="start one with `dask scheduler` and workers with "
+                        "`dask worker ADDRESS`, or leave --scheduler out to run locally",
+                    )
+                ],
+            ) from exc
+    logging.getLogger("distributed").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+    cluster = LocalCluster(
+        n_workers=n_workers or min(2, os.cpu_count() or 1),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.WARNING,
+    )
+    return Client(cluster), cluster
+
+
+def run_many(
+    scenarios: Sequence[str | Path],
+    *,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    client: Any = None,
+    lang: Language = "zh",
+) -> CityResult:
+    """Run every scenario's pipeline as a Dask task and gather the results.
+
+    Parameters
+    ----------
+    scenarios
+        Scenario files (or folders holding a ``scenario.toml``), one per district.
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``); None starts a local cluster of
+        ``n_workers`` processes (default 2) with one thread each.
+    client
+        An existing ``distributed.Client`` to use instead (it is left open).
+    lang
+        Language of each district's own tables and map.
+
+    Returns
+    -------
+    CityResult
+        One :class:`DistrictResult` per scenario, in the given order; failures included.
+    """
+    if not scenarios:
+        raise InputError("run-many needs at least one scenario file")
+    paths = [str(Path(s).resolve()) for s in scenarios]
+    start = time.perf_counter()
+    own = client is None
+    cluster = None
+    if own:
+        client, cluster = _client(scheduler, n_workers)
+    try:
+        futures = [
+            client.submit(
+                run_district, p, lang, pure=False, key=f"district-{i}-{Path(p).parent.name}"
+            )
+            for i, p in enumerate(paths)
+        ]
+        results: list[DistrictResult] = []
+        for path, fut in zip(paths, futures, strict=True):
+            try:
+                results.append(fut.result())
+            except Exception as exc:  # the task itself was lost (worker died, cancelled)
+                results.append(
+                    DistrictResult(
+                        scenario_path=path,
+                        status="failed",
+                        summary={"scenario_file": path, "status": "failed"},
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
+        info = client.scheduler_info()
+        address = str(info.get("address", scheduler or ""))
+        n = len(info.get("workers", {}))
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    out = CityResult(
+        districts=tuple(results),
+        scheduler=address,
+        n_workers=n,
+        seconds=time.perf_counter() - start,
+    )
+    log.info(
+        "run_many: %d districts (%d failed) on %d workers in %.1f s",
+        len(results),
+        len(out.failed),
+        n,
+        out.seconds,
+    )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the city report, GeoPackage and map
+# --------------------------------------------------------------------------------------------
+
+_REPORT_COLUMNS = (
+    "district_code",
+    "district",
+    "status",
+    "n_streets",
+    "n_communities",
+    "residents",
+    "elderly",
+    "covered_elderly",
+    "coverage_pct",
+    "n_facilities",
+    "n_new_sites",
+    "spent_wan_yuan",
+    "covered_after_elderly",
+    "coverage_after_pct",
+    "indicators_passed",
+    "seconds",
+    "worker",
+    "worker_peak_rss_mb",
+    "scenario_file",
+    "error",
+)
+
+
+def city_table(city: CityResult) -> pd.DataFrame:
+    """One row per district and a city total (English keys; :func:`city_frames` labels them)."""
+    rows = [
+        {**d.summary, "status": d.status, "error": d.error.split("\n")[0]} for d in city.districts
+    ]
+    frame = pd.DataFrame(rows).reindex(columns=list(_REPORT_COLUMNS))
+    ok = frame["status"] == "ok"
+    total: dict[str, Any] = {"district_code": "", "district": "city_total", "status": ""}
+    for col in (
+        "n_streets",
+        "n_communities",
+        "residents",
+        "elderly",
+        "covered_elderly",
+        "n_facilities",
+        "n_new_sites",
+        "spent_wan_yuan",
+    ):
+        total[col] = pd.to_numeric(frame.loc[ok, col], errors="coerce").sum(min_count=1)
+    el = total["elderly"]
+    if el and el > 0:
+        total["coverage_pct"] = 100.0 * total["covered_elderly"] / el
+        after = pd.to_numeric(frame.loc[ok, "covered_after_elderly"], errors="coerce")
+        before = pd.to_numeric(frame.loc[ok, "covered_elderly"], errors="coerce")
+        # districts without a siting stage keep today's coverage after
+        total["covered_after_elderly"] = float(after.fillna(before).sum())
+        total["coverage_after_pct"] = 100.0 * total["covered_after_elderly"] / el
+    total["seconds"] = city.seconds
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+#: Columns of the brief report printed by ``siting run-many``.
+_BRIEF = (
+    "district_code",
+    "district",
+    "status",
+    "elderly",
+    "coverage_pct",
+    "n_new_sites",
+    "spent_wan_yuan",
+    "coverage_after_pct",
+    "indicators_passed",
+    "seconds",
+    "worker",
+    "worker_peak_rss_mb",
+)
+
+
+def city_frames(
+    city: CityResult, *, lang: Language = "zh", brief: bool = False
+) -> dict[str, pd.DataFrame]:
+    """The city report as display tables (Chinese headers by default; ``brief``: key columns)."""
+    frame = city_table(city).copy()
+    if brief:
+        frame = frame[list(_BRIEF)]
+    frame["status"] = [_t(s, lang) if s in ("ok", "failed") else s for s in frame["status"]]
+    frame.loc[frame["district"] == "city_total", "district"] = _t("city_total", lang)
+    for col, digits in (
+        ("elderly", 0),
+        ("residents", 0),
+        ("n_streets", 0),
+        ("n_communities", 0),
+        ("n_facilities", 0),
+        ("n_new_sites", 0),
+        ("coverage_pct", 1),
+        ("coverage_after_pct", 1),
+        ("spent_wan_yuan", 1),
+        ("seconds", 1),
+        ("worker_peak_rss_mb", 0),
+        ("covered_elderly", 0),
+        ("covered_after_elderly", 0),
+    ):
+        if col not in frame:
+            continue
+        values = pd.to_numeric(frame[col], errors="coerce").round(digits)
+        frame[col] = (
+            pd.Series(
+                [None if pd.isna(v) else int(v) for v in values], index=frame.index, dtype=object
+            )
+            if digits == 0
+            else values
+        )
+    frame = frame.rename(columns={c: _t(c, lang) for c in frame.columns})
+    return {"city_report": frame}
+
+
+def _concat(frames: list[gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame | None:
+    parts = [f for f in frames if f is not None and len(f)]
+    if not parts:
+        return None
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+def city_layers(city: CityResult) -> dict[str, gpd.GeoDataFrame]:
+    """The districts' layers merged (WGS84): districts, streets, communities, facilities, proposed."""
+    ok = city.succeeded
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    com = _concat([d.communities for d in ok])
+    if com is not None:
+        table = city_table(city)
+        table = table[table["status"] == "ok"].set_index("district_code")
+        outline = com.dissolve(by="district_code", as_index=False)[["district_code", "geometry"]]
+        for col in ("district", "elderly", "coverage_pct", "coverage_after_pct"):
+            outline[col] = outline["district_code"].map(table[col])
+        layers["districts"] = outline
+    for name in ("streets", "communities", "facilities", "proposed"):
+        frame = _concat([getattr(d, name) for d in ok])
+        if frame is not None:
+            layers[name] = frame
+    return layers
+
+
+def city_map(city: CityResult, *, lang: Language = "zh", offline: bool = True):
+    """One HTML map of every district: coverage today and after, facilities, proposed sites."""
+    import folium
+
+    from siting import maps
+
+    layers = city_layers(city)
+    if "districts" not in layers:
+        raise InputError("no district finished: there is nothing to map")
+    outline = layers["districts"]
+    x0, y0, x1, y1 = outline.total_bounds
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    title = f"{_t('map_title', lang)} · {dt.date.today().isoformat()}"
+    m.get_root().html.add_child(
+        folium.Element(
+            f'<div id="siting-title" style="position:absolute;top:8px;left:50px;z-index:1000;'
+            f'background:#fff;padding:4px 10px;font:16px sans-serif;border-radius:4px">{title}</div>'
+        )
+    )
+    com = layers["communities"]
+    for d in city.succeeded:
+        code = d.summary["district_code"]
+        name = d.summary.get("district") or code
+        part = com[com["district_code"] == code]
+        for key, col, show in (
+            ("layer_coverage", "coverage_pct", True),
+            ("layer_coverage_after", "coverage_after_pct", False),
+        ):
+            if col not in part or part[col].isna().all():
+                continue
+            group = folium.FeatureGroup(name=_t(key, lang, district=name), show=show)
+            folium.GeoJson(
+                part[["code", "name", "elderly", col, "geometry"]].rename(columns={col: "pct"}),
+                style_function=lambda f: {
+                    "fillColor": maps._coverage_colour(f["properties"]["pct"]),
+                    "color": "#ffffff",
+                    "weight": 0.6,
+                    "fillOpacity": 0.75,
+                },
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["name", "elderly", "pct"],
+                    aliases=[
+                        maps._t("name", lang),
+                        maps._t("elderly", lang),
+                        maps._t("coverage_pct", lang),
+                    ],
+                ),
+            ).add_to(group)
+            group.add_to(m)
+        for key, frame, shape in (
+            ("layer_facilities", d.facilities, "circle"),
+            ("layer_proposed", d.proposed, "star"),
+        ):
+            if frame is None or not len(frame):
+                continue
+            group = folium.FeatureGroup(name=_t(key, lang, district=name), show=True)
+            for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+                t = str(row.get("type", ""))
+                maps._fac_marker(
+                    geom.y,
+                    geom.x,
+                    colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
+                    shape=shape,
+                    size=14 if shape == "circle" else 18,
+                    classes=f"siting-fac siting-district-{code}",
+                    popup=None,
+                    tooltip=f"{row.get('name', '')} · {maps._t(t, lang)}",
+                ).add_to(group)
+            group.add_to(m)
+    borders = folium.FeatureGroup(name=_t("layer_districts", lang), show=True)
+    folium.GeoJson(
+        outline[["district_code", "district", "geometry"]],
+        style_function=lambda f: {"fill": False, "color": "#333333", "weight": 2.5},
+        tooltip=folium.GeoJsonTooltip(fields=["district"], aliases=[_t("district", lang)]),
+    ).add_to(borders)
+    borders.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    if offline:
+        maps._inline_assets(m)
+    m._siting_offline = offline
+    maps._deterministic_ids(m, seed="city")
+    return m
+
+
+def write_city(
+    city: CityResult,
+    out_dir: str | Path,
+    *,
+    lang: Language = "zh",
+    map_path: str | Path | None = None,
+) -> tuple[Path, ...]:
+    """Write ``city_report.csv``/``.xlsx``, ``city.gpkg`` (CGCS2000) and the city map, each whole.
+
+    The map goes to ``map_path`` (default ``maps/<out_dir name>.html`` in the working directory).
+    Without any finished district only the report is written.
+    """
+    import pyogrio
+
+    from siting import __version__
+    from siting.atomic import atomic_path, ensure_writable_dir
+    from siting.maps import write_map
+    from siting.tables import write_tables
+
+    out_dir = ensure_writable_dir(Path(out_dir))
+    frames = city_frames(city, lang=lang)
+    written = list(
+        write_tables(
+            frames,
+            out_dir,
+            xlsx="city_report.xlsx",
+            sheet_names={"city_report": _t("sheet_districts", lang)},
+        )
+    )
+    layers = city_layers(city)
+    if layers:
+        meta = {
+            "tool": "siting",
+            "tool_version": __version__,
+            "date": dt.date.today().isoformat(),
+            "districts": ",".join(d.summary.get("district_code", "") for d in city.succeeded),
+            "crs": "CGCS2000 (EPSG:4490)",
+        }
+        path = out_dir / "city.gpkg"
+        with atomic_path(path) as tmp:
+            for i, (name, frame) in enumerate(layers.items()):
+                pyogrio.write_dataframe(
+                    frame.to_crs(4490),
+                    tmp,
+                    layer=name,
+                    driver="GPKG",
+                    dataset_metadata=meta if i == 0 else None,
+                    layer_metadata={**meta, "layer": name},
+                )
+        written.append(path)
+        mp = (
+            Path(map_path) if map_path is not None else Path.cwd() / "maps" / f"{out_dir.name}.html"
+        )
+        written.append(write_map(city_map(city, lang=lang), mp))
+    return tuple(written)
