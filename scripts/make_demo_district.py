@@ -12,6 +12,13 @@ Usage::
     python scripts/make_demo_district.py                 # full district into data/demo
     python scripts/make_demo_district.py --small         # small variant into data/demo-small
     python scripts/make_demo_district.py --out DIR --seed 20201101
+    python scripts/make_demo_district.py --city 4        # fictional city of 4 small districts
+                                                         # into data/city/<code>/ (500191...)
+
+The city mode (:func:`generate_city`) is for scale-out tests and benchmarks: N (1-8) small
+districts 演示城一区 (500191), 演示城二区 (500192), ..., each with its own seed, code, name and
+origin (:class:`District`), side by side without overlapping; every code and id inside starts
+with the district's code, so the districts can be merged.
 
 The output is deterministic: the same seed gives the same content (see :func:`content_hash`).
 Files are written to a temporary folder next to the target and moved into place at the end.
@@ -48,12 +55,25 @@ from scipy.spatial import Delaunay, cKDTree
 from shapely import LineString, MultiPolygon, Point, Polygon
 from shapely.strtree import STRtree
 
-__all__ = ["Layout", "content_hash", "generate", "main"]
+__all__ = [
+    "District",
+    "Layout",
+    "city_district",
+    "content_hash",
+    "demo_district",
+    "district_seed",
+    "generate",
+    "generate_city",
+    "main",
+]
 
 DEFAULT_SEED = 20201101
-DISTRICT_CODE = "500199"
-DISTRICT_NAME = "演示区"
-ORIGIN_LONLAT = (106.0, 29.8)
+CITY_MAX_DISTRICTS = 8
+CITY_FIRST_CODE = 500191  # 500191..500198: not county-level codes of Chongqing (nor is 500199)
+CITY_SPACING_DEG = (0.1, 0.07)  # lon, lat between neighbouring city districts (~9.7 km x 7.8 km)
+CITY_PER_ROW = 4
+OSM_IDS_PER_DISTRICT = 10**7  # city mode: OSM ids are <district code> * 10**7 + n
+_CN_DIGITS = "一二三四五六七八"
 METRIC_EPSG = 4544  # CGCS2000 / 3-degree Gauss-Kruger CM 105E
 BOUNDARY_EPSG = 4490  # CGCS2000 geographic
 OSM_TIMESTAMP = "2025-01-01T00:00:00Z"
@@ -124,6 +144,106 @@ _COMPOUND_SUFFIX = ("小区", "花园", "苑", "小区", "家园", "苑")
 
 
 # --------------------------------------------------------------------------------------------
+# Identity of a district: code, names, where it lies, what its scenario says
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class District:
+    """Who a generated district is and where it lies; every name and code in it derives from this.
+
+    Parameters
+    ----------
+    code
+        Fictional 6-digit 区划代码; every 街道/镇 (9 digits) and 社区/村 (12 digits) code starts with it.
+    name, name_en
+        Short district name (演示区) and its English description ("Demo district").
+    origin_lonlat
+        WGS84 lon/lat of the local frame's origin (the district lies around it).
+    scenario_name, scenario_name_en
+        Title written into ``scenario.toml``.
+    output_dir
+        ``[output] dir`` of the scenario.
+    budget_wan_yuan
+        ``[optimize] budget_wan_yuan`` of the scenario.
+    city_index
+        k of a district of a generated city (0-based), None for the demo district. City districts
+        prefix facility, health, candidate and roster ids with their code and number their OSM
+        objects from ``code * 10**7``, so that the districts of a city can be merged.
+    """
+
+    code: str
+    name: str
+    name_en: str
+    origin_lonlat: tuple[float, float]
+    scenario_name: str
+    scenario_name_en: str
+    output_dir: str
+    budget_wan_yuan: int
+    city_index: int | None = None
+
+    @property
+    def id_prefix(self) -> str:
+        return "" if self.city_index is None else self.code
+
+    @property
+    def osm_id_base(self) -> int:
+        return 0 if self.city_index is None else int(self.code) * OSM_IDS_PER_DISTRICT
+
+
+def demo_district(*, small: bool = False) -> District:
+    """The fictional demo district 演示区 (500199), full or small variant."""
+    return District(
+        code="500199",
+        name="演示区",
+        name_en="Demo district",
+        origin_lonlat=(106.0, 29.8),
+        scenario_name="演示区小样（虚构）" if small else "演示区（虚构）养老服务设施现状与选址",
+        scenario_name_en=(
+            "Small demo district (fictional): elderly-care facilities, coverage and siting"
+            if small
+            else "Demo district (fictional): elderly-care facilities, coverage and siting"
+        ),
+        output_dir="output/demo-small" if small else "output/demo",
+        budget_wan_yuan=300 if small else 800,
+    )
+
+
+def city_district(k: int) -> District:
+    """District k (0-based) of the fictional demo city: 演示城一区 (500191), 演示城二区 (500192), …
+
+    The districts lie on a grid of ``CITY_PER_ROW`` per row, ``CITY_SPACING_DEG`` apart, west to
+    east and then north to south, starting at the demo district's origin.
+    """
+    if not 0 <= k < CITY_MAX_DISTRICTS:
+        raise ValueError(f"a city has 1 to {CITY_MAX_DISTRICTS} districts; got index {k}")
+    lon0, lat0 = demo_district().origin_lonlat
+    row, col = divmod(k, CITY_PER_ROW)
+    name = f"演示城{_CN_DIGITS[k]}区"
+    return District(
+        code=str(CITY_FIRST_CODE + k),
+        name=name,
+        name_en=f"Demo city district {k + 1}",
+        origin_lonlat=(
+            round(lon0 + col * CITY_SPACING_DEG[0], 6),
+            round(lat0 - row * CITY_SPACING_DEG[1], 6),
+        ),
+        scenario_name=f"{name}（虚构）",
+        scenario_name_en=(
+            f"Demo city district {k + 1} (fictional): elderly-care facilities, coverage and siting"
+        ),
+        output_dir=f"output/city/{CITY_FIRST_CODE + k}",
+        budget_wan_yuan=300,
+        city_index=k,
+    )
+
+
+def district_seed(seed: int, k: int) -> int:
+    """Seed of district k of a city generated with ``seed`` (a 32-bit mix of both)."""
+    return int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+
+
+# --------------------------------------------------------------------------------------------
 # Layout of a variant
 # --------------------------------------------------------------------------------------------
 
@@ -133,7 +253,6 @@ class Layout:
     """Hand-chosen layout of a variant, in metres of a local frame (x east, y north)."""
 
     variant: str
-    name: str
     half_x_m: float
     half_y_m: float
     area_km2: float
@@ -168,7 +287,6 @@ class Layout:
 
 FULL = Layout(
     variant="full",
-    name="演示区（虚构）养老服务设施现状与选址",
     half_x_m=20000.0,
     half_y_m=17000.0,
     area_km2=1300.0,
@@ -242,7 +360,6 @@ FULL = Layout(
 
 SMALL = Layout(
     variant="small",
-    name="演示区小样（虚构）",
     half_x_m=4200.0,
     half_y_m=3200.0,
     area_km2=40.0,
@@ -294,9 +411,9 @@ SMALL = Layout(
 class Frame:
     """Local metric frame (EPSG:4544 minus a whole-metre origin) and its lon/lat conversions."""
 
-    def __init__(self) -> None:
+    def __init__(self, origin_lonlat: tuple[float, float]) -> None:
         fwd = pyproj.Transformer.from_crs(4326, METRIC_EPSG, always_xy=True)
-        x0, y0 = fwd.transform(*ORIGIN_LONLAT)
+        x0, y0 = fwd.transform(*origin_lonlat)
         self.x0, self.y0 = float(round(x0)), float(round(y0))
         self._to_ll = pyproj.Transformer.from_crs(METRIC_EPSG, 4326, always_xy=True)
         self._from_ll = fwd
@@ -511,6 +628,7 @@ class World:
     """Everything generated so far (local metres unless stated)."""
 
     lay: Layout
+    dist: District
     frame: Frame
     district: Polygon
     core: Polygon
@@ -589,7 +707,7 @@ def make_dem(w: World, rng) -> None:
     X = X.reshape(LON.shape)
     Y = Y.reshape(LON.shape)
     dy_m = ARCSEC * 111_000.0
-    dx_m = ARCSEC * 111_000.0 * math.cos(math.radians(ORIGIN_LONLAT[1]))
+    dx_m = ARCSEC * 111_000.0 * math.cos(math.radians(w.dist.origin_lonlat[1]))
 
     n1 = fft_noise(X.shape, dx_m, dy_m, 900.0, 22_000.0, 3.0, rng)
     n2 = fft_noise(X.shape, dx_m, dy_m, 150.0, 900.0, 2.2, rng)
@@ -704,8 +822,8 @@ def ridge_coords(x0, y0, x1, y1, x, y):
     return t, np.sign(dperp) * np.hypot(dperp, beyond)
 
 
-def build_world(lay: Layout, rng) -> World:
-    frame = Frame()
+def build_world(lay: Layout, dist: District, rng) -> World:
+    frame = Frame(dist.origin_lonlat)
     district = make_boundary(lay, rng)
     core = make_core(lay, rng).intersection(district)
     cx, cy = lay.core_center
@@ -746,7 +864,7 @@ def build_world(lay: Layout, rng) -> World:
     faces = shapely.get_parts(shapely.polygonize([shapely.unary_union(lines, grid_size=0.01)]))
     banks = [f for f in faces if district.contains(f.representative_point()) and f.area > 1e4]
     banks.sort(key=lambda f: -f.area)
-    w = World(lay, frame, district, core, river, trib, banks, west_bank)
+    w = World(lay, dist, frame, district, core, river, trib, banks, west_bank)
     # a park hill on the west upper terrace of the core
     rp = river.interpolate(river.project(Point(lay.core_center)))
     park = (rp.x - (1650.0 if lay.variant == "full" else 1150.0), rp.y + 300.0)
@@ -1056,10 +1174,10 @@ def assign_units(w: World, comms: list[Community], towns: np.ndarray, rng, names
     for i, u in enumerate(units):
         u.idx = i
         if u.kind == "街道":
-            u.code = f"{DISTRICT_CODE}{i + 1:03d}"
+            u.code = f"{w.dist.code}{i + 1:03d}"
             u.name = names.take("街道")
         else:
-            u.code = f"{DISTRICT_CODE}{101 + i - n_streets:03d}"
+            u.code = f"{w.dist.code}{101 + i - n_streets:03d}"
             u.name = names.take("镇")
         u.members = [c for c in comms if c.unit == i]
         u.geom = shapely.unary_union([c.geom for c in u.members])
@@ -3171,10 +3289,10 @@ class Sites:
         if named:
             k = min(named, key=lambda k: self.lines[k].distance(Point(p)))
             num = 1 + int(self.lines[k].project(Point(p)) / 12.0)
-            return f"重庆市{DISTRICT_NAME}{unit.name}{self.names[k]}{num}号"
+            return f"重庆市{self.w.dist.name}{unit.name}{self.names[k]}{num}号"
         if comm.kind == "村":
-            return f"重庆市{DISTRICT_NAME}{unit.name}{comm.name}{int(rng.integers(1, 12))}组"
-        return f"重庆市{DISTRICT_NAME}{unit.name}{comm.name}"
+            return f"重庆市{self.w.dist.name}{unit.name}{comm.name}{int(rng.integers(1, 12))}组"
+        return f"重庆市{self.w.dist.name}{unit.name}{comm.name}"
 
 
 def amap_ids(rng, n: int, used: set) -> list[str]:
@@ -3204,9 +3322,9 @@ def make_health(
             for k, c in enumerate(picks):
                 p = sites.pick(c, rng, near=c.seed)
                 nm = (
-                    f"{DISTRICT_NAME}{u.name}社区卫生服务中心"
+                    f"{w.dist.name}{u.name}社区卫生服务中心"
                     if k == 0
-                    else f"{DISTRICT_NAME}{u.name}{c.name[:-2]}社区卫生服务中心"
+                    else f"{w.dist.name}{u.name}{c.name[:-2]}社区卫生服务中心"
                 )
                 rows.append({"type": "社区卫生服务中心", "name": nm, "xy": p, "unit": u, "comm": c})
         else:
@@ -3216,7 +3334,7 @@ def make_health(
             rows.append(
                 {
                     "type": "卫生院",
-                    "name": f"{DISTRICT_NAME}{u.name}{'中心' if big else ''}卫生院",
+                    "name": f"{w.dist.name}{u.name}{'中心' if big else ''}卫生院",
                     "xy": p,
                     "unit": u,
                     "comm": seat,
@@ -3235,7 +3353,7 @@ def make_health(
                 }
             )
     for r, i in zip(rows, amap_ids(rng, len(rows), ids), strict=True):
-        r["id"] = i
+        r["id"] = w.dist.id_prefix + i
     return rows
 
 
@@ -3314,7 +3432,7 @@ def make_facilities(
         rows.append(
             {
                 "type": "敬老院",
-                "name": f"{DISTRICT_NAME}{u.name}敬老院",
+                "name": f"{w.dist.name}{u.name}敬老院",
                 "xy": p,
                 "unit": u,
                 "comm": seat,
@@ -3401,7 +3519,7 @@ def make_facilities(
             }
         )
     for r, i in zip(rows, amap_ids(rng, len(rows), ids), strict=True):
-        r["id"] = i
+        r["id"] = w.dist.id_prefix + i
     return rows
 
 
@@ -3559,7 +3677,7 @@ def make_candidates(w: World, units, comms, facilities, sites: Sites, hamlets, r
                     near=centres.get(c.idx, c.seed),
                 )
     for k, r in enumerate(rows):
-        r["id"] = f"C{k + 1:04d}"
+        r["id"] = f"{w.dist.id_prefix}C{k + 1:04d}"
     return rows
 
 
@@ -3613,7 +3731,7 @@ def make_roster(w: World, units, comms, residences: list[Residence], rng) -> lis
                     }
                 )
     for k, r in enumerate(rows):
-        r["id"] = f"R{k + 1:06d}"
+        r["id"] = f"{w.dist.id_prefix}R{k + 1:06d}"
     return rows
 
 
@@ -3643,10 +3761,25 @@ def lonlat_geom(w: World, geom, grid: float = 1e-7):
     return shapely.set_precision(w.frame.geom_to_lonlat(geom), grid, mode="pointwise")
 
 
+def lonlat_polygon(w: World, poly: Polygon, grid: float = 1e-7) -> Polygon:
+    """``lonlat_geom`` of a polygon, kept valid.
+
+    Rounding each vertex on its own keeps the vertices shared by neighbouring polygons identical,
+    but it can make a polygon cross itself where a vertex lies a few cm from another edge (about
+    1 seed in 20). Only then the polygon is rounded by GEOS keeping it valid instead, which moves
+    it by less than the grid (~1 cm); valid polygons are left exactly as rounded pointwise.
+    """
+    g = lonlat_geom(w, poly, grid)
+    if g.is_valid and g.geom_type == "Polygon":
+        return g
+    fixed = shapely.set_precision(w.frame.geom_to_lonlat(poly), grid, mode="valid_output")
+    return largest_polygon(fixed) or g
+
+
 def write_boundaries(path: Path, w: World, units: list[Unit], comms: list[Community]) -> dict:
     import geopandas as gpd
 
-    cg = [lonlat_geom(w, c.geom) for c in comms]
+    cg = [lonlat_polygon(w, c.geom) for c in comms]
     bad = [
         c.code for c, g in zip(comms, cg, strict=True) if not g.is_valid or g.geom_type != "Polygon"
     ]
@@ -3663,7 +3796,7 @@ def write_boundaries(path: Path, w: World, units: list[Unit], comms: list[Commun
         raise RuntimeError("the district outline is not one polygon")
     crs = f"EPSG:{BOUNDARY_EPSG}"
     gpd.GeoDataFrame(
-        {"区划代码": [DISTRICT_CODE], "名称": [DISTRICT_NAME]}, geometry=[district], crs=crs
+        {"区划代码": [w.dist.code], "名称": [w.dist.name]}, geometry=[district], crs=crs
     ).to_file(path, layer="区界", driver="GPKG", engine="pyogrio")
     gpd.GeoDataFrame(
         {
@@ -3743,7 +3876,7 @@ def write_dem(path: Path, w: World) -> None:
         dst.write(w.dem, 1)
         dst.update_tags(
             AREA_OR_POINT="Area",
-            DESCRIPTION="Synthetic terrain of the fictional demo district 演示区 (500199); not real elevation data",
+            DESCRIPTION=f"Synthetic terrain of the fictional {w.dist.name_en.lower()} {w.dist.name} ({w.dist.code}); not real elevation data",
         )
 
 
@@ -3765,13 +3898,14 @@ def write_pbf(
         if first_seen[k] < 0:
             first_seen[k] = len(seen_order)
             seen_order.append(k)
-    node_id = first_seen + 1
+    base = w.dist.osm_id_base
+    node_id = first_seen + 1 + base
     lon, lat = w.frame.to_lonlat(uniq[:, 0], uniq[:, 1])
     header = osmium.io.Header()
     header.set("generator", "siting scripts/make_demo_district.py (synthetic data, CC0)")
     writer = osmium.SimpleWriter(str(path), header=header)
     extra_nodes, extra_ways = [], []
-    next_node = len(uniq) + 1
+    next_node = base + len(uniq) + 1
     # rivers (separate nodes: water does not share nodes with roads)
     river_ids: dict = {}
     river_lines = [(w.river, names_river[0])] + (
@@ -3834,7 +3968,7 @@ def write_pbf(
                     tags=tags or {},
                 )
             )
-        wid = 1
+        wid = base + 1
         for x, k in zip(ways, ids, strict=True):
             writer.add_way(
                 OWay(
@@ -3854,7 +3988,9 @@ def write_pbf(
             wid += 1
     finally:
         writer.close()
-    return {"osm_nodes": next_node - 1, "osm_ways": wid - 1, "road_nodes": len(uniq)}
+    if base and max(next_node, wid) - base >= OSM_IDS_PER_DISTRICT:
+        raise RuntimeError(f"more than {OSM_IDS_PER_DISTRICT:,} OSM objects in one district")
+    return {"osm_nodes": next_node - 1 - base, "osm_ways": wid - 1 - base, "road_nodes": len(uniq)}
 
 
 def gcj(w: World, xy) -> tuple[np.ndarray, np.ndarray]:
@@ -3976,13 +4112,13 @@ def write_roster(path: Path, w: World, rows: list[dict]) -> None:
 
 
 SCENARIO_TEMPLATE = """\
-# Scenario of the FICTIONAL demo district 演示区 (500199). Synthetic data, CC0.
+# Scenario of the FICTIONAL {district_en} {district_name} ({district_code}). Synthetic data, CC0.
 # Generated by scripts/make_demo_district.py; paths are relative to this file.
 [scenario]
 name = "{name}"
 name_en = "{name_en}"
-district_code = "500199"
-district_name = "演示区"
+district_code = "{district_code}"
+district_name = "{district_name}"
 language = "zh"
 
 [inputs.network]
@@ -4426,15 +4562,177 @@ Regenerate with `python scripts/make_demo_district.py --small` (seed {seed}). Li
 """
 
 
+REAL_CODES_NOTE_ZH = (
+    "重庆市 38 个区县的代码为 500101–500120、500151–500156、500229–500243"
+    "（第七次人口普查区县名单），500191–500199 均不在其中"
+)
+REAL_CODES_NOTE_EN = (
+    "Chongqing's 38 county-level codes are 500101–500120, 500151–500156 and 500229–500243 "
+    "(2020 census list); none of 500191–500199 is among them"
+)
+
+README_CITY_DISTRICT = """\
+# {name}（虚构）/ {name_en} (fictional)
+
+**全部为程序生成的虚构数据**：虚构的演示城的第 {number} 个区。区划代码 {code} 不是真实代码（{real_zh}）；
+地名、路名、人名、地形、道路、设施与名册均为随机生成，不代表任何真实地点。
+
+**Synthetic data**: district {number} of the fictional demo city, for scale-out tests and benchmarks. The code
+{code} is not a real administrative code ({real_en}); names, terrain, roads, facilities and people are invented.
+
+- 规模 Size: 1 街道 + 2 镇, {shequ} 社区 + {cun} 村 on {area:.1f} km², {pop:,} residents, {p60:,} aged 60+
+  ({share60:.1f} %); {osm_nodes:,} OSM nodes with {steps} steps ways and {bridges} walkable bridges; {n_fac} facilities,
+  {cand} candidate sites, {roster:,} people on the roster.
+- 编码 Codes: 街道 `{code}001`, 镇 `{code}101`…; 社区村 = 街镇代码 + 3 位. The ids of facilities, health facilities,
+  candidate sites and roster entries start with `{code}`; OSM node and way ids are `{code} × 10^7 + n`. Nothing
+  collides with another district of the city, so the districts can be merged.
+- 位置 Location: local frame origin {lon:.2f}°E {lat:.2f}°N; the districts of the city lie side by side on a
+  grid and do not overlap.
+- 情景 Scenario: `scenario.toml` (outputs to `{output_dir}`, siting budget {budget} 万元).
+- Same layout as `data/demo-small` with its own seed ({seed}), and the same files, columns, coordinate systems
+  and conventions as `data/demo` — see `data/demo/README.md` and `../README.md`.
+
+Regenerate the city with `python scripts/make_demo_district.py --city N` (city seed {city_seed}).
+License: CC0 1.0 — public domain, no attribution required.
+"""
+
+README_CITY = """\
+# 演示城（虚构）— 合成测试数据 / Demo city (fictional) — synthetic data
+
+> **本目录的全部数据都是程序生成的虚构数据，不描述任何真实地方、道路或个人。** 演示城由 {n} 个虚构的区组成，
+> 区划代码 {first}–{last} 不是真实代码（{real_zh}）；地名、路名、人名、地形、道路、设施与名册均由
+> `scripts/make_demo_district.py` 按随机种子生成。
+>
+> **Everything in this folder is synthetic and fictional.** The demo city, its {n} districts (codes {first}–{last},
+> which are not real administrative codes: {real_en}), their terrain, roads, places, facilities and the people on
+> the rosters are invented by `scripts/make_demo_district.py` from a random seed. Do not use them as information
+> about any real place.
+
+## 用途 / Purpose
+
+规模测试与基准：{n} 个完整、独立的区县输入（每个与 `data/demo-small` 同样的文件与格式），可逐个运行、并行运行
+（如在 2 核机器上用 Dask），或合并为一个"城市"——各区的代码、编号与 OSM 编号互不重复。
+
+Scale-out tests and benchmarks: {n} complete, independent district inputs (each like `data/demo-small`) that can
+be run one by one, in parallel (e.g. Dask on a 2-core machine), or merged into one city: codes, ids and OSM
+ids never collide between districts.
+
+## 各区 / Districts
+
+| 代码 code | 名称 name | English | 原点 origin | 面积 area km² | 常住人口 residents | 60岁及以上 60+ | 60+ 占比 share | 社区 | 村 | 设施 facilities | 候选点 candidates | 名册 roster | OSM nodes | 种子 seed |
+|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{rows}
+| 合计 total | | | | {area:.1f} | {pop:,} | {p60:,} | {share60:.1f} % | {shequ} | {cun} | {n_fac} | {cand} | {roster:,} | {osm_nodes:,} | |
+
+- 每个区文件夹 `<code>/` 含 Each folder `<code>/` holds `boundaries.gpkg`, `buildings.gpkg`, `dem.tif`,
+  `roads.osm.pbf`, `facilities_amap.csv`, `health_amap.csv`, `candidates.xlsx`, `roster.csv`, `scenario.toml`
+  and a data card `README.md`; columns, coordinate systems and conventions as in `data/demo/README.md`.
+- 编码 Codes: 街道/镇 `<code>001`, `<code>101`…, 社区/村 = 街镇代码 + 3 位; facility, health, candidate and roster
+  ids start with the district code; OSM node and way ids are `<code> × 10^7 + n`.
+- 布局 Layout: the districts lie on a grid, {per_row} per row, {dlon}° of longitude and {dlat}° of latitude apart
+  (≈ 9.7 km × 7.8 km; each district is about 8.4 km × 6.4 km), west to east, then north to south, starting at
+  {lon0}°E {lat0}°N. Outlines do not overlap (checked when generating). Each district uses the small layout of
+  `data/demo-small` (a river through a hilly core, a ridge, a motorway) with its own seed, so outlines, terrain,
+  roads, population, names, facilities and rosters differ; rivers and roads do not continue across district borders,
+  and a place name may repeat in another district (the codes are unique).
+- 运行 Run: `siting validate data/city/{first}/scenario.toml`, `siting run data/city/{first}/scenario.toml`
+  (outputs to `output/city/{first}`); each scenario has a siting budget of 300 万元.
+
+## 重新生成 / Regenerate
+
+```bash
+python scripts/make_demo_district.py --city {n}                  # this folder, about {seconds:.0f} s
+python scripts/make_demo_district.py --city 8 --out /tmp/city8   # up to 8 districts, anywhere
+```
+
+The city seed is {seed} (`--seed`); district k gets the seed `SeedSequence([{seed}, k])` (see `district_seed`), so
+the same seed always gives the same city (checked by `content_hash` per district in `tests/test_demo_generator.py`).
+Files are written to a temporary folder and moved into place at the end: the folder appears whole or not at all.
+
+## 许可 / License
+
+The synthetic data in this folder are dedicated to the public domain under
+[CC0 1.0](https://creativecommons.org/publicdomain/zero/1.0/): use them for anything, no attribution required.
+本目录的合成数据以 CC0 1.0 放弃一切权利，可自由使用。
+"""
+
+
+def readme_city_district(s: dict, dist: District, seed: int) -> str:
+    return README_CITY_DISTRICT.format(
+        name=dist.name,
+        name_en=dist.name_en,
+        number=dist.city_index + 1,
+        code=dist.code,
+        real_zh=REAL_CODES_NOTE_ZH,
+        real_en=REAL_CODES_NOTE_EN,
+        shequ=s["shequ"],
+        cun=s["cun"],
+        area=s["area_km2"],
+        pop=s["pop"],
+        p60=s["p60"],
+        share60=100 * s["share60"],
+        osm_nodes=s["osm"]["osm_nodes"],
+        steps=s["network"]["steps"],
+        bridges=s["network"]["bridges"],
+        n_fac=sum(s["facilities"].values()),
+        cand=s["candidates"],
+        roster=s["roster"],
+        lon=dist.origin_lonlat[0],
+        lat=dist.origin_lonlat[1],
+        output_dir=dist.output_dir,
+        budget=dist.budget_wan_yuan,
+        seed=seed,
+        city_seed=s["city_seed"],
+    )
+
+
+def readme_city(summaries: list[dict], seed: int) -> str:
+    rows = [
+        f"| `{s['code']}` | {s['name']} | {s['name_en']} | {s['origin_lonlat'][0]:.2f}°E "
+        f"{s['origin_lonlat'][1]:.2f}°N | {s['area_km2']:.1f} | {s['pop']:,} | {s['p60']:,} | "
+        f"{100 * s['share60']:.1f} % | {s['shequ']} | {s['cun']} | {sum(s['facilities'].values())} | "
+        f"{s['candidates']} | {s['roster']:,} | {s['osm']['osm_nodes']:,} | {s['seed']} |"
+        for s in summaries
+    ]
+    pop = sum(s["pop"] for s in summaries)
+    p60 = sum(s["p60"] for s in summaries)
+    lon0, lat0 = demo_district().origin_lonlat
+    return README_CITY.format(
+        n=len(summaries),
+        first=summaries[0]["code"],
+        last=summaries[-1]["code"],
+        real_zh=REAL_CODES_NOTE_ZH,
+        real_en=REAL_CODES_NOTE_EN,
+        rows="\n".join(rows),
+        area=sum(s["area_km2"] for s in summaries),
+        pop=pop,
+        p60=p60,
+        share60=100 * p60 / pop,
+        shequ=sum(s["shequ"] for s in summaries),
+        cun=sum(s["cun"] for s in summaries),
+        n_fac=sum(sum(s["facilities"].values()) for s in summaries),
+        cand=sum(s["candidates"] for s in summaries),
+        roster=sum(s["roster"] for s in summaries),
+        osm_nodes=sum(s["osm"]["osm_nodes"] for s in summaries),
+        per_row=CITY_PER_ROW,
+        dlon=CITY_SPACING_DEG[0],
+        dlat=CITY_SPACING_DEG[1],
+        lon0=lon0,
+        lat0=lat0,
+        seconds=max(5.0, 2.5 * len(summaries)),
+        seed=seed,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
 
 
-def build(lay: Layout, seed: int, log=lambda msg: None) -> dict:
+def build(lay: Layout, dist: District, seed: int, log=lambda msg: None) -> dict:
     """Generate everything in memory; returns the pieces the writers need."""
     rng = np.random.default_rng(seed)
-    w = build_world(lay, rng)
+    w = build_world(lay, dist, rng)
     make_dem(w, rng)
     log("terrain")
     comms, towns = partition(w, rng)
@@ -4645,8 +4943,9 @@ def summarise(d: dict) -> dict:
     }
 
 
-def write_all(d: dict, folder: Path, lay: Layout, seed: int, summary: dict) -> None:
+def write_all(d: dict, folder: Path, seed: int, summary: dict) -> None:
     w = d["w"]
+    dist = w.dist
     write_boundaries(folder / "boundaries.gpkg", w, d["units"], d["comms"])
     write_buildings(folder / "buildings.gpkg", w, d["comms"], d["residences"])
     write_dem(folder / "dem.tif", w)
@@ -4673,51 +4972,71 @@ def write_all(d: dict, folder: Path, lay: Layout, seed: int, summary: dict) -> N
     )
     write_candidates(folder / "candidates.xlsx", w, d["candidates"])
     write_roster(folder / "roster.csv", w, d["roster"])
-    out_dir = "output/demo" if lay.variant == "full" else "output/demo-small"
-    name_en = (
-        "Demo district (fictional): elderly-care facilities, coverage and siting"
-        if lay.variant == "full"
-        else "Small demo district (fictional): elderly-care facilities, coverage and siting"
-    )
     (folder / "scenario.toml").write_text(
         SCENARIO_TEMPLATE.format(
-            name=lay.name,
-            name_en=name_en,
-            output_dir=out_dir,
-            budget=800 if lay.variant == "full" else 300,
+            name=dist.scenario_name,
+            name_en=dist.scenario_name_en,
+            district_code=dist.code,
+            district_name=dist.name,
+            district_en=dist.name_en.lower(),
+            output_dir=dist.output_dir,
+            budget=dist.budget_wan_yuan,
         ),
         encoding="utf-8",
     )
     summary["files"] = {
         p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.name != "README.md"
     }
-    text = readme_full(summary, seed) if lay.variant == "full" else readme_small(summary, seed)
+    if dist.city_index is not None:
+        text = readme_city_district(summary, dist, seed)
+    elif w.lay.variant == "full":
+        text = readme_full(summary, seed)
+    else:
+        text = readme_small(summary, seed)
     (folder / "README.md").write_text(text, encoding="utf-8")
 
 
-def generate(out, *, small: bool = False, seed: int = DEFAULT_SEED, verbose: bool = False) -> dict:
-    """Generate the demo district into ``out`` (atomically) and return its summary figures."""
-    import pyogrio
-
+def build_and_write(
+    folder: Path,
+    lay: Layout,
+    dist: District,
+    seed: int,
+    log=lambda msg: None,
+    *,
+    city_seed: int | None = None,
+) -> dict:
+    """Generate one district and write its files into the existing ``folder``; its summary."""
     t0 = time.perf_counter()
-    lay = SMALL if small else FULL
-
-    def log(msg):
-        if verbose:
-            print(f"  {time.perf_counter() - t0:6.1f} s  {msg}", file=sys.stderr)
-
-    d = build(lay, seed, log)
+    d = build(lay, dist, seed, log)
     summary = summarise(d)
     summary["seed"] = seed
+    summary["city_seed"] = city_seed
     summary["variant"] = lay.variant
-    out = Path(out)
+    summary["code"] = dist.code
+    summary["name"] = dist.name
+    summary["name_en"] = dist.name_en
+    summary["origin_lonlat"] = dist.origin_lonlat
+    write_all(d, folder, seed, summary)
+    summary["seconds"] = time.perf_counter() - t0
+    return summary
+
+
+def replace_atomically(out: Path, write) -> None:
+    """Call ``write(tmp)`` on a new folder next to ``out`` and move it into place as ``out``.
+
+    Either the whole new folder appears at ``out`` (replacing what was there) or nothing changes:
+    on any error the temporary folder is removed and ``out`` is left as it was. GeoPackages get
+    a fixed timestamp meanwhile so that their bytes are reproducible.
+    """
+    import pyogrio
+
     out.parent.mkdir(parents=True, exist_ok=True)
     previous_date = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})  # stable GPKG timestamps
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the data folder is meant to be shared
     try:
-        write_all(d, tmp, lay, seed, summary)
+        write(tmp)
         old = None
         if out.exists():
             old = out.parent / f".{out.name}-old-{os.getpid()}"
@@ -4730,14 +5049,88 @@ def generate(out, *, small: bool = False, seed: int = DEFAULT_SEED, verbose: boo
         raise
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous_date})
-    summary["seconds"] = time.perf_counter() - t0
+
+
+def _logger(verbose: bool, t0: float, prefix: str = ""):
+    def log(msg):
+        if verbose:
+            print(f"  {time.perf_counter() - t0:6.1f} s  {prefix}{msg}", file=sys.stderr)
+
+    return log
+
+
+def generate(out, *, small: bool = False, seed: int = DEFAULT_SEED, verbose: bool = False) -> dict:
+    """Generate the demo district into ``out`` (atomically) and return its summary figures."""
+    t0 = time.perf_counter()
+    log = _logger(verbose, t0)
+    out = Path(out)
+    result = {}
+
+    def write(tmp: Path) -> None:
+        result.update(
+            build_and_write(tmp, SMALL if small else FULL, demo_district(small=small), seed, log)
+        )
+
+    replace_atomically(out, write)
+    result["seconds"] = time.perf_counter() - t0
     log("written")
-    return summary
+    return result
+
+
+def generate_city(
+    out, n_districts: int, *, seed: int = DEFAULT_SEED, verbose: bool = False
+) -> list[dict]:
+    """Generate a fictional city of ``n_districts`` small districts into ``out`` (atomically).
+
+    District k (0-based) is :func:`city_district` ``(k)`` with the small layout and the seed
+    :func:`district_seed` ``(seed, k)``, written to ``out/<code>/``; ``out/README.md`` describes
+    the city. Returns the summary figures of each district (``seconds`` is its generation time).
+    """
+    if not 1 <= n_districts <= CITY_MAX_DISTRICTS:
+        raise ValueError(f"a city has 1 to {CITY_MAX_DISTRICTS} districts; got {n_districts}")
+    t0 = time.perf_counter()
+    out = Path(out)
+    summaries: list[dict] = []
+
+    def write(tmp: Path) -> None:
+        for k in range(n_districts):
+            dist = city_district(k)
+            folder = tmp / dist.code
+            folder.mkdir()
+            folder.chmod(0o755)
+            log = _logger(verbose, t0, f"{dist.code} ")
+            summaries.append(
+                build_and_write(folder, SMALL, dist, district_seed(seed, k), log, city_seed=seed)
+            )
+            log("written")
+        check_city_disjoint([tmp / s["code"] for s in summaries])
+        (tmp / "README.md").write_text(readme_city(summaries, seed), encoding="utf-8")
+
+    replace_atomically(out, write)
+    return summaries
+
+
+def check_city_disjoint(folders: list[Path]) -> None:
+    """Raise if the written outlines (``区界``) of two districts overlap, compared in EPSG:4544."""
+    import pyogrio
+
+    outlines = [
+        pyogrio.read_dataframe(f / "boundaries.gpkg", layer="区界").to_crs(METRIC_EPSG)
+        for f in folders
+    ]
+    geoms = [o.geometry.iloc[0] for o in outlines]
+    for i, j in zip(*np.triu_indices(len(geoms), 1), strict=True):
+        overlap = geoms[i].intersection(geoms[j]).area
+        if overlap > 0:
+            raise RuntimeError(
+                f"districts {folders[i].name} and {folders[j].name} overlap by {overlap:,.0f} m²: "
+                "widen CITY_SPACING_DEG"
+            )
 
 
 def print_summary(s: dict, out: Path) -> None:
     n = s["network"]
-    print(f"{DISTRICT_NAME} ({DISTRICT_CODE}, fictional, {s['variant']}) -> {out}")
+    print(f"{s['name']} ({s['code']}, fictional, {s['variant']}) -> {out}")
     print(
         f"  area {s['area_km2']:,.1f} km²; {s['streets']} 街道 + {s['towns']} 镇; {s['shequ']} 社区 ({s['shequ_core']} core, {s['shequ_town']} town seats) + {s['cun']} 村"
     )
@@ -4766,6 +5159,31 @@ def print_summary(s: dict, out: Path) -> None:
     print(f"  generated in {s['seconds']:.1f} s (seed {s['seed']})")
 
 
+def print_city(summaries: list[dict], out: Path) -> None:
+    print(f"fictional demo city of {len(summaries)} districts -> {out}")
+    for s in summaries:
+        print(
+            f"  {s['code']} {s['name']}: {s['area_km2']:.1f} km², population {s['pop']:,}, "
+            f"60+ {s['p60']:,} ({s['share60']:.1%}), {s['shequ']} 社区 + {s['cun']} 村, "
+            f"{s['osm']['osm_nodes']:,} OSM nodes, {sum(s['facilities'].values())} facilities, "
+            f"{s['candidates']} candidates; seed {s['seed']}, {s['seconds']:.1f} s"
+        )
+
+
+def city_size(text: str) -> int:
+    """argparse type of ``--city``: a whole number of districts from 1 to CITY_MAX_DISTRICTS."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= CITY_MAX_DISTRICTS:
+        raise argparse.ArgumentTypeError(
+            f"the number of districts must be a whole number from 1 to {CITY_MAX_DISTRICTS}, "
+            f"got {text!r}"
+        )
+    return n
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -4774,15 +5192,29 @@ def main(argv=None) -> int:
         "--out",
         type=Path,
         default=None,
-        help="output folder (default data/demo or data/demo-small)",
+        help="output folder (default data/demo, data/demo-small or data/city)",
     )
-    ap.add_argument("--small", action="store_true", help="write the small variant")
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--small", action="store_true", help="write the small variant")
+    what.add_argument(
+        "--city",
+        type=city_size,
+        metavar="N",
+        help=(
+            f"write a fictional city of N small districts (1-{CITY_MAX_DISTRICTS}, codes "
+            f"{CITY_FIRST_CODE}...) into OUT/<code>/, for scale-out tests and benchmarks"
+        ),
+    )
     ap.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="print progress")
     args = ap.parse_args(argv)
     repo = Path(__file__).resolve().parent.parent
+    if args.city is not None:
+        out = args.out or (repo / "data" / "city")
+        print_city(generate_city(out, args.city, seed=args.seed, verbose=args.verbose), out)
+        return 0
     out = args.out or (repo / "data" / ("demo-small" if args.small else "demo"))
     s = generate(out, small=args.small, seed=args.seed, verbose=args.verbose)
     print_summary(s, out)
