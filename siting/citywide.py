@@ -311,7 +311,7 @@ def _client(scheduler: str | None, n_workers: int | None):
         n_workers=n_workers or min(2, os.cpu_count() or 1),
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.WARNING,
     )
     return Client(cluster), cluster
