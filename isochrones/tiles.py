@@ -128,15 +128,18 @@ def subgraph(graph: WalkGraph, nodes: np.ndarray) -> tuple[WalkGraph, np.ndarray
 
 
 def _subset_points(points: SnappedPoints, which: np.ndarray, edge_map: np.ndarray) -> SnappedPoints:
-    """Some of the points, attached to the subgraph's edge rows (no warnings carried)."""
+    """Some of the points for a tile's search: attached to the subgraph's edge rows, numbered
+    0..k-1, without their geometries (a search needs edge, fraction and access leg only; the
+    tile stays small to ship) and without warnings."""
     rows = points.edge_row[which]
+    empty = np.full(len(which), None, dtype=object)
     return replace(
         points,
-        point_ids=points.point_ids[which],
-        geometry=points.geometry[which],
+        point_ids=np.arange(len(which)),
+        geometry=empty,
         edge_row=np.where(rows >= 0, edge_map[np.maximum(rows, 0)], -1),
         fraction=points.fraction[which],
-        snapped=points.snapped[which],
+        snapped=empty,
         access_m=points.access_m[which],
         access_s=points.access_s[which],
         problems=(),
@@ -147,6 +150,8 @@ def _subset_points(points: SnappedPoints, which: np.ndarray, edge_map: np.ndarra
 class Tile:
     """One tile's task: its subgraph, origins and destinations, and where they sit in the whole.
 
+    The subgraph and points are *search-only*: no edge or point geometries (the search needs
+    times along edges, not shapes), so a tile is cheap to send to a worker.
     ``origin_index``/``destination_index`` are the positions of the tile's points in the whole
     problem's origins/destinations. ``bounds`` is the tile's square (xmin, ymin, xmax, ymax).
     """
@@ -227,6 +232,8 @@ def plan_tiles(
             ]
         )
         sub, _, edge_map = subgraph(graph, nodes)
+        # a search-only graph: the tile's search needs times, not shapes (cheaper to ship)
+        sub = replace(sub, edge_geometry=np.full(len(sub.edge_u), None, dtype=object))
         o_in = np.flatnonzero((o_rows >= 0) & (edge_map[np.maximum(o_rows, 0)] >= 0))
         yield Tile(
             key=(int(r), int(c)),
