@@ -72,6 +72,7 @@ CITY_MAX_DISTRICTS = 8
 CITY_FIRST_CODE = 500191  # 500191..500198: not county-level codes of Chongqing (nor is 500199)
 CITY_SPACING_DEG = (0.1, 0.07)  # lon, lat between neighbouring city districts (~9.7 km x 7.8 km)
 CITY_PER_ROW = 4
+CITY_ATTEMPTS = 5  # seeds tried per city district (about 1 draw in 40 of the small layout fails)
 OSM_IDS_PER_DISTRICT = 10**7  # city mode: OSM ids are <district code> * 10**7 + n
 _CN_DIGITS = "一二三四五六七八"
 METRIC_EPSG = 4544  # CGCS2000 / 3-degree Gauss-Kruger CM 105E
@@ -238,9 +239,13 @@ def city_district(k: int) -> District:
     )
 
 
-def district_seed(seed: int, k: int) -> int:
-    """Seed of district k of a city generated with ``seed`` (a 32-bit mix of both)."""
-    return int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+def district_seed(seed: int, k: int, attempt: int = 0) -> int:
+    """Seed of district k of a city generated with ``seed`` (a 32-bit mix of both).
+
+    ``attempt`` > 0 gives the seeds tried when a draw cannot be built (see :func:`generate_city`).
+    """
+    entropy = [seed, k] if attempt == 0 else [seed, k, attempt]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -4563,22 +4568,22 @@ Regenerate with `python scripts/make_demo_district.py --small` (seed {seed}). Li
 
 
 REAL_CODES_NOTE_ZH = (
-    "重庆市 38 个区县的代码为 500101–500120、500151–500156、500229–500243"
-    "（第七次人口普查区县名单），500191–500199 均不在其中"
+    "重庆市 38 个区县（第七次人口普查名单）的代码为 500101–500120、500151–500156、"
+    "500229–500243，500191–500199 均不在其中"
 )
 REAL_CODES_NOTE_EN = (
-    "Chongqing's 38 county-level codes are 500101–500120, 500151–500156 and 500229–500243 "
-    "(2020 census list); none of 500191–500199 is among them"
+    "Chongqing's 38 county-level codes in the 2020 census list are 500101–500120, "
+    "500151–500156 and 500229–500243, and none of 500191–500199 is among them"
 )
 
 README_CITY_DISTRICT = """\
 # {name}（虚构）/ {name_en} (fictional)
 
-**全部为程序生成的虚构数据**：虚构的演示城的第 {number} 个区。区划代码 {code} 不是真实代码（{real_zh}）；
+**全部为程序生成的虚构数据**：虚构的演示城的第 {number} 个区。区划代码 {code} 不是真实代码：{real_zh}。
 地名、路名、人名、地形、道路、设施与名册均为随机生成，不代表任何真实地点。
 
 **Synthetic data**: district {number} of the fictional demo city, for scale-out tests and benchmarks. The code
-{code} is not a real administrative code ({real_en}); names, terrain, roads, facilities and people are invented.
+{code} is not a real administrative code: {real_en}. Names, terrain, roads, facilities and people are invented.
 
 - 规模 Size: 1 街道 + 2 镇, {shequ} 社区 + {cun} 村 on {area:.1f} km², {pop:,} residents, {p60:,} aged 60+
   ({share60:.1f} %); {osm_nodes:,} OSM nodes with {steps} steps ways and {bridges} walkable bridges; {n_fac} facilities,
@@ -4600,13 +4605,13 @@ README_CITY = """\
 # 演示城（虚构）— 合成测试数据 / Demo city (fictional) — synthetic data
 
 > **本目录的全部数据都是程序生成的虚构数据，不描述任何真实地方、道路或个人。** 演示城由 {n} 个虚构的区组成，
-> 区划代码 {first}–{last} 不是真实代码（{real_zh}）；地名、路名、人名、地形、道路、设施与名册均由
+> 区划代码 {first}–{last} 不是真实代码：{real_zh}。地名、路名、人名、地形、道路、设施与名册均由
 > `scripts/make_demo_district.py` 按随机种子生成。
 >
-> **Everything in this folder is synthetic and fictional.** The demo city, its {n} districts (codes {first}–{last},
-> which are not real administrative codes: {real_en}), their terrain, roads, places, facilities and the people on
-> the rosters are invented by `scripts/make_demo_district.py` from a random seed. Do not use them as information
-> about any real place.
+> **Everything in this folder is synthetic and fictional.** The demo city, its {n} districts, their terrain,
+> roads, places, facilities and the people on the rosters are invented by `scripts/make_demo_district.py` from a
+> random seed. The codes {first}–{last} are not real administrative codes: {real_en}. Do not use these data as
+> information about any real place.
 
 ## 用途 / Purpose
 
@@ -4633,20 +4638,23 @@ ids never collide between districts.
   (≈ 9.7 km × 7.8 km; each district is about 8.4 km × 6.4 km), west to east, then north to south, starting at
   {lon0}°E {lat0}°N. Outlines do not overlap (checked when generating). Each district uses the small layout of
   `data/demo-small` (a river through a hilly core, a ridge, a motorway) with its own seed, so outlines, terrain,
-  roads, population, names, facilities and rosters differ; rivers and roads do not continue across district borders,
-  and a place name may repeat in another district (the codes are unique).
+  roads, communities and how the people are spread over them, names, facilities and rosters differ. The district
+  totals (residents, people aged 60+, numbers of 街道, 镇, 社区 and 村) are the layout's targets and so equal by
+  construction. Rivers and roads do not continue across district borders, and a place name may repeat in another
+  district (the codes are unique).
 - 运行 Run: `siting validate data/city/{first}/scenario.toml`, `siting run data/city/{first}/scenario.toml`
   (outputs to `output/city/{first}`); each scenario has a siting budget of 300 万元.
 
 ## 重新生成 / Regenerate
 
 ```bash
-python scripts/make_demo_district.py --city {n}                  # this folder, about {seconds:.0f} s
+python scripts/make_demo_district.py --city {n}                  # this folder, 1-3 s per district
 python scripts/make_demo_district.py --city 8 --out /tmp/city8   # up to 8 districts, anywhere
 ```
 
-The city seed is {seed} (`--seed`); district k gets the seed `SeedSequence([{seed}, k])` (see `district_seed`), so
-the same seed always gives the same city (checked by `content_hash` per district in `tests/test_demo_generator.py`).
+The city seed is {seed} (`--seed`); district k gets the seed `SeedSequence([{seed}, k])` (see `district_seed`;
+the rare draw that cannot be built is replaced by `SeedSequence([{seed}, k, attempt])`), so the same seed always
+gives the same city (checked by `content_hash` per district in `tests/test_demo_generator.py`).
 Files are written to a temporary folder and moved into place at the end: the folder appears whole or not at all.
 
 ## 许可 / License
@@ -4719,7 +4727,6 @@ def readme_city(summaries: list[dict], seed: int) -> str:
         dlat=CITY_SPACING_DEG[1],
         lon0=lon0,
         lat0=lat0,
-        seconds=max(5.0, 2.5 * len(summaries)),
         seed=seed,
     )
 
@@ -5085,6 +5092,10 @@ def generate_city(
     District k (0-based) is :func:`city_district` ``(k)`` with the small layout and the seed
     :func:`district_seed` ``(seed, k)``, written to ``out/<code>/``; ``out/README.md`` describes
     the city. Returns the summary figures of each district (``seconds`` is its generation time).
+
+    A few random draws of the small layout cannot be built (a town loses its seat community;
+    about 1 seed in 40); such a district is drawn again with ``district_seed(seed, k, attempt)``,
+    attempt = 1, 2, ... (still deterministic; the README lists the seed used).
     """
     if not 1 <= n_districts <= CITY_MAX_DISTRICTS:
         raise ValueError(f"a city has 1 to {CITY_MAX_DISTRICTS} districts; got {n_districts}")
@@ -5099,9 +5110,22 @@ def generate_city(
             folder.mkdir()
             folder.chmod(0o755)
             log = _logger(verbose, t0, f"{dist.code} ")
-            summaries.append(
-                build_and_write(folder, SMALL, dist, district_seed(seed, k), log, city_seed=seed)
-            )
+            for attempt in range(CITY_ATTEMPTS):
+                ds = district_seed(seed, k, attempt)
+                try:
+                    summaries.append(build_and_write(folder, SMALL, dist, ds, log, city_seed=seed))
+                    break
+                except Exception as exc:
+                    if attempt == CITY_ATTEMPTS - 1:
+                        raise
+                    print(
+                        f"{dist.code}: seed {ds} cannot be built ({type(exc).__name__}: {exc}); "
+                        f"drawing again with seed {district_seed(seed, k, attempt + 1)}",
+                        file=sys.stderr,
+                    )
+                    shutil.rmtree(folder)
+                    folder.mkdir()
+                    folder.chmod(0o755)
             log("written")
         check_city_disjoint([tmp / s["code"] for s in summaries])
         (tmp / "README.md").write_text(readme_city(summaries, seed), encoding="utf-8")

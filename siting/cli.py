@@ -458,7 +458,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         written.append(write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result))
     _print_siting(console, result, lang)
     if curve is not None:
-        _print_frame(console, curve.points.round(2), label("cli_curve_title", lang))
+        from siting.optimize import siting_frames
+
+        shown = siting_frames(result, lang=lang, curve=curve)["budget_curve"]
+        _print_frame(console, shown, label("cli_curve_title", lang))
         knee = curve.knee_budget_wan_yuan
         console.print(f"{label('cli_knee', lang)}: {'—' if knee is None else f'{knee:,.0f} 万元'}")
     for p in written:

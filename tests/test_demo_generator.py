@@ -17,6 +17,7 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+import shapely.affinity
 from shapely.strtree import STRtree
 
 from siting.coords import bd09_to_wgs84, gcj02_to_wgs84
@@ -511,3 +512,159 @@ def test_scenario_file_points_at_existing_inputs():
         tomllib.loads((DEMO_SMALL / "scenario.toml").read_text(encoding="utf-8"))["output"]["dir"]
         == "output/demo-small"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# City mode: several fictional districts side by side (generated into tmp_path, ~4 s in all)
+# ---------------------------------------------------------------------------------------------
+
+DATA_CITY = REPO / "data" / "city"
+CITY_FILES = sorted(p.name for p in DEMO_SMALL.iterdir())
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    """A city of two districts, generated with the default seed."""
+    gen = load_generator()
+    out = tmp_path_factory.mktemp("city") / "city"
+    summaries = gen.generate_city(out, 2)
+    return gen, out, summaries
+
+
+def read_city_layer(folder: Path, layer: str):
+    import pyogrio
+
+    return pyogrio.read_dataframe(folder / "boundaries.gpkg", layer=layer)
+
+
+def test_city_districts_are_complete_and_named(city):
+    _, out, summaries = city
+    assert sorted(p.name for p in out.iterdir()) == ["500191", "500192", "README.md"]
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temporary folders left"
+    for k, (code, name) in enumerate([("500191", "演示城一区"), ("500192", "演示城二区")]):
+        folder = out / code
+        assert sorted(p.name for p in folder.iterdir()) == CITY_FILES
+        district = read_city_layer(folder, "区界")
+        assert district["区划代码"].tolist() == [code] and district["名称"].tolist() == [name]
+        cfg = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+        assert cfg["scenario"]["district_code"] == code
+        assert cfg["scenario"]["district_name"] == name
+        assert cfg["scenario"]["name"] == f"{name}（虚构）"
+        assert cfg["scenario"]["name_en"].startswith(f"Demo city district {k + 1} (fictional)")
+        assert cfg["output"]["dir"] == f"output/city/{code}"
+        assert cfg["optimize"]["budget_wan_yuan"] == 300
+        assert summaries[k]["code"] == code and summaries[k]["pop"] == 57_000
+        card = (folder / "README.md").read_text(encoding="utf-8")
+        assert code in card and "虚构" in card and "CC0" in card
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    for needle in ("500191", "500192", "演示城一区", "演示城二区", "CC0", "--city", "57,000"):
+        assert needle in readme, needle
+
+
+def test_city_codes_and_ids_start_with_their_district_code(city):
+    import osmium
+    from openpyxl import load_workbook
+
+    _, out, _ = city
+    seen: dict[str, set] = {}
+    for code in ("500191", "500192"):
+        folder = out / code
+        streets = read_city_layer(folder, "街道镇")
+        comm = read_city_layer(folder, "社区村")
+        assert streets["街镇代码"].str.fullmatch(rf"{code}\d{{3}}").all()
+        assert comm["社区村代码"].str.fullmatch(rf"{code}\d{{6}}").all()
+        assert (comm["社区村代码"].str[:9] == comm["街镇代码"]).all()
+        assert set(comm["街镇代码"]) == set(streets["街镇代码"])
+        ids = set(streets["街镇代码"]) | set(comm["社区村代码"])
+        for csv in ("facilities_amap.csv", "health_amap.csv"):
+            df = pd.read_csv(folder / csv, encoding="utf-8-sig", dtype={"id": str})
+            assert df["id"].str.fullmatch(rf"{code}B0FF[0-9A-Z]{{6}}").all(), csv
+            ids |= set(df["id"])
+        roster = pd.read_csv(folder / "roster.csv", encoding="gb18030", dtype=str)
+        assert roster["编号"].str.fullmatch(rf"{code}R\d{{6}}").all()
+        assert set(roster["社区村代码"]) <= set(comm["社区村代码"])
+        ids |= set(roster["编号"])
+        wb = load_workbook(folder / "candidates.xlsx", read_only=True)
+        cand = [row[0] for row in wb["候选点"].iter_rows(min_row=2, values_only=True)]
+        wb.close()
+        assert cand and all(str(c).startswith(f"{code}C") for c in cand)
+        ids |= set(cand)
+        base = int(code) * 10**7
+        osm = [o.id for o in osmium.FileProcessor(str(folder / "roads.osm.pbf"))]
+        assert base < min(osm) and max(osm) < base + 10**7
+        ids |= {f"osm{i}" for i in osm}
+        seen[code] = ids
+    assert not seen["500191"] & seen["500192"], "codes or ids collide between districts"
+
+
+def test_city_districts_lie_side_by_side_without_overlapping(city):
+    gen, out, _ = city
+    outlines = {}
+    for k, code in enumerate(("500191", "500192")):
+        district = read_city_layer(out / code, "区界")
+        assert district.crs.to_epsg() == 4490
+        outlines[code] = district.to_crs(METRIC).geometry.iloc[0]
+        lon, lat = district.geometry.iloc[0].centroid.coords[0]
+        lon0, lat0 = gen.city_district(k).origin_lonlat
+        assert abs(lon - lon0) < 0.02 and abs(lat - lat0) < 0.02
+        assert 39 < outlines[code].area / 1e6 < 41
+    a, b = outlines["500191"], outlines["500192"]
+    assert a.intersection(b).area == 0.0
+    assert a.distance(b) > 500.0  # metres of open land between the two
+    assert 9_000 < b.centroid.x - a.centroid.x < 10_500  # 0.1° of longitude apart
+    # different seeds: different outlines, not a copy shifted east
+    shifted = shapely.affinity.translate(
+        a, b.centroid.x - a.centroid.x, b.centroid.y - a.centroid.y
+    )
+    assert shifted.symmetric_difference(b).area > 0.05 * b.area
+
+
+def test_city_is_deterministic_and_districts_independent_of_the_city_size(city, tmp_path):
+    gen, out, _ = city
+    again = tmp_path / "again"
+    gen.generate_city(again, 1)
+    assert gen.content_hash(again / "500191") == gen.content_hash(out / "500191")
+    assert gen.content_hash(out / "500191") != gen.content_hash(out / "500192")
+    assert gen.district_seed(gen.DEFAULT_SEED, 0) != gen.district_seed(gen.DEFAULT_SEED, 1)
+
+
+def test_committed_city_is_what_the_script_generates(city):
+    gen, out, _ = city
+    assert sorted(p.name for p in DATA_CITY.iterdir()) == [
+        "500191", "500192", "500193", "500194", "README.md",
+    ]  # fmt: skip
+    for code in ("500191", "500192"):  # the others are drawn the same way, with other seeds
+        assert gen.content_hash(DATA_CITY / code) == gen.content_hash(out / code), (
+            f"data/city/{code} is not what the script generates: "
+            "run `python scripts/make_demo_district.py --city 4` and commit the result"
+        )
+
+
+def test_city_scenarios_load(city):
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+
+    _, out, summaries = city
+    for s in summaries:
+        inputs = load_inputs(load_scenario(out / s["code"] / "scenario.toml"))
+        assert inputs.crs.to_epsg() == METRIC
+        assert not inputs.warnings
+        comm = inputs.communities
+        assert len(comm) == s["shequ"] + s["cun"] == 22
+        assert comm["code"].str.startswith(s["code"]).all()
+        assert comm["pop_total"].sum() == s["pop"] and comm["pop_60p"].sum() == s["p60"]
+        assert len(inputs.facilities) == sum(s["facilities"].values())
+        assert len(inputs.candidates) == s["candidates"]
+        assert len(inputs.roster) == s["roster"]
+        assert (inputs.network.nodes.index // 10**7 == int(s["code"])).all()
+
+
+@pytest.mark.parametrize("value", ["0", "9", "two"])
+def test_city_size_must_be_1_to_8(value, capsys):
+    gen = load_generator()
+    with pytest.raises(SystemExit) as exc:
+        gen.main(["--city", value, "--out", "/nonexistent/never-written"])
+    assert exc.value.code == 2
+    assert "from 1 to 8" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="1 to 8"):
+        gen.city_district(8)
