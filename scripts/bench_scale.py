@@ -74,6 +74,7 @@ def bench_city(scenarios: list[Path], repeat: int) -> tuple[float, float]:
     for n in (1, 2):
         cluster, client = _cluster(n)
         try:
+            run_many(scenarios, client=client)  # warm-up: first-use costs on every worker
             for _ in range(repeat):
                 start = time.perf_counter()
                 city = run_many(scenarios, client=client)
@@ -117,7 +118,9 @@ def bench_tiles(scenario: Path, tile_km: float, repeat: int) -> None:
     snapped = snap_demand(graph, demand, max_snap_m=settings.max_snap_m)
 
     def run():
-        fac = coverage_matrix(graph, demand, inputs.facilities, settings=settings, snapped_demand=snapped)
+        fac = coverage_matrix(
+            graph, demand, inputs.facilities, settings=settings, snapped_demand=snapped
+        )
         cand = coverage_matrix(
             graph,
             demand,
@@ -158,7 +161,9 @@ def bench_tiles(scenario: Path, tile_km: float, repeat: int) -> None:
 
     sites = snap_points(graph, inputs.facilities.geometry, max_snap_m=settings.max_snap_m)
     tiles = list(
-        plan_tiles(graph, snapped, sites, max_seconds=settings.search_seconds, tile_m=1000.0 * tile_km)
+        plan_tiles(
+            graph, snapped, sites, max_seconds=settings.search_seconds, tile_m=1000.0 * tile_km
+        )
     )
     whole_nodes = graph.n_nodes
     print(

@@ -26,6 +26,7 @@ import os
 import resource
 import time
 import traceback
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,10 +353,15 @@ def run_many(
     cluster = None
     if own:
         client, cluster = _client(scheduler, n_workers)
+    run_id = uuid.uuid4().hex[:8]  # fresh task keys: never a cached result of an earlier run
     try:
         futures = [
             client.submit(
-                run_district, p, lang, pure=False, key=f"district-{i}-{Path(p).parent.name}"
+                run_district,
+                p,
+                lang,
+                pure=False,
+                key=f"district-{i}-{Path(p).parent.name}-{run_id}",
             )
             for i, p in enumerate(paths)
         ]
