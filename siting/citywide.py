@@ -79,11 +79,14 @@ CITY_LABELS: dict[str, tuple[str, str]] = {
     "city_total": ("全市合计", "city total"),
     "sheet_districts": ("区县汇总", "districts"),
     "map_title": ("全市养老服务设施步行覆盖", "Walking coverage of elderly-care facilities, city"),
+    "map_sub": ("{n} 个区县 · {date}", "{n} districts · {date}"),
+    "legend_facilities": ("设施", "facilities"),
+    "legend_proposed": ("规划新建（★，颜色为类型）", "proposed (★, coloured by type)"),
     "layer_districts": ("区县边界", "district boundaries"),
-    "layer_coverage": ("{district}：现状覆盖率", "{district}: coverage today"),
-    "layer_coverage_after": ("{district}：规划后覆盖率", "{district}: coverage after the plan"),
-    "layer_facilities": ("{district}：现有设施", "{district}: existing facilities"),
-    "layer_proposed": ("{district}：规划新建", "{district}: proposed sites"),
+    "layer_coverage": ("社区/村：现状覆盖率", "社区/村: coverage today"),
+    "layer_coverage_after": ("社区/村：规划后覆盖率", "社区/村: coverage after the plans"),
+    "layer_facilities": ("现有设施（{n}）", "existing facilities ({n})"),
+    "layer_proposed": ("规划新建（{n}）", "proposed sites ({n})"),
 }
 
 
@@ -543,75 +546,84 @@ def city_layers(city: CityResult) -> dict[str, gpd.GeoDataFrame]:
 
 
 def city_map(city: CityResult, *, lang: Language = "zh", offline: bool = True):
-    """One HTML map of every district: coverage today and after, facilities, proposed sites."""
+    """One HTML map of every district: coverage today and after the plans, facilities, proposed
+    sites and district boundaries, one switchable layer each (all districts in a layer, so the
+    layer list stays short for 38 districts), with a legend, a title and a scale bar."""
+    import html as html_lib
+
     import folium
+    from branca.element import Element
 
     from siting import maps
+    from siting.io import FACILITY_TYPES
 
     layers = city_layers(city)
     if "districts" not in layers:
         raise InputError("no district finished: there is nothing to map")
     outline = layers["districts"]
     x0, y0, x1, y1 = outline.total_bounds
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True)
     m.fit_bounds([[y0, x0], [y1, x1]])
-    title = f"{_t('map_title', lang)} · {dt.date.today().isoformat()}"
-    m.get_root().html.add_child(
-        folium.Element(
-            f'<div id="siting-title" style="position:absolute;top:8px;left:50px;z-index:1000;'
-            f'background:#fff;padding:4px 10px;font:16px sans-serif;border-radius:4px">{title}</div>'
-        )
-    )
-    com = layers["communities"]
-    for d in city.succeeded:
-        code = d.summary["district_code"]
-        name = d.summary.get("district") or code
-        part = com[com["district_code"] == code]
-        for key, col, show in (
-            ("layer_coverage", "coverage_pct", True),
-            ("layer_coverage_after", "coverage_after_pct", False),
-        ):
-            if col not in part or part[col].isna().all():
-                continue
-            group = folium.FeatureGroup(name=_t(key, lang, district=name), show=show)
-            folium.GeoJson(
-                part[["code", "name", "elderly", col, "geometry"]].rename(columns={col: "pct"}),
-                style_function=lambda f: {
-                    "fillColor": maps._coverage_colour(f["properties"]["pct"]),
-                    "color": "#ffffff",
-                    "weight": 0.6,
-                    "fillOpacity": 0.75,
-                },
-                tooltip=folium.GeoJsonTooltip(
-                    fields=["name", "elderly", "pct"],
-                    aliases=[
-                        maps._t("name", lang),
-                        maps._t("elderly", lang),
-                        maps._t("coverage_pct", lang),
+    com = layers["communities"].copy()
+    names = dict(zip(outline["district_code"], outline["district"], strict=True))
+    com["district"] = com["district_code"].map(names)
+    fields = ["district", "name", "elderly", "pct"]
+    aliases = [
+        _t("district", lang),
+        maps._t("name", lang),
+        maps._t("elderly", lang),
+        maps._t("coverage_pct", lang),
+    ]
+    for key, col, show in (
+        ("layer_coverage", "coverage_pct", True),
+        ("layer_coverage_after", "coverage_after_pct", False),
+    ):
+        if col not in com or com[col].isna().all():
+            continue
+        part = com[["district", "name", "elderly", col, "geometry"]].rename(columns={col: "pct"})
+        part["elderly"] = part["elderly"].round(0)
+        part["pct"] = part["pct"].round(1)
+        group = folium.FeatureGroup(name=_t(key, lang), show=show)
+        folium.GeoJson(
+            part,
+            style_function=lambda f: {
+                "fillColor": maps._coverage_colour(f["properties"]["pct"]),
+                "color": "#ffffff",
+                "weight": 0.6,
+                "fillOpacity": 0.75,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+        ).add_to(group)
+        group.add_to(m)
+    present: set[str] = set()
+    for key, name, shape in (
+        ("layer_facilities", "facilities", "circle"),
+        ("layer_proposed", "proposed", "star"),
+    ):
+        frame = layers.get(name)
+        if frame is None or not len(frame):
+            continue
+        group = folium.FeatureGroup(name=_t(key, lang, n=len(frame)), show=True)
+        for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
+            t = str(row.get("type", ""))
+            present.add(t)
+            maps._fac_marker(
+                geom.y,
+                geom.x,
+                colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
+                shape=shape if shape == "star" else maps.TYPE_STYLE.get(t, ("", "circle"))[1],
+                size=14 if shape == "circle" else 18,
+                classes=f"siting-{name} siting-district-{row['district_code']}",
+                popup=maps._popup_table(
+                    str(row.get("name", "")),
+                    [
+                        (_t("district", lang), names.get(row["district_code"], "")),
+                        (maps._t("type", lang), maps._t(t, lang)),
                     ],
                 ),
+                tooltip=f"{row.get('name', '')} · {maps._t(t, lang)}",
             ).add_to(group)
-            group.add_to(m)
-        for key, frame, shape in (
-            ("layer_facilities", d.facilities, "circle"),
-            ("layer_proposed", d.proposed, "star"),
-        ):
-            if frame is None or not len(frame):
-                continue
-            group = folium.FeatureGroup(name=_t(key, lang, district=name), show=True)
-            for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
-                t = str(row.get("type", ""))
-                maps._fac_marker(
-                    geom.y,
-                    geom.x,
-                    colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
-                    shape=shape,
-                    size=14 if shape == "circle" else 18,
-                    classes=f"siting-fac siting-district-{code}",
-                    popup=None,
-                    tooltip=f"{row.get('name', '')} · {maps._t(t, lang)}",
-                ).add_to(group)
-            group.add_to(m)
+        group.add_to(m)
     borders = folium.FeatureGroup(name=_t("layer_districts", lang), show=True)
     folium.GeoJson(
         outline[["district_code", "district", "geometry"]],
@@ -619,7 +631,31 @@ def city_map(city: CityResult, *, lang: Language = "zh", offline: bool = True):
         tooltip=folium.GeoJsonTooltip(fields=["district"], aliases=[_t("district", lang)]),
     ).add_to(borders)
     borders.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    maps._ScaleBar().add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    bins = [(maps._patch(c), f"≥ {low:g}%") for low, c in reversed(maps.COVERAGE_BINS[1:])]
+    bins.append((maps._patch(maps.COVERAGE_BINS[0][1]), f"< {maps.COVERAGE_BINS[1][0]:g}%"))
+    types = [
+        (maps._symbol_svg(maps.TYPE_STYLE[t][1], maps.TYPE_STYLE[t][0], 14), maps._t(t, lang))
+        for t in FACILITY_TYPES
+        if t in present
+    ]
+    if "proposed" in layers:
+        types.append((maps._symbol_svg("star", "#555555", 16), _t("legend_proposed", lang)))
+    legend = [(maps._t("coverage_pct", lang), bins), (_t("legend_facilities", lang), types)]
+    heading = _t("map_title", lang)
+    n_ok = len(city.succeeded)
+    sub = _t("map_sub", lang, n=n_ok, date=dt.date.today().isoformat())
+    root = m.get_root()
+    root.header.add_child(Element(maps._CSS.format(font=maps._FONT)), name="siting_css")
+    root.html.add_child(
+        Element(
+            f'<div id="siting-title"><div class="main">{html_lib.escape(heading)}</div>'
+            f'<div class="sub">{html_lib.escape(sub)}</div></div>'
+        ),
+        name="siting_title",
+    )
+    root.html.add_child(Element(maps._legend_html(legend, lang)), name="siting_legend")
     if offline:
         maps._inline_assets(m)
     m._siting_offline = offline

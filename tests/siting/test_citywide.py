@@ -179,7 +179,7 @@ def test_city_outputs_read_back(city, workdir):
     assert list(report["状态"][:3]) == ["完成", "完成", "失败"]
     html = (workdir / "maps" / "city.html").read_text(encoding="utf-8")
     assert external_references(html) == []
-    for name in ("东区：现状覆盖率", "西区：规划新建", "区县边界"):
+    for name in ("社区/村：现状覆盖率", "规划新建（", "区县边界", "东区", "西区"):
         assert name in html or json.dumps(name)[1:-1] in html
 
 
@@ -194,6 +194,8 @@ def test_city_map_in_chromium(city, workdir, tmp_path):
             "layers": "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays"
             " label')).map(l => l.innerText.trim())",
             "markers": "document.querySelectorAll('.siting-fac').length",
+            "legend": "document.getElementById('siting-legend').innerText",
+            "title": "document.getElementById('siting-title').innerText",
         },
     )
     assert report.errors == []
@@ -201,6 +203,9 @@ def test_city_map_in_chromium(city, workdir, tmp_path):
     n_fac = sum(len(d.facilities) + len(d.proposed) for d in city.succeeded)
     assert report.values["markers"] == n_fac
     assert "区县边界" in report.values["layers"]
+    assert len(report.values["layers"]) == 5  # one layer per kind, whatever the number of districts
+    assert "覆盖率" in report.values["legend"] and "社区养老服务站" in report.values["legend"]
+    assert "2 个区县" in report.values["title"]
 
 
 def test_tiled_coverage_on_the_cluster_equals_untiled(client):
