@@ -5033,7 +5033,8 @@ def replace_atomically(out: Path, write) -> None:
 
     Either the whole new folder appears at ``out`` (replacing what was there) or nothing changes:
     on any error the temporary folder is removed and ``out`` is left as it was. GeoPackages get
-    a fixed timestamp meanwhile so that their bytes are reproducible.
+    a fixed timestamp meanwhile so that their bytes are reproducible. Hand-written sub-folders
+    the generator does not make (``plans/``: the plan scenarios) are carried over.
     """
     import pyogrio
 
@@ -5044,6 +5045,9 @@ def replace_atomically(out: Path, write) -> None:
     tmp.chmod(0o755)  # mkdtemp makes it private; the data folder is meant to be shared
     try:
         write(tmp)
+        for keep in ("plans",):
+            if (out / keep).is_dir() and not (tmp / keep).exists():
+                shutil.copytree(out / keep, tmp / keep)
         old = None
         if out.exists():
             old = out.parent / f".{out.name}-old-{os.getpid()}"

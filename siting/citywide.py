@@ -14,8 +14,8 @@ district with a city total), one GeoPackage (CGCS2000, a layer per kind of featu
 with its district code) and one HTML map with the districts side by side.
 
 What a task holds in memory is one district: its inputs, walking graph, coverage matrix and
-model (for the 690,000-resident demo district about 1 GB at its peak; ``siting run`` prints the
-peak of every stage). The client holds only the returned figures and layers.
+model (for the 690,000-resident demo district about 400 MB at its peak; ``siting run`` prints
+the peak of every stage). The client holds only the returned figures and layers.
 """
 
 from __future__ import annotations
