@@ -177,6 +177,34 @@ def bench_tiles(scenario: Path, tile_km: float, repeat: int) -> None:
         f"of {whole_nodes:,} nodes ({max(t.nbytes for t in tiles) / 2**20:.1f} MB of arrays); "
         f"worker peak memory: " + ", ".join(f"{mb:.0f} MB" for mb in peaks.values())
     )
+    # memory of the search itself (numpy/scipy allocations, traced): the whole district at once
+    # against the largest tile, for several tile sizes
+    import tracemalloc
+
+    from isochrones.od import od_times
+    from isochrones.tiles import solve_tile
+
+    def traced(fn) -> float:
+        tracemalloc.start()
+        try:
+            fn()
+            return tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+
+    whole_mb = traced(lambda: od_times(graph, snapped, sites, max_seconds=settings.search_seconds))
+    parts = [f"untiled {whole_mb:.1f} MB"]
+    for km in (2.0, 4.0, 8.0):
+        ts = list(
+            plan_tiles(
+                graph, snapped, sites, max_seconds=settings.search_seconds, tile_m=1000.0 * km
+            )
+        )
+        biggest = max(ts, key=lambda t: t.graph.n_nodes)
+        parts.append(
+            f"{km:g} km tiles ({len(ts)}): largest {traced(lambda: solve_tile(biggest)):.1f} MB"
+        )
+    print("tiles: peak memory of the facilities' search: " + "; ".join(parts))
     print(f"tiled_vs_untiled_time={t_tiled / t_plain:.2f}")
 
 
