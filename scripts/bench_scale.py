@@ -202,7 +202,7 @@ def bench_tiles(scenario: Path, tile_km: float, repeat: int) -> None:
         )
         biggest = max(ts, key=lambda t: t.graph.n_nodes)
         parts.append(
-            f"{km:g} km tiles ({len(ts)}): largest {traced(lambda: solve_tile(biggest)):.1f} MB"
+            f"{km:g} km tiles ({len(ts)}): largest {traced(lambda b=biggest: solve_tile(b)):.1f} MB"
         )
     print("tiles: peak memory of the facilities' search: " + "; ".join(parts))
     print(f"tiled_vs_untiled_time={t_tiled / t_plain:.2f}")

@@ -36,7 +36,7 @@ import geopandas as gpd
 import pandas as pd
 
 from siting.errors import InputError, Problem
-from siting.i18n import Language
+from siting.i18n import Language, labeller
 
 __all__ = [
     "CityResult",
@@ -90,9 +90,7 @@ CITY_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: Language, **fmt: object) -> str:
-    zh, en = CITY_LABELS[key]
-    return (zh if lang == "zh" else en).format(**fmt)
+_t = labeller(CITY_LABELS)
 
 
 @dataclass(frozen=True, eq=False)

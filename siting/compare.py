@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InputError, Problem
-from siting.i18n import Language
+from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import SITEABLE_TYPES
 from siting.plan import PlanResult, _coverage_tables, _proposed_sites, default_map_path, plan
+from siting.plan import _t as plan_label
 from siting.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -85,14 +86,7 @@ COMPARE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: Language, **fmt: object) -> str:
-    pair = COMPARE_LABELS.get(key)
-    if pair is None:
-        from siting.plan import _t as plan_t
-
-        return plan_t(key, lang, **fmt)
-    text = pair[0 if lang == "zh" else 1]
-    return text.format(**fmt) if fmt else text
+_t = labeller(COMPARE_LABELS, fallback=plan_label)
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Literal
 
-__all__ = ["LABELS", "Language", "label"]
+__all__ = ["LABELS", "Language", "label", "labeller"]
 
 Language = Literal["zh", "en"]
 
@@ -272,3 +273,19 @@ def label(key: str, lang: Language = "zh", **fmt: object) -> str:
     pair = LABELS.get(key)
     text = key if pair is None else pair[0 if lang == "zh" else 1]
     return text.format(**fmt) if fmt else text
+
+
+def labeller(
+    table: Mapping[str, tuple[str, str]], fallback: Callable[..., str] = label
+) -> Callable[..., str]:
+    """A ``label``-like function for a module's own ``{key: (zh, en)}`` table; other keys go to
+    ``fallback`` (default :func:`label`)."""
+
+    def t(key: str, lang: Language = "zh", **fmt: object) -> str:
+        pair = table.get(key)
+        if pair is None:
+            return fallback(key, lang, **fmt)
+        text = pair[0 if lang == "zh" else 1]
+        return text.format(**fmt) if fmt else text
+
+    return t

@@ -56,7 +56,7 @@ from siting.atomic import atomic_path
 from siting.catchments import Catchments
 from siting.coords import convert
 from siting.errors import InputError, Problem
-from siting.i18n import Language
+from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES, Inputs
 
@@ -130,12 +130,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: Language, **fmt: object) -> str:
-    pair = _LABELS.get(key)
-    if pair is None:
-        return i18n_label(key, lang, **fmt)
-    text = pair[0 if lang == "zh" else 1]
-    return text.format(**fmt) if fmt else text
+_t = labeller(_LABELS)
 
 
 # --------------------------------------------------------------------------------------------

@@ -116,7 +116,7 @@ import siting
 from siting.costs import CostSettings, site_costs, upgrade_costs
 from siting.coverage import CoverageMatrix, CoverageResult, CoverageSettings, coverage_matrix
 from siting.errors import InfeasibleError, InputError, Problem, ScenarioError
-from siting.i18n import Language
+from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.indicators import CENTER_FOR_KIND, CENTER_TYPES, STATION_TYPES
 from siting.io import SITEABLE_TYPES
@@ -3016,12 +3016,7 @@ PLAN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: Language, **fmt: object) -> str:
-    pair = PLAN_LABELS.get(key)
-    if pair is None:
-        return i18n_label(key, lang, **fmt)
-    text = pair[0 if lang == "zh" else 1]
-    return text.format(**fmt) if fmt else text
+_t = labeller(PLAN_LABELS)
 
 
 def _r(x: Any, digits: int = 1) -> Any:
