@@ -99,6 +99,7 @@ from siting.coverage import CoverageMatrix, CoverageResult, CoverageSettings, co
 from siting.errors import InfeasibleError, InputError, Problem, ScenarioError, SitingError
 from siting.indicators import CENTER_TYPES, IndicatorSettings
 from siting.io import SITEABLE_TYPES
+from siting.options import assemble_options, column_values
 from siting.policy import (
     POLICIES,
     Row,
@@ -106,7 +107,6 @@ from siting.policy import (
     community_table,
     health_distance_m,
     hub_pair_arrays,
-    locate,
     max_new_rows,
     presolve_messages,
     site_walk_seconds,
@@ -633,14 +633,6 @@ def _candidate_rows(matrix: CoverageMatrix, candidates: pd.DataFrame) -> np.ndar
     return rows
 
 
-def _col(
-    frame: pd.DataFrame | None, name: str, rows: np.ndarray, default: Any = np.nan
-) -> np.ndarray:
-    if frame is None or name not in frame:
-        return np.full(len(rows), default, dtype=object if isinstance(default, str) else float)
-    return frame[name].to_numpy()[rows]
-
-
 def build_problem(
     inputs: Inputs,
     coverage: CoverageResult | CoverageMatrix,
@@ -730,13 +722,13 @@ def build_problem(
         sub = existing.select(keep)
         ftypes = types[keep]
         frows = rows[keep]
-        area = _col(fac, "floor_area_m2", frows).astype(float)
+        area = column_values(fac, "floor_area_m2", frows).astype(float)
         closable = np.isin(ftypes, settings.closable_types)
         has_up = np.array([bool(settings.upgrades.get(t)) for t in ftypes])
         savings = closure_savings(ftypes, area, settings=cost_set)["cost_wan_yuan"].to_numpy()
         groups = np.arange(len(keep)) + n_groups
         n_groups += len(keep)
-        names = _col(fac, "name", frows, "").astype(str)
+        names = column_values(fac, "name", frows, "").astype(str)
         blocks.append(
             (
                 sub,
@@ -803,9 +795,9 @@ def build_problem(
         ctypes = candidates.site_types.astype(str)
         costs = site_costs(
             ctypes,
-            _col(cand, "floor_area_m2", crow),
-            _col(cand, "capital_cost_wan_yuan", crow),
-            _col(cand, "monthly_rent_yuan", crow),
+            column_values(cand, "floor_area_m2", crow),
+            column_values(cand, "capital_cost_wan_yuan", crow),
+            column_values(cand, "monthly_rent_yuan", crow),
             settings=cost_set,
         )
         blocks.append(
@@ -813,14 +805,14 @@ def build_problem(
                 candidates,
                 {
                     "site_id": candidates.site_ids.astype(str),
-                    "name": _col(cand, "name", crow, "").astype(str),
+                    "name": column_values(cand, "name", crow, "").astype(str),
                     "action": "new",
                     "type": ctypes,
                     "from_type": "",
                     "group": crow + n_groups,
                     "fixed": False,
                     "closable": False,
-                    "source": _col(cand, "source", crow, "").astype(str),
+                    "source": column_values(cand, "source", crow, "").astype(str),
                     **{
                         c: costs[c].to_numpy()
                         for c in (
@@ -846,32 +838,8 @@ def build_problem(
                 )
             ],
         )
-    matrix = blocks[0][0]
-    for m, _ in blocks[1:]:
-        matrix = matrix.hstack(m)
-    options = pd.concat(
-        [
-            pd.DataFrame(
-                {k: (v if np.ndim(v) else np.full(m.shape[1], v)) for k, v in cols.items()}
-            )
-            for m, cols in blocks
-        ],
-        ignore_index=True,
-    )
-    options.insert(
-        0,
-        "option_id",
-        np.where(
-            options["action"] == "existing",
-            options["site_id"],
-            options["site_id"] + ":" + options["type"].astype(str),
-        ),
-    )
+    matrix, options = assemble_options(blocks, inputs, id_column="option_id")
     geoms = matrix.site_geometry
-    options["street"] = locate(geoms, np.asarray(inputs.streets.geometry.array, dtype=object))
-    options["community"] = locate(
-        geoms, np.asarray(inputs.communities.geometry.array, dtype=object)
-    )
     types = options["type"].to_numpy().astype(str)
     options["health_distance_m"] = health_distance_m(geoms, types, inputs.health)
     cap = np.full(len(options), np.nan)

@@ -120,7 +120,7 @@ from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.indicators import CENTER_FOR_KIND, CENTER_TYPES, STATION_TYPES
 from siting.io import SITEABLE_TYPES
-from siting.policy import locate
+from siting.options import assemble_options, column_values
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
@@ -1172,14 +1172,6 @@ class PlanProblem:
 # ------------------------------------------------------------------------------------------
 
 
-def _col(
-    frame: pd.DataFrame | None, name: str, rows: np.ndarray, default: Any = np.nan
-) -> np.ndarray:
-    if frame is None or name not in frame:
-        return np.full(len(rows), default, dtype=object if isinstance(default, str) else float)
-    return frame[name].to_numpy()[rows]
-
-
 def build_plan(
     inputs: Inputs,
     graph: WalkGraph,
@@ -1248,8 +1240,8 @@ def build_plan(
         keep = np.flatnonzero(np.isin(types, SITEABLE_TYPES))
         sub = existing.select(keep)
         ftypes = types[keep]
-        area = _col(fac, "floor_area_m2", keep).astype(float)
-        names = _col(fac, "name", keep, "").astype(str)
+        area = column_values(fac, "floor_area_m2", keep).astype(float)
+        names = column_values(fac, "name", keep, "").astype(str)
         groups = np.arange(len(keep)) + n_groups
         n_groups += len(keep)
         blocks.append(
@@ -1308,11 +1300,11 @@ def build_plan(
         pos = {c: i for i, c in enumerate(ids)}
         crow = np.array([pos[str(s)] for s in candidates.site_ids], dtype=np.int64)
         ctypes = candidates.site_types.astype(str)
-        rent = _col(cand, "monthly_rent_yuan", crow).astype(float)
+        rent = column_values(cand, "monthly_rent_yuan", crow).astype(float)
         cc = site_costs(
             ctypes,
-            _col(cand, "floor_area_m2", crow),
-            _col(cand, "capital_cost_wan_yuan", crow),
+            column_values(cand, "floor_area_m2", crow),
+            column_values(cand, "capital_cost_wan_yuan", crow),
             rent,
             settings=costs,
         )
@@ -1322,12 +1314,12 @@ def build_plan(
                 candidates,
                 {
                     "site_id": candidates.site_ids.astype(str),
-                    "name": _col(cand, "name", crow, "").astype(str),
+                    "name": column_values(cand, "name", crow, "").astype(str),
                     "action": "new",
                     "type": ctypes,
                     "from_type": "",
                     "group": crow + n_groups,
-                    "source": _col(cand, "source", crow, "").astype(str),
+                    "source": column_values(cand, "source", crow, "").astype(str),
                     "floor_area_m2": cc["floor_area_m2"].to_numpy(),
                     "capital_wan_yuan": cc["capital_wan_yuan"].to_numpy(),
                     "operating_wan_yuan_per_year": (
@@ -1350,32 +1342,7 @@ def build_plan(
                 )
             ],
         )
-    matrix = blocks[0][0]
-    for mat, _ in blocks[1:]:
-        matrix = matrix.hstack(mat)
-    columns = pd.concat(
-        [
-            pd.DataFrame(
-                {k: (v if np.ndim(v) else np.full(mat.shape[1], v)) for k, v in cols.items()}
-            )
-            for mat, cols in blocks
-        ],
-        ignore_index=True,
-    )
-    columns.insert(
-        0,
-        "column_id",
-        np.where(
-            columns["action"] == "existing",
-            columns["site_id"],
-            columns["site_id"] + ":" + columns["type"].astype(str),
-        ),
-    )
-    geoms = matrix.site_geometry
-    columns["street"] = locate(geoms, np.asarray(inputs.streets.geometry.array, dtype=object))
-    columns["community"] = locate(
-        geoms, np.asarray(inputs.communities.geometry.array, dtype=object)
-    )
+    matrix, columns = assemble_options(blocks, inputs, id_column="column_id")
     columns = columns[list(_COLUMN_FIELDS)]
 
     pts = demand.points
