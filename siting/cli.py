@@ -53,11 +53,14 @@ def _summary_tables(console: Console, inputs, lang: Language) -> None:
     from siting.summary import district_summary
 
     s = district_summary(inputs)
-    t = Table(title=f"{inputs.scenario.name} — {label('layer', lang)}")
+    folder = inputs.scenario.path.parent
+    t = Table(title=f"{inputs.scenario.name} — {label('layer', lang)} ({folder})")
     for col in ("layer", "file", "records", "crs", "note"):
         t.add_column(label(col, lang), overflow="fold")
     for layer in inputs.layers:
-        t.add_row(label(layer.name, lang), layer.file, f"{layer.records:,}", layer.crs, layer.note)
+        # files next to the scenario are shown relative to its folder (named in the title)
+        shown = layer.file.replace(f"{folder}/", "", 1)
+        t.add_row(label(layer.name, lang), shown, f"{layer.records:,}", layer.crs, layer.note)
     console.print(t)
 
     t = Table(title=label("residents", lang))
