@@ -107,6 +107,15 @@ def _stage_table(console: Console, timer: StageTimer, lang: Language) -> None:
     console.print(t)
 
 
+def _check_tile_km(args: argparse.Namespace) -> None:
+    tile_km = getattr(args, "tile_km", None)
+    if tile_km is not None and not tile_km > 0:
+        raise InputError(
+            "--tile-km must be a positive number of kilometres",
+            [Problem("--tile-km", f"got {tile_km}", hint="e.g. --tile-km 5")],
+        )
+
+
 @contextlib.contextmanager
 def _computing(args: argparse.Namespace):
     """Tiles (``--tile-km``) on a Dask cluster (``--scheduler``/``--workers``) or in-process."""
@@ -116,11 +125,7 @@ def _computing(args: argparse.Namespace):
     if tile_km is None:
         yield
         return
-    if not tile_km > 0:
-        raise InputError(
-            "--tile-km must be a positive number of kilometres",
-            [Problem("--tile-km", f"got {tile_km}", hint="e.g. --tile-km 5")],
-        )
+    _check_tile_km(args)
     if getattr(args, "scheduler", None) or getattr(args, "workers", None):
         from siting.citywide import _client
 
@@ -255,6 +260,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from siting.tables import write_coverage_tables
     from siting.walking import walking_graph
 
+    _check_tile_km(args)  # before the work
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)

@@ -223,12 +223,35 @@ def test_tiled_coverage_on_the_cluster_equals_untiled(client):
     assert plain.problems == tiled.problems
 
 
-def test_cli_run_many_reports_the_failure_and_writes_the_rest(scenarios, workdir, capsys):
+def test_cli_run_many_reports_the_failure_and_writes_the_rest(scenarios, workdir, client, capsys):
+    address = client.scheduler.address  # an existing cluster, as --scheduler gives it
     code = main(
-        ["run-many", *map(str, scenarios), "--workers", "2", "--out", str(workdir / "cli-out")]
+        [
+            "run-many",
+            *map(str, scenarios),
+            "--scheduler",
+            address,
+            "--out",
+            str(workdir / "cli-out"),
+        ]
     )
     assert code == 1  # one district failed
     text = capsys.readouterr().out
     assert "broken.toml" in text and "no-such-facilities.csv" in text
     assert (workdir / "cli-out" / "city.gpkg").exists()
     assert (workdir / "maps" / "cli-out.html").exists()
+
+
+def test_cli_coverage_in_tiles_writes_the_same_tables(workdir):
+    plain, tiled = workdir / "cov-plain", workdir / "cov-tiled"
+    assert main(["coverage", str(DEMO_SMALL), "--out", str(plain)]) == 0
+    assert main(["coverage", str(DEMO_SMALL), "--tile-km", "1.5", "--out", str(tiled)]) == 0
+    names = sorted(p.name for p in plain.glob("*.csv"))
+    assert names and names == sorted(p.name for p in tiled.glob("*.csv"))
+    for name in names:
+        assert (plain / name).read_bytes() == (tiled / name).read_bytes(), name
+
+
+def test_cli_refuses_a_bad_tile_size(capsys):
+    assert main(["coverage", str(DEMO_SMALL), "--tile-km", "0"]) == 1
+    assert "--tile-km" in capsys.readouterr().out
