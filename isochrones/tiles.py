@@ -49,23 +49,20 @@ def max_speed_mps(graph: WalkGraph) -> float:
     than flat ones). Intervals walked in no time (zero-length edges) are ignored.
     """
     offsets = graph.profile_offsets
-    n_int = np.diff(offsets) - 1
-    rows = np.flatnonzero(graph.edge_has_arcs & (n_int > 0))
-    if len(rows) == 0:
-        return float(graph.walk_speed_mps)
-    lengths = shapely.length(graph.edge_geometry[rows]) / n_int[rows]
+    n_int = np.diff(offsets) - 1  # intervals per edge
+    edge_of = np.repeat(np.arange(len(n_int)), np.diff(offsets))  # edge of each sample
+    # consecutive samples of one walkable edge form an interval of length L / n
+    inner = (edge_of[1:] == edge_of[:-1]) & graph.edge_has_arcs[edge_of[:-1]]
+    seg = np.zeros(len(n_int))
+    ok = n_int > 0
+    seg[ok] = shapely.length(graph.edge_geometry[ok]) / n_int[ok]
+    seg_m = seg[edge_of[:-1]][inner]
     best = float(graph.walk_speed_mps)
-    per_interval = np.repeat(lengths, n_int[rows])
-    # interval i of edge e is samples (offsets[e]+i, offsets[e]+i+1)
-    starts = np.repeat(offsets[rows], n_int[rows]) + (
-        np.arange(int(n_int[rows].sum()))
-        - np.repeat(np.cumsum(n_int[rows]) - n_int[rows], n_int[rows])
-    )
     for profile in (graph.profile_uv_s, graph.profile_vu_s):
-        dt = np.abs(profile[starts + 1] - profile[starts])
-        ok = (dt > 0) & (per_interval > 0)
-        if ok.any():
-            best = max(best, float((per_interval[ok] / dt[ok]).max()))
+        dt = np.abs(np.diff(profile))[inner]
+        moving = (dt > 0) & (seg_m > 0)
+        if moving.any():
+            best = max(best, float((seg_m[moving] / dt[moving]).max()))
     return best
 
 

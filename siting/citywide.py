@@ -45,6 +45,7 @@ __all__ = [
     "city_layers",
     "city_map",
     "city_table",
+    "dask_client",
     "run_district",
     "run_many",
     "write_city",
@@ -132,8 +133,19 @@ def _worker_name() -> str:
         return f"pid {os.getpid()}"
 
 
+def _stamp(summary: dict[str, Any], start: float) -> None:
+    """Add the task's wall time, worker and the worker's peak memory to a report row."""
+    summary.update(
+        seconds=time.perf_counter() - start,
+        worker=_worker_name(),
+        worker_peak_rss_mb=_peak_rss_mb(),
+    )
+
+
 def _layers(result) -> dict[str, gpd.GeoDataFrame | None]:
     """The district's layers in WGS84, each feature tagged with the district code."""
+    from siting.pipeline import proposed_sites
+
     inputs, coverage, siting = result.inputs, result.coverage, result.siting
     code = str(result.scenario.settings["scenario"].get("district_code", ""))
     com = coverage.communities[["code", "elderly", "covered_elderly", "coverage_pct"]].copy()
@@ -158,18 +170,14 @@ def _layers(result) -> dict[str, gpd.GeoDataFrame | None]:
             geometry=fac.geometry.values,
             crs=fac.crs,
         )
-    proposed = None
-    if siting is not None and len(siting.sites):
+    proposed = proposed_sites(inputs, siting)
+    if proposed is not None:
         keep = [
             c
             for c in ("site_id", "name", "type", "cost_wan_yuan", "newly_covered_elderly")
-            if c in siting.sites.columns
+            if c in proposed.columns
         ]
-        proposed = gpd.GeoDataFrame(
-            siting.sites[keep].reset_index(drop=True),
-            geometry=list(siting.sites["geometry"]),
-            crs=inputs.crs,
-        )
+        proposed = proposed[[*keep, "geometry"]]
     out: dict[str, gpd.GeoDataFrame | None] = {}
     for name, frame in (
         ("communities", communities),
@@ -211,12 +219,8 @@ def run_district(scenario_path: str | Path, lang: Language = "zh") -> DistrictRe
         error = f"{type(exc).__name__}: {exc}"
         if not known:
             error += "\n" + "".join(traceback.format_exception(exc)[-3:])
-        summary.update(
-            status="failed",
-            seconds=time.perf_counter() - start,
-            worker=_worker_name(),
-            worker_peak_rss_mb=_peak_rss_mb(),
-        )
+        summary["status"] = "failed"
+        _stamp(summary, start)
         return DistrictResult(
             scenario_path=path,
             status="failed",
@@ -225,8 +229,7 @@ def run_district(scenario_path: str | Path, lang: Language = "zh") -> DistrictRe
             problems=tuple(getattr(exc, "problems", ()) or ()),
         )
     cov = result.coverage
-    district = cov.district
-    row = district[(district["scope"] == "district") & (district["facility_type"] == "any")].iloc[0]
+    row = cov.district_row
     items = cov.indicators.items
     summary.update(
         status="ok",
@@ -251,11 +254,7 @@ def run_district(scenario_path: str | Path, lang: Language = "zh") -> DistrictRe
             coverage_after_pct=float(s["coverage_after_pct"]),
         )
     layers = _layers(result)
-    summary.update(
-        seconds=time.perf_counter() - start,
-        worker=_worker_name(),
-        worker_peak_rss_mb=_peak_rss_mb(),
-    )
+    _stamp(summary, start)
     return DistrictResult(
         scenario_path=path,
         status="ok",
@@ -285,8 +284,12 @@ class CityResult:
         return tuple(d for d in self.districts if d.ok)
 
 
-def _client(scheduler: str | None, n_workers: int | None):
-    """A client of the given scheduler, or of a new local cluster (closed with the client)."""
+def dask_client(scheduler: str | None, n_workers: int | None):
+    """A client of the given scheduler, or of a new local cluster of ``n_workers`` processes.
+
+    Returns ``(client, cluster)``; ``cluster`` is None for a given scheduler, else the caller
+    closes it after the client.
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - a dependency
@@ -353,7 +356,7 @@ def run_many(
     own = client is None
     cluster = None
     if own:
-        client, cluster = _client(scheduler, n_workers)
+        client, cluster = dask_client(scheduler, n_workers)
     run_id = uuid.uuid4().hex[:8]  # fresh task keys: never a cached result of an earlier run
     try:
         futures = [
@@ -543,7 +546,13 @@ def city_layers(city: CityResult) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def city_map(city: CityResult, *, lang: Language = "zh", offline: bool = True):
+def city_map(
+    city: CityResult,
+    *,
+    lang: Language = "zh",
+    offline: bool = True,
+    layers: dict[str, gpd.GeoDataFrame] | None = None,
+):
     """One HTML map of every district: coverage today and after the plans, facilities, proposed
     sites and district boundaries, one switchable layer each (all districts in a layer, so the
     layer list stays short for 38 districts), with a legend, a title and a scale bar."""
@@ -555,7 +564,7 @@ def city_map(city: CityResult, *, lang: Language = "zh", offline: bool = True):
     from siting import maps
     from siting.io import FACILITY_TYPES
 
-    layers = city_layers(city)
+    layers = city_layers(city) if layers is None else layers
     if "districts" not in layers:
         raise InputError("no district finished: there is nothing to map")
     outline = layers["districts"]
@@ -714,5 +723,5 @@ def write_city(
         mp = (
             Path(map_path) if map_path is not None else Path.cwd() / "maps" / f"{out_dir.name}.html"
         )
-        written.append(write_map(city_map(city, lang=lang), mp))
+        written.append(write_map(city_map(city, lang=lang, layers=layers), mp))
     return tuple(written)

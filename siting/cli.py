@@ -127,9 +127,9 @@ def _computing(args: argparse.Namespace):
         return
     _check_tile_km(args)
     if getattr(args, "scheduler", None) or getattr(args, "workers", None):
-        from siting.citywide import _client
+        from siting.citywide import dask_client
 
-        client, cluster = _client(args.scheduler, args.workers)
+        client, cluster = dask_client(args.scheduler, args.workers)
         try:
             with computing(tile_m=1000.0 * tile_km, executor=client.get_executor()):
                 yield

@@ -702,12 +702,15 @@ class CoverageResult:
     problems: tuple[Problem, ...] = ()
 
     @property
+    def district_row(self) -> pd.Series:
+        """The district's figures for any home-care facility (a row of ``district``)."""
+        d = self.district
+        return d[(d["scope"] == "district") & (d["facility_type"] == "any")].iloc[0]
+
+    @property
     def coverage_pct(self) -> float:
         """District coverage of the elderly by any home-care facility, %."""
-        d = self.district
-        return float(
-            d[(d["scope"] == "district") & (d["facility_type"] == "any")]["coverage_pct"].iloc[0]
-        )
+        return float(self.district_row["coverage_pct"])
 
 
 def compute_coverage(
