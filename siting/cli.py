@@ -435,8 +435,9 @@ def _print_siting(console: Console, result, lang: Language) -> None:
 
 def cmd_optimize(args: argparse.Namespace) -> int:
     from siting.atomic import ensure_writable_dir
-    from siting.optimize import OptimizeSettings, optimize, write_siting_outputs
+    from siting.optimize import optimize, optimize_settings
     from siting.pipeline import default_map_path, write_map_for
+    from siting.reports import write_siting_outputs
 
     console = _console()
     timer = StageTimer()
@@ -444,7 +445,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
     scenario0 = load_scenario(args.scenario)
     lang = _lang(args, scenario0)
-    settings = OptimizeSettings.from_scenario(scenario0, **_optimize_overrides(args))
+    settings = optimize_settings(scenario0, **_optimize_overrides(args))
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
     ensure_writable_dir(out_dir)  # fail before the work, not after
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
@@ -458,7 +459,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         curve = None
         if args.curve:
             from siting.curve import budget_curve
-            from siting.optimize import build_problem
+            from siting.model import build_problem
 
             curve = budget_curve(build_problem(inputs, coverage, graph=graph, settings=settings))
         written = list(write_siting_outputs(result, out_dir, lang=lang, curve=curve))
@@ -467,7 +468,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         written.append(write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result))
     _print_siting(console, result, lang)
     if curve is not None:
-        from siting.optimize import siting_frames
+        from siting.reports import siting_frames
 
         shown = siting_frames(result, lang=lang, curve=curve)["budget_curve"]
         _print_frame(console, shown, label("cli_curve_title", lang))
@@ -481,13 +482,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from siting.atomic import ensure_writable_dir
-    from siting.plan import PlanSettings, plan, plan_frames, write_plan_outputs
+    from siting.plan import plan, plan_settings
+    from siting.reports import plan_frames, write_plan_outputs
     from siting.scenario import load_scenario
 
     console = _console()
     scenario0 = load_scenario(args.scenario)
     lang = _lang(args, scenario0)
-    settings = PlanSettings.from_scenario(scenario0)  # bad [plan] values fail before the work
+    settings = plan_settings(scenario0)  # bad [plan] values fail before the work
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
     ensure_writable_dir(out_dir)
     from siting.pipeline import default_map_path
@@ -500,7 +502,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         written = write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
     frames = plan_frames(result, lang=lang)
-    for stem in ("plan_years", "plan_builds", "plan_indicators"):
+    for stem in ("plan_years", "plan_builds", "plan_indicators", "plan_gaps"):
         if stem in frames and len(frames[stem]):
             _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
     for p in written:

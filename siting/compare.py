@@ -1,6 +1,6 @@
 """Plans side by side (``siting compare A B ...``): one table, one map with the plans as layers.
 
-:func:`compare` takes solved plans (:class:`~siting.plan.PlanResult`) or scenario files (each is
+:func:`compare` takes solved plans (:class:`~siting.model.result.SitingResult`) or scenario files (each is
 planned, the inputs and walking graph loaded once for scenarios that share them) and returns a
 :class:`ComparisonResult`: the table of coverage, older people covered, cost and final-year
 indicators per plan, and the per-year trajectories. :func:`write_comparison` writes the tables
@@ -27,8 +27,10 @@ from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import SITEABLE_TYPES
-from siting.plan import PlanResult, _coverage_tables, _proposed_sites, default_map_path, plan
-from siting.plan import _t as plan_label
+from siting.maps import coverage_tables, default_plan_map_path, proposed_layer
+from siting.model import SitingResult
+from siting.plan import plan
+from siting.reports import plan_label
 from siting.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -103,7 +105,7 @@ class ComparisonResult:
         One row per plan and year: spend, cumulative spend, coverage, covered elderly, builds.
     """
 
-    results: tuple[PlanResult, ...]
+    results: tuple[SitingResult, ...]
     table: pd.DataFrame
     years: pd.DataFrame
 
@@ -112,7 +114,7 @@ class ComparisonResult:
         return tuple(r.name for r in self.results)
 
 
-def gains(reference: PlanResult, other: PlanResult) -> dict[str, float]:
+def gains(reference: SitingResult, other: SitingResult) -> dict[str, float]:
     """What ``other`` gains over ``reference`` (positive = better): coverage, people, money.
 
     Keys: ``coverage_final_pct`` (percentage points), ``covered_elderly_final``,
@@ -129,7 +131,7 @@ def gains(reference: PlanResult, other: PlanResult) -> dict[str, float]:
     }
 
 
-def gain_report(reference: PlanResult, other: PlanResult) -> str:
+def gain_report(reference: SitingResult, other: SitingResult) -> str:
     """A plain-text table of two plans and what ``other`` gains over ``reference`` (for scripts)."""
     a, b = reference.summary, other.summary
     final = reference.years[-1]
@@ -173,7 +175,7 @@ def _inputs_key(scenario: Scenario) -> str:
     )
 
 
-def _plan_scenarios(items: Sequence[Scenario]) -> list[PlanResult]:
+def _plan_scenarios(items: Sequence[Scenario]) -> list[SitingResult]:
     from siting.io import load_inputs
     from siting.walking import walking_graph
 
@@ -189,8 +191,8 @@ def _plan_scenarios(items: Sequence[Scenario]) -> list[PlanResult]:
     return out
 
 
-def compare(*items: PlanResult | Scenario | str | Path) -> ComparisonResult:
-    """Compare plans: solved :class:`~siting.plan.PlanResult` objects or scenario files.
+def compare(*items: SitingResult | Scenario | str | Path) -> ComparisonResult:
+    """Compare plans: solved :class:`~siting.model.result.SitingResult` objects or scenario files.
 
     Scenario files are planned with :func:`siting.plan.plan` (inputs and walking graph loaded
     once for scenarios that share them). Every plan must be of the same district.
@@ -207,11 +209,11 @@ def compare(*items: PlanResult | Scenario | str | Path) -> ComparisonResult:
             "compare needs at least two plans",
             [Problem("compare", f"got {len(items)}", hint="siting compare A.toml B.toml …")],
         )
-    results: list[PlanResult | None] = [r if isinstance(r, PlanResult) else None for r in items]
+    results: list[SitingResult | None] = [r if isinstance(r, SitingResult) else None for r in items]
     todo = [
         (i, it if isinstance(it, Scenario) else load_scenario(it))
         for i, it in enumerate(items)
-        if not isinstance(it, PlanResult)
+        if not isinstance(it, SitingResult)
     ]
     for (i, _), res in zip(todo, _plan_scenarios([sc for _, sc in todo]), strict=True):
         results[i] = res
@@ -275,7 +277,7 @@ _ROWS = (
 )
 
 
-def _table(results: Sequence[PlanResult]) -> pd.DataFrame:
+def _table(results: Sequence[SitingResult]) -> pd.DataFrame:
     rows = []
     for key, _ in _ROWS:
         row: dict[str, Any] = {"key": key}
@@ -389,7 +391,7 @@ def comparison_map(
         raise InputError(
             "a comparison map needs the district's inputs (plans built from a cost matrix have none)"
         )
-    before, _ = _coverage_tables(first)
+    before, _ = coverage_tables(first)
     title = f"{_t('map_title', lang)}：" + " / ".join(comparison.names)
     m = maps.coverage_map(
         inputs,
@@ -405,7 +407,7 @@ def comparison_map(
     geoms = maps._display(com.geometry, gcj=gcj, simplify_m=3.0, decimals=5)
     names = maps._community_names(inputs)
     for i, r in enumerate(comparison.results):
-        _, after = _coverage_tables(r)
+        _, after = coverage_tables(r)
         maps._community_layer(
             m,
             com,
@@ -416,7 +418,7 @@ def comparison_map(
             _t("layer_plan_coverage", lang, plan=r.name, year=r.years[-1]),
             show=False,
         )
-        sites = _proposed_sites(r)
+        sites = proposed_layer(r)
         n = 0 if sites is None else len(sites)
         group = folium.FeatureGroup(
             name=_t("layer_plan_builds", lang, plan=r.name, n=n), show=i == 0
@@ -473,7 +475,7 @@ def write_comparison(
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
     written = list(write_tables(frames, out_dir, xlsx="comparison.xlsx", sheet_names=sheets))
     if with_map and comparison.results[0].problem.inputs is not None:
-        path = Path(map_path) if map_path is not None else default_map_path(out_dir)
+        path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
         written.append(
             write_map(
                 comparison_map(comparison, lang=lang, basemap=basemap, tianditu_key=tianditu_key),

@@ -28,7 +28,11 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InfeasibleError
-from siting.optimize import SitingProblem, _build, _greedy, solve
+from siting.model import SitingProblem, solve
+from siting.model.formulation import build_model
+from siting.model.greedy import greedy_plan
+from siting.model.money import cash
+from siting.model.rules import active_rules
 
 __all__ = ["BudgetCurve", "budget_curve", "knee_index"]
 
@@ -80,7 +84,7 @@ def _default_budgets(problem: SitingProblem) -> list[float]:
     if (
         top is None
     ):  # the greedy plan with money for everything: it stops when nobody more is reached
-        everything = float(problem.options["cost_wan_yuan"].clip(lower=0).sum())
+        everything = float(np.clip(problem.commitment_wan_yuan, 0, None).sum())
         unbounded = problem.with_settings(
             objective="max_coverage",
             budget_wan_yuan=everything,
@@ -88,11 +92,11 @@ def _default_budgets(problem: SitingProblem) -> list[float]:
             coverage_target=None,
             community_floor=0.0,
         )
-        model = _build(unbounded, stage="coverage")
-        chosen = _greedy(unbounded, model, stage="coverage")
-        top = float(
-            model.cost_const + model.cost_coef[chosen & ~problem.options["fixed"].to_numpy()].sum()
-        )
+        rules = active_rules(unbounded)
+        model = build_model(unbounded, rules)
+        chosen = greedy_plan(model, rules, stage="coverage")
+        om = np.column_stack([unbounded.existing, chosen]).astype(float)
+        top = cash(unbounded, 0).value(om)
     return [top * i / s.curve_steps for i in range(s.curve_steps + 1)]
 
 

@@ -7,9 +7,10 @@ home_care_coverage         share of the elderly (60+) within the walking thresho
                            of a home-care facility ≥ 80 %                              服务覆盖率 80 %); 003 一
 center_per_street          every 街道 has a 街道养老服务中心 inside it, every 镇 a      001 §二(一); 003 task 8
                            乡镇养老服务中心 ("一街道（镇）一中心")
-station_per_community      every 社区/村 has a 社区养老服务站 or 村级互助养老点 inside   001 §二(一); 003 task 8
-                           it ("一村（社区）一站（点）"), or is a small 社区 served by
-                           one in another community (sharing rule, below)
+station_per_community      every 社区 has a 社区养老服务站 inside it, every 村 a 村级互助   001 §二(一); 003 task 8;
+                           养老点 (or a station) ("一村（社区）一站（点）"); a village or      000 ch.4 §1
+                           compound point is not a 社区's station; or a small 社区 is
+                           served by a station of another community (sharing rule, below)
 floor_area_per_resident    Σ floor area of all elderly-care facilities (institutions   000 ch.11 §2; 001 §二(一);
                            included) / residents ≥ 0.2 m². The rule speaks of LAND      003 task 8; 004 §(三)
                            (养老用地); floor area is the proxy the inputs allow
@@ -52,6 +53,7 @@ import shapely
 from isochrones.od import od_times
 from isochrones.snap import snap_points
 from siting.errors import Problem, ScenarioError
+from siting.standards import CENTER_FOR_KIND, CENTER_TYPES, STATION_TYPES, UNIT_TYPES
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
@@ -79,11 +81,6 @@ INDICATOR_KEYS: tuple[str, ...] = (
     "stations_per_center",
     "center_near_health",
 )
-#: The center type each kind of 街道/镇 needs ("一街道（镇）一中心").
-CENTER_FOR_KIND: Mapping[str, str] = {"street": "street_center", "town": "town_center"}
-CENTER_TYPES: tuple[str, ...] = ("street_center", "town_center")
-#: Types that count as a 社区/村's own station or point ("一村（社区）一站（点）").
-STATION_TYPES: tuple[str, ...] = ("station", "village_point")
 #: Health facilities a center should be next to (001 §二(五)); a hospital counts for both.
 HEALTH_FOR_CENTER: Mapping[str, tuple[str, ...]] = {
     "street_center": ("community_health_center", "hospital"),
@@ -316,8 +313,15 @@ def _station_per_community(
     cols = np.flatnonzero(np.isin(matrix.site_types, STATION_TYPES))
     site_com = np.full(matrix.shape[1], -1, dtype=np.int64)
     site_com[cols] = _locate(matrix.site_geometry[cols], com_geoms)
+    kinds = communities["kind"].astype(str).to_numpy()
+    # a 社区's own facility is a station; a 村's a village point or a station (siting.standards):
+    # a village point standing in a 社区 is not that 社区's station
     own = np.zeros(len(codes), dtype=bool)
-    own[site_com[cols][site_com[cols] >= 0]] = True
+    for j in cols:
+        c = site_com[j]
+        if c >= 0 and matrix.site_types[j] in UNIT_TYPES.get(kinds[c], STATION_TYPES):
+            own[c] = True
+    cols = np.flatnonzero(np.isin(matrix.site_types, UNIT_TYPES["community"]))  # what a small 社区 may share
 
     # sharing: coverage of each community's elderly by stations/points of *other* communities
     code_pos = pd.Index(codes)

@@ -1395,3 +1395,75 @@ def write_map(m: folium.Map, path: Path | str) -> Path:
         tmp.write_text(text, encoding="utf-8")
     log.info("write_map wrote %s (%s KB)", path, f"{len(text.encode()) / 1024:,.0f}")
     return path
+
+
+# ------------------------------------------------------------------------------------------
+# the map of a plan (siting plan, siting compare)
+# ------------------------------------------------------------------------------------------
+
+
+def default_plan_map_path(out_dir: Path) -> Path:
+    """``maps/<out_dir's name>.html`` in the working directory (as ``siting run`` names its map)."""
+    return Path.cwd() / "maps" / f"{Path(out_dir).name}.html"
+
+
+def coverage_tables(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-community coverage before the plan and at its end (a :class:`~siting.model.result.SitingResult`)."""
+    c = result.communities
+    before = pd.DataFrame(
+        {
+            "code": c["code"].astype(str),
+            "elderly": c["elderly"],
+            "covered_elderly": c["covered_before"],
+            "coverage_pct": c["coverage_before_pct"],
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "code": c["code"].astype(str),
+            "elderly": c["elderly_final"],
+            "covered_elderly": c["covered_after"],
+            "coverage_pct": c["coverage_after_pct"],
+        }
+    )
+    return before, after
+
+
+def proposed_layer(result: Any) -> gpd.GeoDataFrame | None:
+    """The sites a plan builds, with their year, as a map layer (None without geometry)."""
+    b = result.builds
+    if not isinstance(b, gpd.GeoDataFrame) or len(b) == 0:
+        return None
+    return gpd.GeoDataFrame(
+        {
+            "site_id": b["site_id"].astype(str),
+            "name": b["name"].astype(str),
+            "type": b["type"].astype(str),
+            "floor_area_m2": b["floor_area_m2"],
+            "cost_wan_yuan": b["cost_wan_yuan"],
+            "year": b["year"].astype(int),
+            "newly_covered_elderly": b["newly_covered_elderly"],
+        },
+        geometry=b.geometry.to_numpy(),
+        crs=b.crs,
+    )
+
+
+def plan_map(result: Any, *, lang: Language = "zh", basemap: str = "none", tianditu_key: str | None = None):
+    """The HTML map of a plan: coverage before and in the final year, the builds with their year."""
+    problem = result.problem
+    if problem.inputs is None:
+        raise InputError("a plan map needs the district's inputs (the plan was built from a cost matrix)")
+    before, after = coverage_tables(result)
+    proposed = proposed_layer(result)
+    title = f"{result.name} · {result.years[0]}–{result.years[-1]}" if result.years else result.name
+    return coverage_map(
+        problem.inputs,
+        coverage=before,
+        coverage_after=after,
+        proposed=proposed if proposed is not None and len(proposed) else None,
+        lang=lang,
+        basemap=basemap,  # type: ignore[arg-type]
+        tianditu_key=tianditu_key,
+        title=title,
+    )

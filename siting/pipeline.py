@@ -93,7 +93,7 @@ def write_map_for(
 ) -> Path:
     """The scenario's HTML coverage map (self-contained unless ``offline=False``).
 
-    With a :class:`~siting.optimize.SitingResult` (``siting``), the proposed sites and the
+    With a :class:`~siting.model.result.SitingResult` (``siting``), the proposed sites and the
     coverage after the plan are drawn too.
     """
     from siting.maps import coverage_map, write_map
@@ -183,12 +183,13 @@ def run_pipeline(
     siting = None
     opt = scenario.section("optimize")
     if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")):
-        from siting.optimize import OptimizeSettings, optimize, write_siting_outputs
+        from siting.optimize import optimize, optimize_settings
+        from siting.reports import write_siting_outputs
 
         status, timed = stage("stage_optimize")
         with status, timed as info:
             siting = optimize(
-                inputs, coverage, OptimizeSettings.from_scenario(scenario), graph=graph
+                inputs, coverage, optimize_settings(scenario), graph=graph
             )
             outputs.extend(write_siting_outputs(siting, out_dir, lang=lang))
             s = siting.summary

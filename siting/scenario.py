@@ -110,12 +110,9 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "sharing_min_share": (int, float),
     },
     "roster": {"cell_m": (int, float), "min_count": int},
-    "optimize": {
-        "objective": str,
-        "budget_wan_yuan": (int, float),
-        "coverage_target": (int, float),
-        "community_floor": (int, float),
-        "new_sites": int,
+    # siting.model: the policy rules, shared by siting optimize and siting plan
+    "rules": {
+        "profile": str,
         "policies": list,
         "health_rule": str,
         "health_penalty": (int, float),
@@ -127,6 +124,19 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "upgrades": dict,
         "closable_types": list,
         "capacity_elderly_per_m2": dict,
+        "build_types": list,
+        "station_min_m2": (int, float),
+        "station_small_min_m2": (int, float),
+        "street_center_min_m2": (int, float),
+        "street_center_min_beds": (int, float),
+        "town_center_min_m2": (int, float),
+    },
+    "optimize": {
+        "objective": str,
+        "budget_wan_yuan": (int, float),
+        "coverage_target": (int, float),
+        "community_floor": (int, float),
+        "new_sites": int,
         "solver": str,
         "time_limit_s": (int, float),
         "mip_gap": (int, float),
@@ -157,15 +167,17 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "operating_from": str,
         "growth": (str, int, float, dict),
         "mortality_60p": (int, float),
-        "build_types": list,
-        "upgrades": dict,
+        "budget_basis": str,
+        "commitment_years": (int, float),
         "max_new_per_year": dict,
         "min_new_per_year": dict,
         "milestones": list,
         "builds": list,
+        "solver": str,
         "time_limit_s": (int, float),
         "mip_gap": (int, float),
         "threads": int,
+        "warm_start": str,
     },
 }
 _TOP_KEYS = {"extends", "inputs", *_SCHEMA}
@@ -210,17 +222,21 @@ _DEFAULTS: dict[str, Any] = {
     },
     # siting.roster: care-map grid and the smallest count ever shown
     "roster": {"cell_m": 500.0, "min_count": 5},
-    # siting.optimize: policy rules off until switched on (policies = [...]); their numbers come
-    # from [indicators]. No budget by default: max_coverage needs budget_wan_yuan or new_sites.
-    "optimize": {
-        "objective": "max_coverage",
-        "community_floor": 0.0,
+    # siting.model: the documents' rules by default (profile "documents"; "coverage_only" for
+    # studies); policies = [...] makes a rule hard. Rule numbers come from [indicators].
+    "rules": {
+        "profile": "documents",
         "policies": [],
         "health_rule": "prefer",
         "health_penalty": 50.0,
         "hub_types": ["station"],
         "hub_reach_metric": "walking",
         "hub_reach_m": 1440.0,
+    },
+    # siting.optimize: no budget by default: max_coverage needs budget_wan_yuan or new_sites.
+    "optimize": {
+        "objective": "max_coverage",
+        "community_floor": 0.0,
         "solver": "cbc",
         "time_limit_s": 120.0,
         "mip_gap": 0.0001,
@@ -241,6 +257,9 @@ _DEFAULTS: dict[str, Any] = {
         "operating_from": "year_built",
         "growth": "census",
         "mortality_60p": 0.03,
+        "budget_basis": "cash",
+        "solver": "cbc",
+        "warm_start": "greedy",
         "time_limit_s": 60.0,
         "mip_gap": 0.0001,
         "milestones": [],

@@ -10,7 +10,8 @@ import pytest
 
 from siting.compare import compare, comparison_frames, gain_report, gains, write_comparison
 from siting.errors import InputError
-from siting.plan import PlannedBuild, PlanProblem, PlanSettings, build_plan
+from siting.model import ModelSettings, PlannedBuild, SitingProblem, build_problem
+from siting.plan import plan_settings
 from siting.scenario import load_scenario
 from tests.siting import browser
 
@@ -26,15 +27,15 @@ LAYER_NAMES_JS = (
 )
 
 
-def hand_problem() -> PlanProblem:
+def hand_problem() -> SitingProblem:
     # home 0 (10 people) near site A, home 1 (20) near B
     D = np.array([[1.0, 9.0], [9.0, 1.0]])
-    settings = PlanSettings(years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none")
-    return PlanProblem.from_cost_matrix(
+    settings = ModelSettings(objective="elderly_years", years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none")
+    return SitingProblem.from_cost_matrix(
         D,
         service_radius=3.0,
         weights=np.array([10.0, 20.0]),
-        capital_wan_yuan=np.array([1.0, 1.0]),
+        site_costs_wan_yuan=np.array([1.0, 1.0]),
         settings=settings,
     )
 
@@ -73,12 +74,12 @@ def test_compare_needs_two_plans_of_one_district():
     p = hand_problem()
     with pytest.raises(InputError, match="at least two plans"):
         compare(p.solve())
-    other = PlanProblem.from_cost_matrix(
+    other = SitingProblem.from_cost_matrix(
         np.array([[1.0]]),
         service_radius=3.0,
         communities=pd.DataFrame({"code": ["500199001001"], "name": ["甲"], "kind": ["community"]}),
         demand_community=np.array([0]),
-        settings=PlanSettings(years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none"),
+        settings=ModelSettings(objective="elderly_years", years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none"),
     )
     with pytest.raises(InputError, match="different districts"):
         compare(p.solve(), other.solve())
@@ -92,22 +93,31 @@ def small_plans():
     scenario = load_scenario(SMALL)
     inputs = load_inputs(scenario)
     graph = walking_graph(inputs)
-    problem = build_plan(
-        inputs, graph, PlanSettings.from_scenario(scenario, budget_wan_yuan=30, time_limit_s=20)
+    problem = build_problem(
+        inputs, graph=graph, settings=plan_settings(scenario, budget_wan_yuan=30, time_limit_s=20)
     )
     return problem.solve(name="每年30万元"), problem.solve(
         name="每年60万元", budget_wan_yuan=(60.0,) * 5
     )
 
 
-def test_more_money_covers_at_least_as_many(small_plans):
+def test_more_money_serves_at_least_as_many_units_and_covers_at_least_as_many(small_plans):
     low, high = small_plans
+    # the documents' rules come first: more money leaves no more 街道/镇 or 社区/村 without their
+    # facility (coverage may then be lower: the rules take the money before coverage does)
+    def unmet(r):
+        return r.summary["gaps_center_per_street"] + r.summary["gaps_station_per_community"]
+
+    assert unmet(high) <= unmet(low)
     t = compare(low, high).table.set_index("key")
+    assert t.loc["ind_home_care_coverage", "每年30万元"].key == "home_care_coverage"
+    # coverage and money alone: more money covers at least as many
+    lo, hi = (r.problem.solve(profile="coverage_only", name=r.name) for r in (low, high))
+    t = compare(lo, hi).table.set_index("key")
     assert (
         t.loc["elderly_years_covered", "每年60万元"]
         >= t.loc["elderly_years_covered", "每年30万元"] - 1e-6
     )
-    assert t.loc["ind_home_care_coverage", "每年30万元"].key == "home_care_coverage"
 
 
 def test_scenario_files_are_planned(tmp_path):

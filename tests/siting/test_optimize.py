@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,16 +17,13 @@ import pytest
 from scipy.sparse import csr_matrix
 from spopt.locate import LSCP, MCLP
 
-from siting import optimize as opt
 from siting.curve import budget_curve, knee_index
 from siting.errors import InfeasibleError, ScenarioError
-from siting.optimize import (
-    OptimizeSettings,
-    SitingProblem,
-    siting_frames,
-    solve,
-    write_siting_outputs,
-)
+from siting.model import ModelSettings, SitingProblem, build_problem, solve
+import siting.model.solving as solve_module
+from siting.model.solver import Run
+from siting.optimize import optimize, optimize_settings
+from siting.reports import siting_frames, write_siting_outputs
 from siting.scenario import load_scenario
 
 
@@ -46,7 +44,7 @@ def random_instance(seed: int, m: int = 60, k: int = 14) -> tuple[np.ndarray, np
 @pytest.mark.parametrize("solver", ["cbc", "highs"])
 def test_mclp_objective_equals_spopt(seed, p, radius, solver):
     d, w = random_instance(seed)
-    settings = OptimizeSettings(new_sites=p, health_rule="off", solver=solver, mip_gap=0.0)
+    settings = ModelSettings(new_sites=p, health_rule="off", solver=solver, mip_gap=0.0)
     ours = SitingProblem.from_cost_matrix(
         d, service_radius=radius, weights=w, settings=settings
     ).solve()
@@ -62,7 +60,7 @@ def test_mclp_with_predefined_sites_equals_spopt():
     d, w = random_instance(4, m=80, k=16)
     pre = np.zeros(16, dtype=bool)
     pre[[0, 5]] = True
-    settings = OptimizeSettings(new_sites=3, health_rule="off", mip_gap=0.0)
+    settings = ModelSettings(new_sites=3, health_rule="off", mip_gap=0.0)
     ours = SitingProblem.from_cost_matrix(
         d, service_radius=0.2, weights=w, predefined=pre, settings=settings
     ).solve()
@@ -80,7 +78,7 @@ def test_lscp_objective_equals_spopt(seed, radius):
     d, _ = random_instance(seed, m=70, k=18)
     coverable = (d <= radius).any(axis=1)
     d = d[coverable]  # LSCP needs every point coverable (both would report infeasible otherwise)
-    settings = OptimizeSettings(
+    settings = ModelSettings(
         objective="min_cost", coverage_target=1.0, health_rule="off", mip_gap=0.0
     )
     ours = SitingProblem.from_cost_matrix(d, service_radius=radius, settings=settings).solve()
@@ -94,7 +92,7 @@ def test_sparse_cost_matrix_is_the_same_instance():
     sparse = csr_matrix(np.where(d <= 0.25, d, 0.0))  # stored entries are the reachable pairs
     sparse.data[sparse.data == 0] = 1e-9
     dense_d = np.where(d <= 0.25, d, np.inf)
-    s = OptimizeSettings(new_sites=3, health_rule="off", mip_gap=0.0)
+    s = ModelSettings(new_sites=3, health_rule="off", mip_gap=0.0)
     a = SitingProblem.from_cost_matrix(dense_d, service_radius=0.2, weights=w, settings=s).solve()
     b = SitingProblem.from_cost_matrix(sparse, service_radius=0.2, weights=w, settings=s).solve()
     assert a.objective == pytest.approx(b.objective)
@@ -139,7 +137,7 @@ def test_budgeted_max_coverage_equals_brute_force(seed):
     cost = rng.integers(1, 10, 9).astype(float)
     groups = np.array([0, 0, 1, 2, 2, 3, 4, 5, 6])  # two sites offer two options each
     budget = 12.0
-    settings = OptimizeSettings(budget_wan_yuan=budget, health_rule="off", mip_gap=0.0)
+    settings = ModelSettings(budget_wan_yuan=budget, health_rule="off", mip_gap=0.0)
     ours = SitingProblem.from_cost_matrix(
         d,
         service_radius=0.25,
@@ -158,7 +156,7 @@ def test_min_cost_to_target_equals_brute_force(seed, target):
     rng = np.random.default_rng(seed)
     d, w = random_instance(seed, m=40, k=10)
     cost = rng.integers(1, 20, 10).astype(float)
-    settings = OptimizeSettings(
+    settings = ModelSettings(
         objective="min_cost", coverage_target=target, health_rule="off", mip_gap=0.0
     )
     ours = SitingProblem.from_cost_matrix(
@@ -184,7 +182,7 @@ def test_lexicographic_keeps_coverage_and_cuts_cost():
         d, service_radius=0.2, weights=w, site_costs_wan_yuan=cost
     )
     lex = problem.solve(objective="lexicographic", **base)
-    assert lex.summary["stage1_objective"] == pytest.approx(20.0)  # A or B; B + C costs 6
+    assert lex.stages[0]["objective"] == pytest.approx(20.0)  # A or B; B + C costs 6
     assert lex.objective == pytest.approx(2.0)  # the cheapest plan with that coverage: B alone
     assert lex.sites["site_id"].tolist() == ["1"]
     # a tolerance lets stage 2 give coverage up for money
@@ -215,7 +213,7 @@ def test_first_assignment_credits_add_up_and_unique_is_stricter():
         weights=w,
         site_costs_wan_yuan=np.array([2.0, 3.0, 0.0]),
         predefined=np.array([False, False, True]),
-        settings=OptimizeSettings(new_sites=2, health_rule="off"),
+        settings=ModelSettings(new_sites=2, health_rule="off"),
     )
     r = problem.solve()
     sites = r.sites.set_index("site_id")
@@ -249,7 +247,7 @@ def test_time_limit_reports_the_gap_instead_of_failing():
     cols = rng.integers(0, k, len(rows))
     cover = csr_matrix((np.full(len(rows), 0.5), (rows, cols)), shape=(m, k))
     w = rng.integers(1, 100, m).astype(float)
-    settings = OptimizeSettings(new_sites=40, health_rule="off", time_limit_s=1.0, mip_gap=0.0)
+    settings = ModelSettings(new_sites=40, health_rule="off", time_limit_s=1.0, mip_gap=0.0)
     r = SitingProblem.from_cost_matrix(
         cover, service_radius=1.0, weights=w, settings=settings
     ).solve()
@@ -263,10 +261,12 @@ def test_time_limit_reports_the_gap_instead_of_failing():
 def test_greedy_plan_is_the_fallback_when_the_solver_finds_nothing(monkeypatch):
     d, w = random_instance(8)
     problem = SitingProblem.from_cost_matrix(
-        d, service_radius=0.2, weights=w, settings=OptimizeSettings(new_sites=3, health_rule="off")
+        d, service_radius=0.2, weights=w, settings=ModelSettings(new_sites=3, health_rule="off")
     )
     monkeypatch.setattr(
-        opt, "_run_solver", lambda model, settings, start: opt._Run("no_solution", None, 1e6, 0.5)
+        solve_module,
+        "run_solver",
+        lambda model, settings, start, time_limit_s=None: Run("no_solution", None, 1e6, 0.5),
     )
     r = problem.solve()
     assert r.status == "heuristic"
@@ -284,7 +284,7 @@ def test_greedy_plan_is_the_fallback_when_the_solver_finds_nothing(monkeypatch):
 
 def test_settings_errors_are_collected():
     with pytest.raises(ScenarioError) as err:
-        OptimizeSettings(
+        ModelSettings(
             objective="max_coverage", policies=("centre",), solver="gurobi", coverage_target=80
         )
     text = str(err.value)
@@ -296,7 +296,7 @@ def test_settings_errors_are_collected():
     ):
         assert needle in text
     with pytest.raises(ScenarioError, match="cannot be combined"):
-        OptimizeSettings(objective="min_cost", new_sites=3)
+        ModelSettings(objective="min_cost", new_sites=3)
 
 
 def test_settings_from_scenario(tmp_path):
@@ -314,6 +314,7 @@ def test_settings_from_scenario(tmp_path):
             small_community_elderly = 300
             [optimize]
             objective = "min_cost"
+            [rules]
             policies = ["center_per_street", "hub"]
             upgrades = { village_point = ["station"] }
             max_new = { station = 4 }
@@ -323,7 +324,7 @@ def test_settings_from_scenario(tmp_path):
         ),
         encoding="utf-8",
     )
-    s = OptimizeSettings.from_scenario(load_scenario(path), budget_wan_yuan=900.0)
+    s = optimize_settings(load_scenario(path), budget_wan_yuan=900.0)
     assert s.objective == "min_cost" and s.budget_wan_yuan == 900.0
     assert s.coverage_target == 0.8  # min_cost aims at the plan's 80 % ([indicators])
     assert s.policies == ("center_per_street", "hub")
@@ -338,13 +339,13 @@ def test_settings_from_scenario(tmp_path):
     path.write_text(
         path.read_text().replace('objective = "min_cost"', 'objective = "max_coverage"')
     )
-    cli = OptimizeSettings.from_scenario(load_scenario(path), objective="min_cost")
+    cli = optimize_settings(load_scenario(path), objective="min_cost")
     assert cli.coverage_target == 0.8
     path.write_text(
         path.read_text().replace('policies = ["center_per_street", "hub"]', 'policies = ["hubb"]')
     )
-    with pytest.raises(ScenarioError, match=r"optimize\.policies"):
-        OptimizeSettings.from_scenario(load_scenario(path))
+    with pytest.raises(ScenarioError, match=r"rules\.policies"):
+        optimize_settings(load_scenario(path))
 
 
 # ------------------------------------------------------------------------------------------
@@ -366,7 +367,7 @@ def test_budget_curve_on_a_tiny_instance():
     cost = np.arange(1, 11, dtype=float)
     problem = SitingProblem.from_cost_matrix(
         d, service_radius=0.25, weights=w, site_costs_wan_yuan=cost,
-        settings=OptimizeSettings(budget_wan_yuan=20.0, health_rule="off", mip_gap=0.0, curve_steps=4),
+        settings=ModelSettings(budget_wan_yuan=20.0, health_rule="off", mip_gap=0.0, curve_steps=4),
     )  # fmt: skip
     curve = budget_curve(problem)
     pts = curve.points
@@ -394,7 +395,7 @@ def small():
     from siting.io import load_inputs
     from siting.walking import walking_graph
 
-    scenario = load_scenario(opt.Path(__file__).resolve().parents[2] / "data" / "demo-small")
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "data" / "demo-small")
     inputs = load_inputs(scenario)
     graph = walking_graph(inputs)
     return scenario, inputs, graph, compute_coverage(inputs, graph)
@@ -402,8 +403,8 @@ def small():
 
 def test_demo_small_plan(small, tmp_path):
     scenario, inputs, graph, cov = small
-    settings = OptimizeSettings.from_scenario(scenario, budget_wan_yuan=150.0, policies=("hub",))
-    problem = opt.build_problem(inputs, cov, graph=graph, settings=settings)
+    settings = optimize_settings(scenario, budget_wan_yuan=150.0, policies=("hub",))
+    problem = build_problem(inputs, cov, graph=graph, settings=settings)
     r = solve(problem)
     assert r.status == "optimal"
     # coverage before the plan, recomputed here, equals the coverage step's own figure
@@ -421,7 +422,8 @@ def test_demo_small_plan(small, tmp_path):
     # the tables: Chinese headers by default, all files written
     paths = write_siting_outputs(r, tmp_path / "out")
     assert {p.name for p in paths} == {
-        "siting_sites.csv", "siting_communities.csv", "siting_spend.csv", "siting_summary.csv", "siting_hub.csv", "siting.xlsx",
+        "siting_sites.csv", "siting_communities.csv", "siting_spend.csv", "siting_summary.csv", "siting_hub.csv",
+        "siting_gaps.csv", "siting.xlsx",
     }  # fmt: skip
     header = pd.read_csv(
         tmp_path / "out" / "siting_sites.csv", encoding="utf-8-sig", nrows=0
@@ -435,22 +437,28 @@ def test_demo_small_bare_matrices_give_the_same_plan(small):
     from siting.coverage import coverage_matrix
 
     scenario, inputs, graph, cov = small
-    settings = OptimizeSettings.from_scenario(scenario, budget_wan_yuan=100.0)
+    settings = optimize_settings(scenario, budget_wan_yuan=100.0)
     cand = coverage_matrix(
         graph, cov.demand, inputs.candidates, id_column="candidate_id", type_column="eligible_types"
     )
-    a = opt.optimize(inputs, cov, settings, graph=graph)
-    b = opt.optimize(inputs, cov.matrix.hstack(cand), settings, demand=cov.demand)
+    a = optimize(inputs, cov, settings, graph=graph)
+    b = optimize(inputs, cov.matrix.hstack(cand), settings, demand=cov.demand)
     assert a.objective == pytest.approx(b.objective)
     assert a.sites["site_id"].tolist() == b.sites["site_id"].tolist()
 
 
 def test_demo_small_infeasible_budget_writes_nothing(small, tmp_path):
     scenario, inputs, graph, cov = small
-    settings = OptimizeSettings.from_scenario(
-        scenario, budget_wan_yuan=50.0, policies=("station_per_community",)
+    settings = optimize_settings(
+        scenario, budget_wan_yuan=50.0, policies=("station_per_community",), profile="coverage_only"
     )
     pattern = r"budget 50\.0 万元 < [\d,.]+ 万元 needed to give the 14 社区/村 without a station or point one each$"
     with pytest.raises(InfeasibleError, match=pattern):
-        opt.optimize(inputs, cov, settings, graph=graph)
+        optimize(inputs, cov, settings, graph=graph)
     assert not (tmp_path / "out").exists()
+    # under the documents' rules, 宝桥社区's only candidate (270 m²) is below the 300 m² of a station
+    # in a 社区 of 654 older people (001 annex 1):
+    # the hard rule names it before any money is counted
+    hard = optimize_settings(scenario, budget_wan_yuan=50.0, policies=("station_per_community",))
+    with pytest.raises(InfeasibleError, match=r"1 社区/村 without a station or point .* 宝桥社区 \(500199101001\)"):
+        optimize(inputs, cov, hard, graph=graph)

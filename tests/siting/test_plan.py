@@ -3,6 +3,7 @@ bad input; the district adapter and the files on the small demo."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -13,23 +14,27 @@ import pytest
 
 import siting
 from siting.errors import InfeasibleError, InputError, ScenarioError
-from siting.optimize import OptimizeSettings, SitingProblem
-from siting.plan import (
-    CENSUS_2020,
+from siting.growth import CENSUS_2020, annual_growth_rates
+from siting.model import (
     Milestone,
+    ModelSettings,
     PlannedBuild,
-    PlanProblem,
-    PlanSettings,
-    annual_growth_rates,
-    build_plan,
-    coverage_ceiling,
-    milestone_gaps,
-    plan,
-    write_plan_outputs,
+    SitingProblem,
+    build_problem,
+    coverage_fraction,
 )
+from siting.model.rules import StationPerUnit, active_rules, coverage_ceiling
+from siting.model.solving import presolve
+from siting.plan import plan, plan_settings
+from siting.reports import write_plan_outputs
 from siting.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def yearly(**kw) -> ModelSettings:
+    """Settings of a plan over years, with [plan]'s default objective (most elderly-years)."""
+    return ModelSettings(**{"objective": "elderly_years", **kw})
 SMALL = ROOT / "data" / "demo-small"
 
 
@@ -46,7 +51,7 @@ def brute_force(
     operating: np.ndarray,
     groups: np.ndarray,
     growth: np.ndarray,
-    settings: PlanSettings,
+    settings: ModelSettings,
     *,
     objective: str,
     existing: np.ndarray | None = None,
@@ -101,8 +106,11 @@ def brute_force(
         elif objective == "final_coverage":
             value = float((w * growth[:, -1])[cov[:, -1]].sum())
             better = best is None or value > best + 1e-9
-        else:
-            value = float(spend.sum())
+        else:  # every build commits capital + operating for max(C, years paid in the plan)
+            paid = np.zeros(k)
+            for j in range(T):
+                paid += built & ((sched <= j) if settings.operating_from == "year_built" else (sched < j))
+            value = float((capital + operating * np.maximum(settings.commitment, paid))[built].sum())
             better = best is None or value < best - 1e-9
         if better:
             best, best_sched = value, sched
@@ -133,17 +141,17 @@ def instance(seed: int, *, m: int = 9, k: int = 5, T: int = 3):
 )
 def test_multi_year_optimum_equals_brute_force_over_build_years(seed, operating_from, unspent):
     D, w, capital, operating, groups, growth = instance(seed)
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022, 2023),
         budget_wan_yuan=(2.0, 2.5, 3.0),
         operating_from=operating_from,
         unspent=unspent,
     )
-    problem = PlanProblem.from_cost_matrix(
+    problem = SitingProblem.from_cost_matrix(
         D,
         service_radius=4.0,
         weights=w,
-        capital_wan_yuan=capital,
+        site_costs_wan_yuan=capital,
         operating_wan_yuan_per_year=operating,
         site_groups=groups,
         growth_factors=growth,
@@ -169,16 +177,16 @@ def test_multi_year_optimum_equals_brute_force_over_build_years(seed, operating_
 def test_least_cost_to_meet_coverage_milestones_equals_brute_force(seed):
     D, w, capital, operating, groups, growth = instance(seed + 10)
     ceiling_share = 0.6
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022, 2023),
         objective="min_cost",
         milestones=(Milestone(year=2022, share=0.4), Milestone(year=2023, share=ceiling_share)),
     )
-    problem = PlanProblem.from_cost_matrix(
+    problem = SitingProblem.from_cost_matrix(
         D,
         service_radius=4.0,
         weights=w,
-        capital_wan_yuan=capital,
+        site_costs_wan_yuan=capital,
         operating_wan_yuan_per_year=operating,
         site_groups=groups,
         growth_factors=growth,
@@ -202,7 +210,7 @@ def test_least_cost_to_meet_coverage_milestones_equals_brute_force(seed):
         return
     result = problem.solve()
     assert result.objective == pytest.approx(best, rel=1e-6)
-    assert result.summary["spent_wan_yuan"] == pytest.approx(best, rel=1e-6)
+    assert result.summary["total_cost_wan_yuan"] == pytest.approx(best, rel=1e-6)
     assert result.milestones["met"].all()
 
 
@@ -226,15 +234,15 @@ def test_equal_budgets_no_growth_final_year_equals_single_year_optimum(seed):
     D = rng.uniform(0, 10, (m, k))
     w = rng.integers(1, 30, m).astype(float)
     cost = rng.integers(1, 4, k).astype(float)
-    settings = PlanSettings(
+    settings = yearly(
         years=tuple(range(2021, 2021 + T)),
         budget_wan_yuan=(b,) * T,
         unspent="carries_over",
         objective="final_coverage",
         growth="none",
     )
-    phased = PlanProblem.from_cost_matrix(
-        D, service_radius=4.0, weights=w, capital_wan_yuan=cost, settings=settings
+    phased = SitingProblem.from_cost_matrix(
+        D, service_radius=4.0, weights=w, site_costs_wan_yuan=cost, settings=settings
     ).solve()
     single = _single_year_brute_force(D, 4.0, w, cost, T * b)
     assert phased.summary["covered_elderly_final"] == pytest.approx(single)
@@ -244,7 +252,7 @@ def test_equal_budgets_no_growth_final_year_equals_single_year_optimum(seed):
         service_radius=4.0,
         weights=w,
         site_costs_wan_yuan=cost,
-        settings=OptimizeSettings(budget_wan_yuan=T * b, health_rule="off"),
+        settings=ModelSettings(budget_wan_yuan=T * b, health_rule="off"),
     ).solve()
     assert one.objective == pytest.approx(single)
     # stage 2: among the plans with that final year, the most elderly-years
@@ -259,13 +267,13 @@ def test_one_site_a_year_is_the_mclp_with_p_equal_to_the_years(seed):
     m, k, T = 12, 6, 3
     D = rng.uniform(0, 10, (m, k))
     w = rng.integers(1, 30, m).astype(float)
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022, 2023),
         budget_wan_yuan=(1.0,) * T,
         objective="final_coverage",
         growth="none",
     )
-    phased = PlanProblem.from_cost_matrix(
+    phased = SitingProblem.from_cost_matrix(
         D, service_radius=4.0, weights=w, settings=settings
     ).solve()
     assert phased.summary["covered_elderly_final"] == pytest.approx(
@@ -278,18 +286,18 @@ def test_hand_instance_years_spend_and_credits():
     """Three homes, two sites: numbers worked out by hand."""
     # home 0 (10 people) near site A, home 1 (20) near B, home 2 (5) near both
     D = np.array([[1.0, 9.0], [9.0, 1.0], [2.0, 2.0]])
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022),
         budget_wan_yuan=(1.0, 1.0),
         growth=0.1,
         base_year=2020,
         operating_from="year_built",
     )
-    problem = PlanProblem.from_cost_matrix(
+    problem = SitingProblem.from_cost_matrix(
         D,
         service_radius=3.0,
         weights=np.array([10.0, 20.0, 5.0]),
-        capital_wan_yuan=np.array([0.8, 0.8]),
+        site_costs_wan_yuan=np.array([0.8, 0.8]),
         operating_wan_yuan_per_year=np.array([0.2, 0.2]),
         settings=settings,
     )
@@ -314,12 +322,12 @@ def test_hand_instance_years_spend_and_credits():
 
 def test_existing_sites_are_open_from_the_start_and_one_type_per_site():
     D = np.array([[1.0, 9.0, 1.0, 1.0], [9.0, 1.0, 9.0, 9.0]])
-    settings = PlanSettings(years=(2021, 2022), budget_wan_yuan=(5.0, 5.0), growth="none")
-    problem = PlanProblem.from_cost_matrix(
+    settings = yearly(years=(2021, 2022), budget_wan_yuan=(5.0, 5.0), growth="none")
+    problem = SitingProblem.from_cost_matrix(
         D,
         service_radius=3.0,
         weights=np.array([10.0, 20.0]),
-        existing=np.array([True, False, False, False]),
+        predefined=np.array([True, False, False, False]),
         site_groups=[0, 1, 2, 2],
         site_types=["station", "station", "station", "compound_point"],
         settings=settings,
@@ -335,7 +343,7 @@ def test_existing_sites_are_open_from_the_start_and_one_type_per_site():
 # ------------------------------------------------------------------------------------------
 
 
-def _two_communities(settings: PlanSettings, **kw) -> PlanProblem:
+def _two_communities(settings: ModelSettings, **kw) -> SitingProblem:
     """Two 社区 (codes 001, 002) of 10 and 30 people; three sites, the third in neither."""
     D = np.array([[1.0, 9.0, 9.0], [9.0, 1.0, 9.0], [9.0, 9.0, 9.0]])
     com = pd.DataFrame(
@@ -345,7 +353,7 @@ def _two_communities(settings: PlanSettings, **kw) -> PlanProblem:
             "kind": "community",
         }
     )
-    return PlanProblem.from_cost_matrix(
+    return SitingProblem.from_cost_matrix(
         D,
         service_radius=3.0,
         weights=np.array([10.0, 20.0, 10.0]),
@@ -358,7 +366,7 @@ def _two_communities(settings: PlanSettings, **kw) -> PlanProblem:
 
 
 def test_coverage_milestone_above_reach_is_explained_with_numbers():
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022),
         objective="min_cost",
         growth="none",
@@ -374,18 +382,19 @@ def test_coverage_milestone_above_reach_is_explained_with_numbers():
 
 
 def test_station_milestone_names_the_community_without_a_site():
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022),
         objective="min_cost",
         growth="none",
+        small_community_elderly=0.0,  # no sharing: 乙社区 needs its own station
         milestones=(Milestone(year=2021, rule="every_unit_station", kind="community"),),
     )
     problem = _two_communities(settings)
-    gaps = milestone_gaps(problem)
-    assert [g.units for g in gaps] == [("500199001002",)]
+    rule = next(r for r in active_rules(problem) if isinstance(r, StationPerUnit) and not r.soft)
+    assert [u.code for u in rule.unservable(problem)] == ["500199001002"]
     with pytest.raises(
         InfeasibleError,
-        match=r"1 of the 2 社区 without a station have no candidate site.*乙社区 \(500199001002\)",
+        match=r"cannot be met: 1 社区 without a station or point have no station or point candidate.*乙社区 \(500199001002\)",
     ):
         problem.solve()
     # leaving it out makes the milestone feasible: the station goes into 甲社区 in 2021
@@ -402,7 +411,7 @@ def test_station_milestone_names_the_community_without_a_site():
 
 
 def test_budget_below_the_cheapest_way_is_explained():
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022),
         budget_wan_yuan=(0.5, 0.5),
         growth="none",
@@ -412,7 +421,7 @@ def test_budget_below_the_cheapest_way_is_explained():
             ),
         ),
     )
-    problem = _two_communities(settings, capital_wan_yuan=np.array([1.2, 1.0, 1.0]))
+    problem = _two_communities(settings, site_costs_wan_yuan=np.array([1.2, 1.0, 1.0]))
     with pytest.raises(
         InfeasibleError,
         match=r"costs at least 1\.2 万元, but the budgets 2021–2022 add up to 1\.0 万元",
@@ -424,16 +433,16 @@ def test_budget_conflict_found_by_the_elastic_model():
     """Each milestone can be met alone, and the budget passes the pre-checks: the solver finds
     the conflict, the elastic re-solve says how much money is missing and when."""
     D = np.array([[1.0, 9.0], [9.0, 1.0]])
-    settings = PlanSettings(
+    settings = yearly(
         years=(2021, 2022),
         budget_wan_yuan=(1.0, 1.0),
         growth="none",
         milestones=(Milestone(year=2021, share=1.0, name="all covered in 2021"),),
     )
-    problem = PlanProblem.from_cost_matrix(
+    problem = SitingProblem.from_cost_matrix(
         D, service_radius=3.0, weights=np.array([10.0, 20.0]), settings=settings
     )
-    assert milestone_gaps(problem) == []
+    assert presolve(problem, active_rules(problem)) == []
     with pytest.raises(InfeasibleError) as info:
         problem.solve()
     assert "budget 2021 (1.0 万元): meeting the milestones needs 1.0 万元 more" in str(info.value)
@@ -486,7 +495,7 @@ def test_year_outside_the_plan_names_file_and_key(tmp_path):
         '[[plan.builds]]\nsite = "C1"\ntype = "station"\nyear = 2026\n',
     )
     with pytest.raises(ScenarioError) as info:
-        PlanSettings.from_scenario(load_scenario(path))
+        plan_settings(load_scenario(path))
     msg = str(info.value)
     assert (
         f"{path.resolve()}, column 'plan.budget_wan_yuan.2019': budget year 2019 is outside the plan years 2021–2025"
@@ -510,9 +519,9 @@ def test_negative_budget_names_file_and_key(tmp_path):
         ScenarioError,
         match=r"column 'plan\.budget_wan_yuan\.2022': the budget of 2022 must be a number of 万元 >= 0, got -5",
     ):
-        PlanSettings.from_scenario(load_scenario(path))
+        plan_settings(load_scenario(path))
     with pytest.raises(ScenarioError, match=r"budget_wan_yuan\.2021"):
-        PlanSettings(years=(2021,), budget_wan_yuan=(-1.0,))
+        yearly(years=(2021,), budget_wan_yuan=(-1.0,))
 
 
 def test_scenario_extending_itself(tmp_path):
@@ -535,7 +544,7 @@ def test_override_of_an_unknown_key_names_file_and_key(tmp_path):
     # inside a milestone table the key is checked by the plan
     child.write_text('extends = "base.toml"\n[[plan.milestones]]\nyeer = 2022\n', encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
-        PlanSettings.from_scenario(load_scenario(child))
+        plan_settings(load_scenario(child))
     assert (
         f"{child.resolve()}, column 'plan.milestones[0].yeer': unknown key 'yeer' in milestones[0]"
         in str(info.value)
@@ -557,7 +566,7 @@ def test_planned_build_of_an_unknown_site(tmp_path):
         InputError,
         match=r"column 'plan\.builds\[0\]\.site': planned build of site 'NOPE' as station is not possible",
     ):
-        build_plan(inputs, walking_graph(inputs))
+        build_problem(inputs, graph=walking_graph(inputs), settings=plan_settings(scenario))
 
 
 # ------------------------------------------------------------------------------------------
@@ -577,7 +586,7 @@ def small():
 
 def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
     inputs, graph = small
-    settings = PlanSettings.from_scenario(inputs.scenario, budget_wan_yuan=40, time_limit_s=20)
+    settings = plan_settings(inputs.scenario, budget_wan_yuan=40, time_limit_s=20)
     r = plan(inputs, graph, settings)
     assert r.scenario_sha256 == inputs.scenario.sha256 and len(r.scenario_sha256) == 64
     assert r.tool_version == siting.__version__
@@ -594,7 +603,7 @@ def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
         PlannedBuild(s, t, y)
         for s, t, y in zip(r.builds["site_id"], r.builds["type"], r.builds["year"], strict=True)
     ]
-    flat = r.problem.with_settings(growth="none").evaluate(builds)
+    flat = dataclasses.replace(r.problem, growth=np.ones_like(r.problem.growth)).evaluate(builds)
     assert flat.builds["newly_covered_elderly"].sum() == pytest.approx(
         flat.trajectory["covered_elderly"].iloc[-1] - _covered_without(flat)
     )
@@ -623,16 +632,16 @@ def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
 def _covered_without(r) -> float:
     """Final-year older people covered by the existing facilities alone."""
     p = r.problem
-    return float((p.matrix.elderly * p.growth[:, -1])[p.const_covered].sum())
+    return float((p.matrix.elderly * p.growth[:, -1] * coverage_fraction(p, p.existing)).sum())
 
 
 def test_demo_scenarios_load(small):
     for name in ("shapingba_style", "wanzhou_style", "jiangjin_style", "tongliang_style"):
         sc = load_scenario(ROOT / "data" / "demo" / "plans" / f"{name}.toml")
-        s = PlanSettings.from_scenario(sc)
+        s = plan_settings(sc)
         assert s.years[0] == 2021 and sc.output_dir().name == name
     assert math.isclose(
-        PlanSettings.from_scenario(
+        plan_settings(
             load_scenario(ROOT / "data" / "demo" / "plans" / "tongliang_style.toml")
         )
         .milestones[0]
@@ -651,8 +660,6 @@ def test_a_plan_of_the_scenario_file_is_evaluated(small, tmp_path):
         f'[[plan.builds]]\nsite = "{row["candidate_id"]}"\ntype = "station"\nyear = 2022\n',
     )
     scenario = load_scenario(path)
-    import dataclasses
-
     r = plan(dataclasses.replace(inputs, scenario=scenario), graph)
     assert r.status == "evaluated" and r.summary["objective"] == "evaluated"
     assert r.builds[["year", "site_id", "type"]].values.tolist() == [

@@ -16,8 +16,8 @@ from scipy.sparse import csr_matrix
 from shapely.geometry import Point
 
 from siting.errors import InfeasibleError
-from siting.optimize import OptimizeSettings, SitingProblem, coverage_fraction
-from siting.policy import community_table, health_distance_m, hub_pair_arrays, spacing_pairs
+from siting.model import ModelSettings, SitingProblem, coverage_fraction
+from siting.model.relations import community_table, health_distance_m, hub_pair_arrays, spacing_pairs
 
 
 def make(
@@ -39,7 +39,8 @@ def make(
     """A problem from a 0/1 demand × option cover table, with 街道/社区 positions."""
     cov = np.asarray(cover, dtype=bool)
     d = np.where(cov, 0.5, np.inf)
-    s = OptimizeSettings(**{"health_rule": "off", "mip_gap": 0.0, **settings})
+    # each rule alone: the coverage_only profile, the rule switched on by the test
+    s = ModelSettings(**{"health_rule": "off", "mip_gap": 0.0, "profile": "coverage_only", **settings})
     p = SitingProblem.from_cost_matrix(
         d,
         service_radius=1.0,
@@ -439,6 +440,7 @@ def test_upgrade_is_chosen_when_it_pays():
             "from_type": ["", "village_point", ""],
         },
         budget_wan_yuan=40.0,
+        upgrades={"village_point": ("station",)},
     )
     m = p.matrix
     seconds = m.seconds.toarray()
@@ -470,7 +472,7 @@ def test_closure_frees_money():
         fixed=[False, True, False],
         options={
             "closable": [True, False, False],
-            "closure_saving_wan_yuan": [-5.2, 0.0, 0.0],
+            "closure_saving_wan_yuan_per_year": [1.04, 0.0, 0.0],  # 5.2 万元 over the 5 years
             "action": ["existing", "existing", "new"],
         },
         budget_wan_yuan=0.0,
@@ -481,7 +483,7 @@ def test_closure_frees_money():
     assert r.summary["spent_wan_yuan"] == pytest.approx(-0.2)
     assert r.objective == pytest.approx(400)
     kw["options"]["closable"] = [False, False, False]
-    kw["options"]["closure_saving_wan_yuan"] = [0.0, 0.0, 0.0]
+    kw["options"]["closure_saving_wan_yuan_per_year"] = [0.0, 0.0, 0.0]
     kw["fixed"] = [True, True, False]
     assert make([[1, 1, 0], [0, 0, 1]], **kw).solve().objective == pytest.approx(100)
 

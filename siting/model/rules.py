@@ -1,0 +1,1103 @@
+"""The policy rules of the model, one small unit each, used alike by one-off sitings and five-year plans.
+
+Every rule knows its document, adds its rows to a :class:`~siting.model.formulation.Model`
+(``add``), says before solving when it cannot be met (``presolve``, hard rules), explains the slack
+an elastic re-solve gives it (``explain``), and, when it may go unmet (soft), lists the units it
+leaves without their facility and why (``gaps``).
+
+==========================  ==============================================================  ====================
+rule                        what it adds (defaults)                                         source
+==========================  ==============================================================  ====================
+eligibility (documents)     a type only where it fits its 社区/村 and 街道/镇                 001 §二(一), annex 1;
+                            (:mod:`siting.standards`), and only on a site that meets its      002 §13, §17;
+                            size standard; ``health_rule = "require"``: centers within       000 ch.4 §1
+                            500 m of their health facility; a new site closer than
+                            ``min_spacing_m`` to a fixed one of its type is not an option
+CenterPerUnit               "一街道（镇）一中心": every 街道 without a street center gets     001 §二(一); 003
+                            one inside it, every 镇 a town center                             task 8
+StationPerUnit              "一村（社区）一站（点）": every 社区 without a 社区养老服务站 gets    001 §二(一); 003
+                            one (a village or compound point is not its station), every 村   task 8; 000 ch.4 §1
+                            a 村级互助养老点 (or a station); a 社区 with fewer than
+                            ``small_community_elderly`` (500) older people may share one
+                            that reaches ≥ ``sharing_min_share`` (50 %) of its elderly
+Hub (policies)              every station is run by one open center of its 街道/镇 or within   001 §二(三)
+                            ``hub_reach_minutes`` (30) walking, ≤ 10 stations per center;
+                            the documents profile reports it (an operating arrangement,
+                            "逐渐托管运营周边10个左右"), ``policies = ["hub"]`` enforces it
+Capacity (policies)         a station serves at most floor area × 4 older people per m²      assumption
+Budget                      each period's spend ≤ its budget (``siting.model.money``)         the scenario
+CoverageTarget              ≥ share of the scope's elderly covered, from a period on          000 专栏1; 003
+UnitCoverage                ≥ share of every 社区/村's elderly covered, from a period on      the scenario
+MaxNew, NewSites,           at most ``max_new`` new of a type; exactly ``new_sites`` new;    the scenario
+NewPerPeriod, Spacing       per period bounds; two sites of a type closer than its spacing
+==========================  ==============================================================  ====================
+
+Under the ``documents`` profile the center and station rules are *soft*: a unit that no eligible
+option can serve, or that the money cannot reach, does not make the plan infeasible; it is listed
+as a gap with its reason, and everything else is planned. Priorities (lexicographic, one solve per
+stage, :mod:`siting.model.solving`): first as many units served as the rules allow, then coverage,
+then cost. Switched on in ``policies`` (or as a milestone) the same rule is hard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from siting.model.lp import new_var
+from siting.model.money import budget_rows
+from siting.model.relations import sharing_shares
+from siting.standards import (
+    CENTER_FOR_KIND,
+    CENTER_TYPES,
+    UNIT_TYPES,
+    fits_unit,
+    meets_size,
+)
+
+if TYPE_CHECKING:
+    from siting.model.formulation import Model
+    from siting.model.problem import SitingProblem
+
+__all__ = [
+    "GAP_COLUMNS",
+    "REASONS",
+    "Budget",
+    "Capacity",
+    "CenterPerUnit",
+    "CoverageTarget",
+    "Eligibility",
+    "Hub",
+    "MaxNew",
+    "NewPerPeriod",
+    "NewSites",
+    "Spacing",
+    "StationPerUnit",
+    "UnitCoverage",
+    "active_rules",
+    "coverage_ceiling",
+    "eligibility",
+    "hub_assignment",
+]
+
+#: Why an option may not open, or why a unit is left without its facility.
+REASONS: dict[str, tuple[str, str]] = {
+    "not_build_type": ("该类型不在规划建设类型内", "type not among the plan's build types"),
+    "upgrade_not_allowed": ("未允许该升级", "upgrade not allowed"),
+    "type_not_fit": ("类型与所在社区/村、街道/镇不符", "type does not fit its 社区/村 or 街道/镇"),
+    "below_size": ("面积（或床位）低于标准", "below the size standard"),
+    "far_from_health": ("距卫生机构过远", "too far from its health facility"),
+    "spacing": ("距同类现有设施过近", "too close to an existing facility of its type"),
+    "no_candidate": ("无候选点", "no candidate site"),
+    "candidate_too_small": ("候选点面积低于标准", "candidates below the size standard"),
+    "out_of_budget": ("预算不足（或其他规则所限）", "out of budget (or other rules)"),
+    "no_center_in_reach": (
+        "辖区及步行范围内无中心可带",
+        "no center in its 街道/镇 or within reach",
+    ),
+    "center_full": ("可带的中心已满", "the centers in reach are full"),
+}
+GAP_COLUMNS = ("rule", "unit_kind", "code", "name", "needs", "reason", "detail", "source")
+
+
+def _names(items: Sequence[str], limit: int = 8) -> str:
+    text = ", ".join(items[:limit])
+    return text + (f" … ({len(items)} in all)" if len(items) > limit else "")
+
+
+# ------------------------------------------------------------------------------------------
+# eligibility
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Eligibility:
+    """Which options may open (``allowed``) and, for the others, why not (``reason``)."""
+
+    allowed: np.ndarray
+    reason: np.ndarray
+
+
+def eligibility(problem: SitingProblem) -> Eligibility:
+    """The options a plan may open: existing ones always; new sites of the build types; upgrades
+    the settings allow; under the documents profile only where the type fits and the size meets
+    its standard; centers near health under ``require``; nothing within the spacing of a fixed site."""
+    s = problem.settings
+    o = problem.options
+    K = len(o)
+    action = o["action"].to_numpy()
+    types = o["type"].to_numpy().astype(object)
+    reason = np.full(K, "", dtype=object)
+
+    def block(mask: np.ndarray, why: str) -> None:
+        reason[mask & (reason == "") & (action != "existing")] = why
+
+    block((action == "new") & ~np.isin(types, s.build_types), "not_build_type")
+    from_types = o["from_type"].to_numpy()
+    up_ok = np.array(
+        [
+            a != "upgrade" or t in s.upgrades.get(f, ())
+            for a, t, f in zip(action, types, from_types, strict=True)
+        ],
+        dtype=bool,
+    )
+    block(~up_ok, "upgrade_not_allowed")
+    if s.profile == "documents":
+        com_kind = _position_values(problem.communities, "kind", o["community"].to_numpy())
+        st_kind = _position_values(problem.streets, "kind", o["street"].to_numpy())
+        block(~fits_unit(types, com_kind, st_kind), "type_not_fit")
+        el = _position_values(problem.communities, "elderly", o["community"].to_numpy(), np.inf)
+        ok = meets_size(
+            types,
+            o["floor_area_given_m2"].to_numpy(dtype=float),
+            o["beds"].to_numpy(dtype=float),
+            el.astype(float),
+            s.size_standards,
+        )
+        block(~ok, "below_size")
+    if s.health_rule == "require":
+        d = o["health_distance_m"].to_numpy(dtype=float)
+        block(np.isin(types, CENTER_TYPES) & ~(d <= s.health_max_distance_m), "far_from_health")
+    fixed = o["fixed"].to_numpy()
+    for a, b in problem.spacing:
+        if fixed[a] and not fixed[b] and reason[b] == "":
+            reason[b] = "spacing"
+        elif fixed[b] and not fixed[a] and reason[a] == "":
+            reason[a] = "spacing"
+    return Eligibility(allowed=reason == "", reason=reason)
+
+
+def _position_values(
+    frame: pd.DataFrame, col: str, pos: np.ndarray, default: Any = ""
+) -> np.ndarray:
+    out = np.full(len(pos), default, dtype=object)
+    if len(frame) == 0 or col not in frame:
+        return out
+    values = frame[col].to_numpy()
+    inside = pos >= 0
+    out[inside] = values[pos[inside]]
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# base
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: ``group`` names it in messages and slack reports; ``source`` its document."""
+
+    group: str = ""
+    source: str = ""
+    soft: bool = False
+    before_coverage = False
+
+    def add(self, model: Model) -> None:  # pragma: no cover - every rule overrides it
+        raise NotImplementedError
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        return []
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        return f"{self.group}: {_names([lab for _, lab, _ in items])}"
+
+    def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
+        return []
+
+
+# ------------------------------------------------------------------------------------------
+# one center per 街道/镇, one station per 社区, one point per 村
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A 街道/镇 or 社区/村 a unit rule must serve: its options now, and every option it had."""
+
+    pos: int
+    code: str
+    name: str
+    kind: str
+    needs: tuple[str, ...]
+    options: np.ndarray  # allowed, not fixed: the row's decisions
+    candidates: np.ndarray  # every non-existing option of a needed type inside it (any eligibility)
+    shared: bool = False  # a small 社区 that may share a neighbour's
+
+
+@dataclass(frozen=True)
+class _UnitRule(Rule):
+    period: int = -1  # −1: the final period
+    exclude: tuple[str, ...] = ()
+    name: str = ""
+    milestone: int | None = None
+
+    def first(self, problem: SitingProblem) -> int:
+        return problem.n_periods - 1 if self.period < 0 else self.period
+
+    def units(self, problem: SitingProblem) -> list[Unit]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        p = self.first(problem)
+        for u in self.units(problem):
+            rows = []
+            for j in range(p, problem.n_periods):
+                terms, const = model.option_terms(u.options, j)
+                rows.append((terms, const))
+            label = f"{u.name} ({u.code})"
+            if self.soft:
+                model.add_soft(self.group, u.code, label, rows)
+            else:
+                for terms, const in rows:
+                    model.add(self.group, u.code, label, terms, ">=", 1.0 - const)
+
+    def unservable(self, problem: SitingProblem) -> list[Unit]:
+        """The units no eligible option can serve (listed as gaps, or, for a hard rule, refused)."""
+        return [u for u in self.units(problem) if len(u.options) == 0]
+
+    def served(self, problem: SitingProblem, open_matrix: np.ndarray) -> dict[int, bool]:
+        p = self.first(problem)
+        out = {}
+        for u in self.units(problem):
+            out[u.pos] = (
+                bool(open_matrix[u.options, p + 1].sum() >= 1 - 1e-9) if len(u.options) else False
+            )
+        return out
+
+    def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
+        served = self.served(problem, open_matrix)
+        why = problem.eligibility.reason
+        out = []
+        for u in self.units(problem):
+            if served[u.pos]:
+                continue
+            if len(u.options):
+                reason, detail = "out_of_budget", f"{len(u.options)} 个可用候选点未入选"
+            elif len(u.candidates) and (why[u.candidates] == "below_size").all():
+                reason = "candidate_too_small"
+                detail = "；".join(
+                    f"{problem.options['option_id'].iat[k]} {problem.options['floor_area_given_m2'].iat[k]:.0f} m²"
+                    for k in u.candidates[:5]
+                )
+            else:
+                reason = "no_candidate"
+                present = problem.options[
+                    (problem.options[self._where()] == u.pos) & ~problem.existing
+                ]["type"]
+                detail = (
+                    "内有候选点，但只能作：" + "、".join(sorted(set(present.astype(str))))
+                    if len(present)
+                    else "内无任何候选点"
+                )
+            out.append(
+                {
+                    "rule": self.group,
+                    "unit_kind": u.kind,
+                    "code": u.code,
+                    "name": u.name,
+                    "needs": "/".join(u.needs),
+                    "reason": reason,
+                    "detail": detail,
+                    "source": self.source,
+                }
+            )
+        return out
+
+    def _where(self) -> str:
+        return "community"
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        if self.soft:
+            return []
+        empty = [u for u in self.units(problem) if len(u.options) == 0]
+        if not empty:
+            return []
+        extra = ""
+        s = problem.settings
+        if isinstance(self, CenterPerUnit) and s.health_rule == "require":
+            extra = f" within {s.health_max_distance_m:g} m of their health facility (health_rule = require)"
+        return [
+            f"{self.describe(problem)}: {len(empty)} {self.unit_word()} {self.lacking()} have "
+            f"{self.no_option_text()}{extra}: " + _names([f"{u.name} ({u.code})" for u in empty])
+        ]
+
+    def describe(self, problem: SitingProblem) -> str:
+        if self.milestone is not None:
+            return f"milestone '{self.name}' (plan.milestones[{self.milestone}]) cannot be met"
+        return self.group
+
+    def unit_word(self) -> str:  # pragma: no cover - overridden
+        return "units"
+
+    def lacking(self) -> str:  # pragma: no cover - overridden
+        return ""
+
+    def no_option_text(self) -> str:  # pragma: no cover - overridden
+        return "no option"
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        what = f"{self.unit_word()} cannot get {self.facility_word()}"
+        return f"{self.describe(problem)}: {len(items)} {what} under the other rules: " + _names(
+            [lab for _, lab, _ in items]
+        )
+
+    def facility_word(self) -> str:  # pragma: no cover - overridden
+        return "their facility"
+
+
+@dataclass(frozen=True)
+class CenterPerUnit(_UnitRule):
+    """一街道（镇）一中心 (001 §二(一); 003 task 8)."""
+
+    group: str = "center_per_street"
+    source: str = "001 §二(一); 003 任务8"
+
+    def units(self, problem: SitingProblem) -> list[Unit]:
+        o = problem.options
+        types = o["type"].to_numpy()
+        where = o["street"].to_numpy()
+        fixed = o["fixed"].to_numpy() & problem.allowed
+        allowed = problem.allowed & ~fixed
+        st = problem.streets
+        out = []
+        for s_pos, (code, name, kind) in enumerate(
+            zip(st["code"].astype(str), st["name"].astype(str), st["kind"], strict=True)
+        ):
+            if code in self.exclude:
+                continue
+            need = CENTER_FOR_KIND.get(kind, "town_center")
+            inside = (where == s_pos) & (types == need)
+            if (inside & fixed).any():
+                continue
+            out.append(
+                Unit(
+                    pos=s_pos,
+                    code=code,
+                    name=name,
+                    kind=str(kind),
+                    needs=(need,),
+                    options=np.flatnonzero(inside & allowed),
+                    candidates=np.flatnonzero(inside & ~problem.existing),
+                )
+            )
+        return out
+
+    def _where(self) -> str:
+        return "street"
+
+    def unit_word(self) -> str:
+        return "街道/镇"
+
+    def lacking(self) -> str:
+        return "without a center"
+
+    def no_option_text(self) -> str:
+        return "no candidate for their center inside them"
+
+    def facility_word(self) -> str:
+        return "their center"
+
+
+@dataclass(frozen=True)
+class StationPerUnit(_UnitRule):
+    """一村（社区）一站（点） (001 §二(一); 003 task 8), with the sharing rule for small 社区."""
+
+    group: str = "station_per_community"
+    source: str = "001 §二(一)、附件1; 003 任务8"
+    scope: str = "all"
+    sharing: bool = True
+
+    def units(self, problem: SitingProblem) -> list[Unit]:
+        s = problem.settings
+        o = problem.options
+        types = o["type"].to_numpy()
+        where = o["community"].to_numpy()
+        fixed = o["fixed"].to_numpy() & problem.allowed
+        allowed = problem.allowed & ~fixed
+        com = problem.communities
+        kinds = com["kind"].astype(str).to_numpy()
+        codes = com["code"].astype(str).to_numpy()
+        names = com["name"].astype(str).to_numpy()
+        small = (kinds == "community") & (
+            com["elderly"].to_numpy(dtype=float) < s.small_community_elderly
+        )
+        shares = None
+        if self.sharing and small.any():
+            cols = np.flatnonzero(np.isin(types, UNIT_TYPES["community"]) & problem.allowed)
+            shares = sharing_shares(
+                problem.cover, problem.matrix.elderly, problem.demand_community, len(com), cols
+            )
+        out = []
+        for c in range(len(com)):
+            if self.scope != "all" and kinds[c] != self.scope:
+                continue
+            if codes[c] in self.exclude:
+                continue
+            needs = UNIT_TYPES.get(kinds[c], UNIT_TYPES["village"])
+            own = (where == c) & np.isin(types, needs)
+            if (own & fixed).any():
+                continue
+            members = own & allowed
+            shared = False
+            if small[c] and shares is not None:
+                a, b = shares.indptr[c], shares.indptr[c + 1]
+                ok = shares.indices[a:b][shares.data[a:b] >= s.sharing_min_share - 1e-12]
+                other = np.zeros(len(o), dtype=bool)
+                other[ok] = True
+                other &= where != c
+                if (other & fixed).any():
+                    continue
+                members |= other & allowed
+                shared = bool(other.any())
+            out.append(
+                Unit(
+                    pos=int(c),
+                    code=codes[c],
+                    name=names[c],
+                    kind=kinds[c],
+                    needs=tuple(needs),
+                    options=np.flatnonzero(members),
+                    candidates=np.flatnonzero(own & ~problem.existing),
+                    shared=shared,
+                )
+            )
+        return out
+
+    def unit_word(self) -> str:
+        return {"all": "社区/村", "community": "社区", "village": "村"}[self.scope]
+
+    def lacking(self) -> str:
+        return "without a station or point"
+
+    def no_option_text(self) -> str:
+        return "no station or point candidate inside them (nor, for small 社区, a neighbour's)"
+
+    def facility_word(self) -> str:
+        return "a station or point"
+
+
+# ------------------------------------------------------------------------------------------
+# 中心带站
+# ------------------------------------------------------------------------------------------
+
+
+def hub_assignment(
+    problem: SitingProblem, open_options: np.ndarray
+) -> tuple[dict[int, int], list[int]]:
+    """Open stations to open centers (same 街道/镇 or in reach), fewest choices first, least-loaded
+    center with room. Returns the center of each station and the stations left without one."""
+    s = problem.settings
+    pairs = [
+        (int(a), int(h))
+        for a, h in zip(problem.hub_station, problem.hub_center, strict=True)
+        if open_options[a] and open_options[h]
+    ]
+    by_station: dict[int, list[int]] = {}
+    for a, h in pairs:
+        by_station.setdefault(a, []).append(h)
+    stations = np.flatnonzero(
+        open_options & np.isin(problem.options["type"].to_numpy(), s.hub_types)
+    )
+    load: dict[int, int] = {}
+    assignment: dict[int, int] = {}
+    unassigned = []
+    for a in sorted(stations.tolist(), key=lambda k: (len(by_station.get(k, [])), k)):
+        room = [h for h in by_station.get(a, []) if load.get(h, 0) < s.stations_per_center_max]
+        if room:
+            h = min(room, key=lambda c: (load.get(c, 0), c))
+            load[h] = load.get(h, 0) + 1
+            assignment[a] = h
+        else:
+            unassigned.append(a)
+    return assignment, unassigned
+
+
+@dataclass(frozen=True)
+class Hub(Rule):
+    """中心带站 (001 §二(三)): every station run by one open center in reach, ≤ M per center."""
+
+    group: str = "hub"
+    source: str = "001 §二(三)"
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        s = problem.settings
+        opts = problem.options
+        allowed = problem.allowed
+        opts["fixed"].to_numpy() & allowed
+        names = opts["name"].astype(str).to_numpy()
+        ids = opts["site_id"].astype(str).to_numpy()
+        j = problem.n_periods - 1
+        keep = allowed[problem.hub_station] & allowed[problem.hub_center]
+        by_station: dict[int, list] = {}
+        by_center: dict[int, list] = {}
+        for a, h in zip(problem.hub_station[keep], problem.hub_center[keep], strict=True):
+            av = new_var(model.prob, f"a{a}_{h}", 0, 1, pulp.LpBinary)
+            model.a.append((int(a), int(h), av))
+            by_station.setdefault(int(a), []).append((av, 1.0))
+            by_center.setdefault(int(h), []).append((av, 1.0))
+        stations = np.flatnonzero(np.isin(opts["type"].to_numpy(), s.hub_types) & allowed)
+        for st in stations:
+            terms = by_station.get(int(st), [])
+            label = f"{names[st]} ({ids[st]})"
+            ot, oc = model.open_terms(int(st), j)
+            model.add("hub", ids[st], label, [*terms, *[(v, -c) for v, c in ot]], "==", oc)
+        m_max = float(s.stations_per_center_max)
+        for h, terms in by_center.items():
+            label = f"{names[h]} ({ids[h]})"
+            ot, oc = model.open_terms(h, j)
+            model.add(
+                "hub_capacity",
+                ids[h],
+                label,
+                [*terms, *[(v, -m_max * c) for v, c in ot]],
+                "<=",
+                m_max * oc,
+            )
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        s = problem.settings
+        opts = problem.options
+        allowed = problem.allowed
+        keep = allowed[problem.hub_station] & allowed[problem.hub_center]
+        has = np.zeros(len(opts), dtype=bool)
+        has[problem.hub_station[keep]] = True
+        st = np.isin(opts["type"].to_numpy(), s.hub_types) & opts["fixed"].to_numpy() & allowed
+        orphans = [
+            f"{opts['name'].iloc[k]} ({opts['site_id'].iloc[k]})" for k in np.flatnonzero(st & ~has)
+        ]
+        if not orphans:
+            return []
+        where = (
+            f"within {s.hub_reach_minutes:g} minutes' walk"
+            if s.hub_reach_metric == "walking"
+            else f"within {s.hub_reach_m:g} m"
+        )
+        return [
+            f"hub: {len(orphans)} existing stations have no center or center candidate in their 街道/镇 "
+            f"or {where}: {_names(orphans)}"
+        ]
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        s = problem.settings
+        reach = (
+            f"{s.hub_reach_minutes:g} minutes' walk"
+            if s.hub_reach_metric == "walking"
+            else f"{s.hub_reach_m:g} m"
+        )
+        return (
+            f"hub: {len(items)} stations cannot be run by a center of their 街道/镇 or within {reach} "
+            f"(at most {s.stations_per_center_max} stations per center): "
+            + _names([lab for _, lab, _ in items])
+        )
+
+
+@dataclass(frozen=True)
+class HubReport(Rule):
+    """中心带站 as the documents profile reports it: stations no open center in reach can run."""
+
+    group: str = "stations_per_center"
+    source: str = "001 §二(三)"
+
+    def add(self, model: Model) -> None:
+        return None
+
+    def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
+        final = open_matrix[:, -1] > 0.5
+        _assignment, unassigned = hub_assignment(problem, final)
+        o = problem.options
+        out = []
+        can = {
+            int(a) for a, h in zip(problem.hub_station, problem.hub_center, strict=True) if final[h]
+        }
+        for k in unassigned:
+            out.append(
+                {
+                    "rule": self.group,
+                    "unit_kind": "station",
+                    "code": str(o["site_id"].iat[k]),
+                    "name": str(o["name"].iat[k]),
+                    "needs": "street_center/town_center",
+                    "reason": "center_full" if k in can else "no_center_in_reach",
+                    "detail": f"每个中心至多带 {problem.settings.stations_per_center_max} 个站（{self.source}）",
+                    "source": self.source,
+                }
+            )
+        return out
+
+
+# ------------------------------------------------------------------------------------------
+# capacity
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capacity(Rule):
+    """A capacitated option serves at most its capacity; coverage by it is an assignment."""
+
+    group: str = "capacity"
+    source: str = "假设：每平方米服务 4 名老年人"
+    before_coverage = True
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        cls = model.classes
+        capacity = problem.options["capacity_elderly"].to_numpy(dtype=float)
+        by_option: dict[tuple[int, int], list] = {}
+        for q in range(len(cls)):
+            a, b = cls.cap.indptr[q], cls.cap.indptr[q + 1]
+            for k in cls.cap.indices[a:b]:
+                for j in range(problem.n_periods):
+                    zv = new_var(model.prob, f"z{q}_{k}_{j}", 0.0, 1.0)
+                    model.z.append((q, int(k), j, zv))
+                    model.cover_extra.setdefault((q, j), []).append(zv)
+                    by_option.setdefault((int(k), j), []).append((zv, float(cls.elderly[q, j])))
+        for (k, j), zs in by_option.items():
+            ot, oc = model.open_terms(k, j)
+            model.add(
+                "capacity",
+                str(k),
+                "",
+                [*zs, *[(v, -capacity[k] * c) for v, c in ot]],
+                "<=",
+                capacity[k] * oc,
+            )
+
+
+# ------------------------------------------------------------------------------------------
+# money and counts
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Budget(Rule):
+    """Each period's spend ≤ its budget (cumulative when unspent money carries over)."""
+
+    group: str = "budget"
+    source: str = "情景设定"
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        s = problem.settings
+        for j, lin, cap in budget_rows(problem):
+            terms, const = model.linear(lin)
+            if s.years:
+                what = f"budget {s.years[j]}" + (
+                    f" (with the unspent money of earlier years: {cap:,.1f} 万元)"
+                    if s.unspent == "carries_over"
+                    else f" ({cap:,.1f} 万元)"
+                )
+            else:
+                what = f"budget {cap:g} 万元"
+            model.add("budget", str(j), what, terms, "<=", cap - const)
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        s = problem.settings
+        if not s.years:
+            b = s.budgets()[0] or 0.0
+            amount = sum(v for *_, v in items)
+            return f"budget {b:,.1f} 万元 < {b + amount:,.1f} 万元 needed to meet {requirements(problem)}"
+        what = "the milestones" if s.milestones else "the rules"
+        return "; ".join(f"{lab}: meeting {what} needs {v:,.1f} 万元 more" for _, lab, v in items)
+
+
+@dataclass(frozen=True)
+class CoverageTarget(Rule):
+    """≥ ``share`` of the scope's elderly covered in every period from ``period`` on."""
+
+    group: str = "coverage_target"
+    source: str = "000 专栏1; 003"
+    share: float = 0.8
+    scope: str = "all"
+    period: int = -1
+    name: str = ""
+    milestone: int | None = None
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        p = problem.n_periods - 1 if self.period < 0 else self.period
+        in_q = _scope_points(problem, self.scope, model.classes.community)
+        pts = _scope_points(problem, self.scope)
+        const = model.classes.const_covered
+        el = problem.matrix.elderly
+        for j in range(p, problem.n_periods):
+            e = el * problem.growth[:, j]
+            rhs = self.share * float(e[pts].sum()) - float(e[pts & const].sum())
+            if rhs > 1e-9:
+                terms = model.coverage_terms(j, plain=True, classes=np.flatnonzero(in_q))
+                model.add(self.group, problem.settings.label(j), self.label(), terms, ">=", rhs)
+
+    def label(self) -> str:
+        return self.name or f"coverage target {100 * self.share:g} %"
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        p = problem.n_periods - 1 if self.period < 0 else self.period
+        e = problem.matrix.elderly * problem.growth[:, p]
+        pts = _scope_points(problem, self.scope)
+        reach = _reachable(problem)
+        tot = float(e[pts].sum())
+        best = float(e[pts & reach].sum())
+        if tot <= 0 or best >= self.share * tot - 1e-6:
+            return []
+        if self.milestone is None:
+            return [
+                f"coverage_target {100 * self.share:.1f} % cannot be met: the existing facilities and every "
+                f"candidate together reach {100 * best / tot:.1f} % of the elderly ({best:,.0f} of {tot:,.0f})"
+            ]
+        scope_name = {
+            "all": "the elderly",
+            "community": "the elderly of the 社区",
+            "village": "the elderly of the 村",
+        }[self.scope]
+        year = problem.settings.label(p)
+        return [
+            f"milestone '{self.name}' (plan.milestones[{self.milestone}]) cannot be met: {100 * self.share:g} % of "
+            f"{scope_name} in {year} is {self.share * tot:,.0f} people, but the existing facilities and "
+            f"every allowed candidate together reach {best:,.0f} ({100 * best / tot:.1f} %)"
+        ]
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        total = float(problem.matrix.elderly.sum())
+        amount = max(v for *_, v in items)
+        if self.milestone is not None:
+            return f"{self.name}: short by {amount:,.1f} older people"
+        reach = self.share * total - amount
+        return (
+            f"coverage target {100 * self.share:g} % cannot be met under the other rules: at most "
+            f"{100 * reach / total:.1f} % of the elderly ({amount:,.0f} short)"
+        )
+
+
+@dataclass(frozen=True)
+class UnitCoverage(Rule):
+    """≥ ``share`` of every 社区/村's elderly (of the scope) covered from ``period`` on."""
+
+    group: str = "community_floor"
+    source: str = "情景设定"
+    share: float = 0.5
+    scope: str = "all"
+    period: int = -1
+    exclude: tuple[str, ...] = ()
+    name: str = ""
+    milestone: int | None = None
+
+    def _totals(self, problem: SitingProblem, j: int, mask: np.ndarray) -> np.ndarray:
+        dc = problem.demand_community
+        e = problem.matrix.elderly * problem.growth[:, j]
+        sel = (dc >= 0) & mask
+        return np.bincount(dc[sel], weights=e[sel], minlength=len(problem.communities))
+
+    def _units(self, problem: SitingProblem, j: int) -> np.ndarray:
+        kinds = problem.communities["kind"].astype(str).to_numpy()
+        codes = problem.communities["code"].astype(str).to_numpy()
+        scope = np.ones(len(kinds), bool) if self.scope == "all" else kinds == self.scope
+        tot = self._totals(problem, j, np.ones(len(problem.demand_community), bool))
+        return np.flatnonzero(scope & (tot > 0) & ~np.isin(codes, list(self.exclude)))
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        p = problem.n_periods - 1 if self.period < 0 else self.period
+        cls = model.classes
+        codes = problem.communities["code"].astype(str).to_numpy()
+        names = problem.communities["name"].astype(str).to_numpy()
+        by_c: dict[int, list[int]] = {}
+        for q in range(len(cls)):
+            by_c.setdefault(int(cls.community[q]), []).append(q)
+        for j in range(p, problem.n_periods):
+            tot = self._totals(problem, j, np.ones(len(problem.demand_community), bool))
+            have = self._totals(problem, j, cls.const_covered)
+            for c in self._units(problem, j):
+                rhs = self.share * tot[c] - have[c]
+                if rhs > 1e-9:
+                    terms = model.coverage_terms(
+                        j, plain=True, classes=np.asarray(by_c.get(int(c), []), dtype=np.int64)
+                    )
+                    key = (
+                        codes[c]
+                        if not problem.settings.years
+                        else f"{codes[c]} {problem.settings.label(j)}"
+                    )
+                    model.add(self.group, key, f"{names[c]} ({codes[c]})", terms, ">=", float(rhs))
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        p = problem.n_periods - 1 if self.period < 0 else self.period
+        reach = _reachable(problem)
+        tot = self._totals(problem, p, np.ones(len(reach), bool))
+        best = self._totals(problem, p, reach)
+        names = problem.communities["name"].astype(str).to_numpy()
+        short = [c for c in self._units(problem, p) if best[c] < self.share * tot[c] - 1e-6]
+        if not short:
+            return []
+        listing = _names([f"{names[c]} ({100 * best[c] / tot[c]:.0f} %)" for c in short])
+        if self.milestone is not None:
+            return [
+                f"milestone '{self.name}' (plan.milestones[{self.milestone}]) cannot be met: {len(short)} 社区/村 "
+                f"cannot reach {100 * self.share:g} % even with every candidate: {listing}"
+            ]
+        return [
+            f"community_floor {100 * self.share:.0f} %: {len(short)} 社区/村 cannot reach it even with every "
+            f"candidate: {listing}"
+        ]
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        amount = sum(v for *_, v in items)
+        labels = sorted({lab for _, lab, _ in items})
+        return (
+            f"community floor {100 * self.share:g} %: {len(labels)} 社区/村 fall short by {amount:,.0f} "
+            f"older people in all: {_names(labels)}"
+        )
+
+
+@dataclass(frozen=True)
+class MaxNew(Rule):
+    """At most ``n`` new sites and upgrades into ``type`` over the plan."""
+
+    group: str = "max_new"
+    source: str = "情景设定"
+    type: str = ""
+    n: int = 0
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        o = problem.options
+        sel = np.flatnonzero(
+            problem.allowed & (o["type"].to_numpy() == self.type) & ~problem.existing
+        )
+        terms, const = model.option_terms(sel, problem.n_periods - 1)
+        model.add(
+            "max_new", self.type, f"at most {self.n} new {self.type}", terms, "<=", self.n - const
+        )
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        return f"max_new: {_names([lab for _, lab, _ in items])} would have to allow {sum(v for *_, v in items):.0f} more"
+
+
+@dataclass(frozen=True)
+class NewSites(Rule):
+    """Exactly ``n`` new sites (the MCLP's p; upgrades not counted)."""
+
+    group: str = "new_sites"
+    source: str = "情景设定"
+    n: int = 0
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        new = np.flatnonzero(problem.options["action"].to_numpy() == "new")
+        terms, const = model.option_terms(new, problem.n_periods - 1)
+        model.add("new_sites", "", f"exactly {self.n} new sites", terms, "==", self.n - const)
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        need = sum(
+            len(r.units(problem))
+            for r in active_rules(problem)
+            if isinstance(r, CenterPerUnit) and not r.soft
+        )
+        need += sum(
+            sum(1 for u in r.units(problem) if not u.shared)
+            for r in active_rules(problem)
+            if isinstance(r, StationPerUnit) and not r.soft
+        )
+        if need > self.n:
+            return [f"new_sites = {self.n} < {need} sites the switched-on policies require"]
+        return []
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        amount = sum(v for *_, v in items)
+        return f"new_sites = {self.n} cannot be met ({amount:.0f} off) under the other rules"
+
+
+@dataclass(frozen=True)
+class NewPerPeriod(Rule):
+    """At most (or at least) ``n`` new sites of ``type`` built in each period."""
+
+    group: str = "new_per_year"
+    source: str = "情景设定"
+    type: str = ""
+    n: int = 0
+    sense: str = "<="
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        o = problem.options
+        ks = np.flatnonzero((o["action"].to_numpy() == "new") & (o["type"].to_numpy() == self.type))
+        word = "at most" if self.sense == "<=" else "at least"
+        for j in range(problem.n_periods):
+            t1, c1 = model.option_terms(ks, j)
+            t0, c0 = model.option_terms(ks, j - 1) if j > 0 else ([], 0.0)
+            terms = t1 + [(v, -c) for v, c in t0]
+            label = f"{word} {self.n} new {self.type} in {problem.settings.label(j)}"
+            model.add("new_per_year", label, label, terms, self.sense, self.n - (c1 - c0))
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        return "; ".join(f"{lab}: {v:,.0f} more site(s) needed" for _, lab, v in items)
+
+
+@dataclass(frozen=True)
+class Spacing(Rule):
+    """Two options of one type closer than its minimum spacing are not both open."""
+
+    group: str = "spacing"
+    source: str = "情景设定"
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        ids = problem.options["option_id"].astype(str).to_numpy()
+        j = problem.n_periods - 1
+        for a, b in problem.spacing:
+            if a in model.o and b in model.o:
+                model.add(
+                    "spacing",
+                    f"{a}-{b}",
+                    f"{ids[a]} / {ids[b]}",
+                    [(model.o[a][j], 1.0), (model.o[b][j], 1.0)],
+                    "<=",
+                    1.0,
+                )
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        return (
+            f"min_spacing_m: {len(items)} pairs of sites would have to be closer than allowed: "
+            + _names([lab for _, lab, _ in items])
+        )
+
+
+# ------------------------------------------------------------------------------------------
+# helpers and the rule set of a problem
+# ------------------------------------------------------------------------------------------
+
+
+def _scope_points(
+    problem: SitingProblem, kind: str, communities: np.ndarray | None = None
+) -> np.ndarray:
+    dc = problem.demand_community if communities is None else communities
+    if kind == "all":
+        return np.ones(len(dc), dtype=bool)
+    kinds = problem.communities["kind"].astype(str).to_numpy()
+    out = np.zeros(len(dc), dtype=bool)
+    inside = dc >= 0
+    out[inside] = kinds[dc[inside]] == kind
+    return out
+
+
+def _reachable(problem: SitingProblem) -> np.ndarray:
+    reach = problem.cover[:, np.flatnonzero(problem.allowed | problem.existing)]
+    return np.diff(reach.indptr) > 0
+
+
+def coverage_ceiling(problem: SitingProblem, *, kind: str = "all", year: int | None = None) -> float:
+    """Share (0–1) of the scope's elderly that the existing facilities and every option the plan
+    may open reach together in ``year`` (default: the final period): no coverage target above it
+    can be met."""
+    s = problem.settings
+    j = problem.n_periods - 1 if year is None else s.year_index(year)
+    e = problem.matrix.elderly * problem.growth[:, j]
+    pts = _scope_points(problem, kind)
+    tot = float(e[pts].sum())
+    return float(e[pts & _reachable(problem)].sum()) / tot if tot > 0 else float("nan")
+
+
+def requirements(problem: SitingProblem) -> str:
+    """The hard rules of a problem in words (for the budget message)."""
+    s = problem.settings
+    parts = []
+    for r in active_rules(problem):
+        if isinstance(r, CenterPerUnit) and not r.soft:
+            parts.append(f"a center in the {len(r.units(problem))} 街道/镇 without one")
+        elif isinstance(r, StationPerUnit) and not r.soft:
+            parts.append(f"a station or point in the {len(r.units(problem))} 社区/村 without one")
+    if "hub" in s.policies:
+        parts.append(
+            f"a center within reach for every station (≤ {s.stations_per_center_max} each)"
+        )
+    if s.coverage_target is not None:
+        parts.append(f"coverage target {100 * s.coverage_target:g} %")
+    if s.community_floor > 0:
+        parts.append(f"community floor {100 * s.community_floor:g} %")
+    if s.new_sites is not None:
+        parts.append(f"exactly {s.new_sites} new sites")
+    return ", ".join(parts) or "the switched-on rules"
+
+
+def active_rules(problem: SitingProblem) -> list[Rule]:
+    """The rules a problem's settings switch on, in the order their rows are added."""
+    s = problem.settings
+    T = problem.n_periods
+    rules: list[Rule] = []
+    if "capacity" in s.policies:
+        rules.append(Capacity())
+    if any(b is not None for b in s.budgets()):
+        rules.append(Budget())
+    if s.coverage_target is not None:
+        rules.append(CoverageTarget(share=s.coverage_target))
+    if s.community_floor > 0:
+        rules.append(UnitCoverage(share=s.community_floor))
+    hard_center = "center_per_street" in s.policies
+    hard_station = "station_per_community" in s.policies
+    if hard_center:
+        rules.append(CenterPerUnit())
+    if hard_station:
+        rules.append(StationPerUnit())
+    for i, ms in enumerate(s.milestones):
+        if ms.year not in s.years:
+            continue
+        x = s.year_index(ms.year)
+        group = f"milestone {i}: {ms.label}"
+        if ms.rule == "coverage":
+            rules.append(
+                CoverageTarget(
+                    group=group, share=ms.share, scope=ms.kind, period=x, name=ms.label, milestone=i
+                )
+            )
+        elif ms.rule == "every_unit_coverage":
+            rules.append(
+                UnitCoverage(
+                    group=group,
+                    share=ms.share,
+                    scope=ms.kind,
+                    period=x,
+                    exclude=ms.exclude,
+                    name=ms.label,
+                    milestone=i,
+                )
+            )
+        elif ms.rule == "every_unit_station":
+            rules.append(
+                StationPerUnit(
+                    group=group,
+                    scope=ms.kind,
+                    period=x,
+                    exclude=ms.exclude,
+                    name=ms.label,
+                    milestone=i,
+                )
+            )
+        else:
+            rules.append(
+                CenterPerUnit(group=group, period=x, exclude=ms.exclude, name=ms.label, milestone=i)
+            )
+    if s.profile == "documents":
+        if not hard_center:
+            rules.append(CenterPerUnit(soft=True, period=T - 1))
+        if not hard_station:
+            rules.append(StationPerUnit(soft=True, period=T - 1))
+        if "hub" not in s.policies and len(problem.streets):
+            rules.append(HubReport())
+    if "hub" in s.policies:
+        rules.append(Hub())
+    for t, n in s.max_new.items():
+        rules.append(MaxNew(type=t, n=int(n)))
+    if s.new_sites is not None:
+        rules.append(NewSites(n=int(s.new_sites)))
+    for bound, sense in ((s.max_new_per_year, "<="), (s.min_new_per_year, ">=")):
+        for t, n in bound.items():
+            rules.append(NewPerPeriod(type=t, n=int(n), sense=sense))
+    if len(problem.spacing):
+        rules.append(Spacing())
+    return rules

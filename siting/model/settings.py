@@ -1,0 +1,563 @@
+"""The options of the one siting model, for one period (``siting optimize``) or for several (``siting plan``).
+
+:class:`ModelSettings` holds everything the model reads: the periods and their budgets, the
+objective, the policy profile and rules, the targets, the solver. The front doors fill it from
+the scenario: :func:`siting.optimize.optimize_settings` from ``[optimize]`` (one period as long as
+the cost horizon), :func:`siting.plan.plan_settings` from ``[plan]`` (one period per plan year);
+both read the rules from ``[rules]`` (:func:`rules_from_scenario`).
+
+Periods and money
+-----------------
+``years = ()`` is one period as long as ``costs.horizon_years`` (five years): what a one-off
+siting decision commits. ``years = (2021, …, 2025)`` are yearly periods. A facility built in a
+period costs its capital subsidy in that period and its operating incentive (and rent) in every
+period it is open (``operating_from = "year_after"``: from the next one). ``budget_basis =
+"commitment"`` instead charges a period's budget with the capital *and* the whole operating
+commitment (``commitment_years``, default the cost horizon) of the facilities built in it, the way
+a subsidy package is approved; with one horizon-long period both bases are the same money.
+
+Operating after the plan: every facility built commits ``commitment_years`` of operating
+incentives from its opening, inside or after the plan (the stated salvage rule of this model);
+what falls after the last plan year is reported (``committed_after_plan_wan_yuan``) and counted in
+the ``min_cost`` objective, so that building in the last year is not made artificially cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from siting.costs import CostSettings
+from siting.errors import Problem, ScenarioError
+from siting.io import SITEABLE_TYPES
+from siting.standards import SizeStandards
+
+__all__ = [
+    "HEALTH_RULES",
+    "MILESTONE_RULES",
+    "OBJECTIVES",
+    "POLICIES",
+    "PROFILES",
+    "RULE_KEYS",
+    "SCOPES",
+    "SOLVERS",
+    "Milestone",
+    "ModelSettings",
+    "PlannedBuild",
+    "rules_from_scenario",
+]
+
+Objective = Literal["max_coverage", "min_cost", "lexicographic", "elderly_years", "final_coverage"]
+OBJECTIVES: tuple[str, ...] = (
+    "max_coverage",
+    "min_cost",
+    "lexicographic",
+    "elderly_years",
+    "final_coverage",
+)
+#: ``documents``: the rules of the policy documents (the default); ``coverage_only``: coverage
+#: and money alone (studies, and the classic MCLP/LSCP).
+PROFILES: tuple[str, ...] = ("documents", "coverage_only")
+#: Rules switched on as hard constraints (``policies``), on top of the profile.
+POLICIES: tuple[str, ...] = ("center_per_street", "station_per_community", "hub", "capacity")
+SOLVERS: tuple[str, ...] = ("cbc", "highs")
+HEALTH_RULES: tuple[str, ...] = ("off", "prefer", "require")
+MILESTONE_RULES: tuple[str, ...] = (
+    "coverage",
+    "every_unit_coverage",
+    "every_unit_station",
+    "every_street_center",
+)
+SCOPES: tuple[str, ...] = ("all", "community", "village")
+MODES: tuple[str, ...] = ("optimize", "evaluate")
+OPERATING_FROM: tuple[str, ...] = ("year_built", "year_after")
+UNSPENT: tuple[str, ...] = ("lapses", "carries_over")
+BUDGET_BASES: tuple[str, ...] = ("cash", "commitment")
+DEFAULT_MORTALITY_60P = 0.03
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A target the plan must meet from ``year`` on.
+
+    Parameters
+    ----------
+    year
+        The plan year from which it holds.
+    rule
+        {"coverage", "every_unit_coverage", "every_unit_station", "every_street_center"}.
+    kind
+        Scope: {"all", "community", "village"} (社区 and 村, only 社区, only 村).
+    share
+        Share of the elderly to cover (coverage rules).
+    name
+        How tables and messages call it (default: said from the rule).
+    exclude
+        Codes of 社区/村 (or 街道/镇) left out of an ``every_*`` rule.
+    """
+
+    year: int
+    rule: str = "coverage"
+    kind: str = "all"
+    share: float = 0.8
+    name: str = ""
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        scope = {"all": "社区/村", "community": "社区", "village": "村"}.get(self.kind, self.kind)
+        if self.rule == "coverage":
+            what = f"{scope}老年人覆盖率 ≥ {100 * self.share:g}%"
+        elif self.rule == "every_unit_coverage":
+            what = f"每个{scope}覆盖率 ≥ {100 * self.share:g}%"
+        elif self.rule == "every_unit_station":
+            what = f"每个{scope}有站（点）"
+        else:
+            what = "每个街道/镇有养老服务中心"
+        more = f"（除 {len(self.exclude)} 个）" if self.exclude else ""
+        return f"{self.year}年起{what}{more}"
+
+
+@dataclass(frozen=True)
+class PlannedBuild:
+    """One facility the plan builds: a candidate (new) or an existing facility (upgrade).
+
+    ``site_id`` is a ``candidate_id`` or an existing ``facility_id``; ``type`` the type it
+    becomes; ``capital_wan_yuan`` replaces the cost model's capital cost.
+    """
+
+    site_id: str
+    type: str
+    year: int
+    capital_wan_yuan: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Options of the siting model (see the module notes for periods and money).
+
+    Parameters
+    ----------
+    years
+        Plan years, one period each; ``()``: one period as long as the cost horizon.
+    objective
+        {"max_coverage", "min_cost", "lexicographic", "elderly_years", "final_coverage"}:
+        most weighted older people covered in the final period; least money (commitments) to meet
+        the targets; the first, then the second at that coverage; most elderly-years covered over
+        the periods; most final-period coverage, then most elderly-years at it.
+    budget_wan_yuan
+        One number (every period) or one per period, 万元; None: no cap.
+    budget_basis, unspent, operating_from, commitment_years
+        How money is counted (module notes); ``unspent``: {"lapses", "carries_over"}.
+    profile
+        {"documents", "coverage_only"}: the documents' rules (types where they fit, size
+        standards, a center per 街道/镇, a station per 社区, a point per 村 where it can be met,
+        else a listed gap; 中心带站 reported) or none.
+    policies
+        Rules enforced as hard constraints: {"center_per_street", "station_per_community", "hub",
+        "capacity"}.
+    coverage_target, community_floor
+        Share of the district's elderly, and of every 社区/村's, covered in the final period.
+    new_sites
+        Exactly this many new sites (the MCLP's p).
+    milestones
+        Targets by year (:class:`Milestone`).
+    build_types
+        Types new sites may take.
+    max_new, max_new_per_year, min_new_per_year
+        Per type: new sites (and upgrades into it) in all; new sites per period.
+    health_rule, health_penalty, health_max_distance_m
+        {"off", "prefer", "require"}: centers next to their health facility (001 §二(五)).
+    hub_types, hub_reach_metric, hub_reach_minutes, hub_reach_m, stations_per_center_max
+        中心带站 (001 §二(三)).
+    small_community_elderly, sharing_min_share
+        The sharing rule for small 社区 (001 §二(一)).
+    size_standards
+        Minimum floor area and beds per type (001 annex 1; 002 §13).
+    min_spacing_m, upgrades, closable_types, capacity_elderly_per_m2
+        Spacing per type; upgrades per existing type; existing types that may close; capacity.
+    builds, mode
+        Planned builds; {"optimize", "evaluate"} (evaluate the builds as the whole plan).
+    base_year, growth, mortality_60p
+        Demand growth over the plan years (:mod:`siting.plan`).
+    solver, time_limit_s, mip_gap, threads, warm_start, lexicographic_tolerance
+        Solver and limits (``time_limit_s`` per solve).
+    curve_budgets, curve_steps
+        The budget–coverage curve.
+    costs
+        The cost model.
+    """
+
+    years: tuple[int, ...] = ()
+    objective: Objective = "max_coverage"
+    budget_wan_yuan: float | tuple[float | None, ...] | None = None
+    budget_basis: Literal["cash", "commitment"] = "cash"
+    unspent: Literal["lapses", "carries_over"] = "lapses"
+    operating_from: Literal["year_built", "year_after"] = "year_built"
+    commitment_years: float | None = None
+    profile: Literal["documents", "coverage_only"] = "documents"
+    policies: tuple[str, ...] = ()
+    coverage_target: float | None = None
+    community_floor: float = 0.0
+    new_sites: int | None = None
+    milestones: tuple[Milestone, ...] = ()
+    build_types: tuple[str, ...] = SITEABLE_TYPES
+    max_new: Mapping[str, int] = field(default_factory=dict)
+    max_new_per_year: Mapping[str, int] = field(default_factory=dict)
+    min_new_per_year: Mapping[str, int] = field(default_factory=dict)
+    health_rule: Literal["off", "prefer", "require"] = "prefer"
+    health_penalty: float = 50.0
+    health_max_distance_m: float = 500.0
+    hub_types: tuple[str, ...] = ("station",)
+    hub_reach_metric: Literal["walking", "straight_line"] = "walking"
+    hub_reach_minutes: float = 30.0
+    hub_reach_m: float = 1440.0
+    stations_per_center_max: int = 10
+    small_community_elderly: float = 500.0
+    sharing_min_share: float = 0.5
+    size_standards: SizeStandards = field(default_factory=SizeStandards)
+    min_spacing_m: Mapping[str, float] = field(default_factory=dict)
+    upgrades: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    closable_types: tuple[str, ...] = ()
+    capacity_elderly_per_m2: Mapping[str, float] = field(default_factory=lambda: {"station": 4.0})
+    builds: tuple[PlannedBuild, ...] = ()
+    mode: Literal["optimize", "evaluate"] = "optimize"
+    base_year: int = 2020
+    growth: str | float | Mapping[str, float] = "census"
+    mortality_60p: float = DEFAULT_MORTALITY_60P
+    solver: Literal["cbc", "highs"] = "cbc"
+    time_limit_s: float = 120.0
+    mip_gap: float = 1e-4
+    threads: int | None = None
+    warm_start: Literal["greedy", "none"] = "greedy"
+    lexicographic_tolerance: float = 0.0
+    curve_budgets: tuple[float, ...] = ()
+    curve_steps: int = 10
+    costs: CostSettings = field(default_factory=CostSettings)
+
+    def __post_init__(self) -> None:
+        b = self.budget_wan_yuan
+        if isinstance(b, list):
+            object.__setattr__(self, "budget_wan_yuan", tuple(b))
+        problems = self.problems("model settings")
+        if problems:
+            raise ScenarioError("invalid siting settings", problems)
+
+    # -- periods ------------------------------------------------------------------------------
+
+    @property
+    def n_periods(self) -> int:
+        return max(1, len(self.years))
+
+    @property
+    def n_years(self) -> int:  # the plan's name for it
+        return self.n_periods
+
+    @property
+    def period_years(self) -> tuple[float, ...]:
+        """Length of each period in years (the cost horizon for the one period of ``years = ()``)."""
+        if not self.years:
+            return (float(self.costs.horizon_years),)
+        return (1.0,) * len(self.years)
+
+    @property
+    def commitment(self) -> float:
+        """Years of operating incentive a build commits (default: the cost horizon)."""
+        return float(
+            self.costs.horizon_years if self.commitment_years is None else self.commitment_years
+        )
+
+    def budgets(self) -> list[float | None]:
+        """Budget of each period (None: no cap)."""
+        b = self.budget_wan_yuan
+        if b is None:
+            return [None] * self.n_periods
+        if isinstance(b, tuple):
+            return list(b)
+        return [float(b)] * self.n_periods
+
+    def year_index(self, year: int) -> int:
+        return self.years.index(year)
+
+    def label(self, period: int) -> str:
+        return str(self.years[period]) if self.years else ""
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def problems(self, source: str) -> list[Problem]:
+        """Every problem with the settings (empty: none); each names its key."""
+        out: list[Problem] = []
+
+        def bad(key: str, message: str, hint: str | None = None) -> None:
+            out.append(Problem(source, message, column=key, hint=hint))
+
+        def choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+            if value not in allowed:
+                bad(key, f"unknown {key.split('.')[-1]} {value!r}", f"use one of {list(allowed)}")
+
+        def share(key: str, value: Any) -> None:
+            if value is not None and not (_is_number(value) and 0 <= value <= 1):
+                bad(
+                    key,
+                    f"{key} must be a share between 0 and 1, got {value!r}",
+                    "e.g. 0.8 for 80 %",
+                )
+
+        def positive(key: str, value: Any, allow_zero: bool = False) -> None:
+            if not _is_number(value) or value < 0 or (value == 0 and not allow_zero):
+                bad(key, f"{key} must be a number {'>=' if allow_zero else '>'} 0, got {value!r}")
+
+        def types(key: str, values: Any) -> None:
+            for t in values:
+                if t not in SITEABLE_TYPES:
+                    bad(key, f"unknown facility type '{t}'", f"types: {list(SITEABLE_TYPES)}")
+
+        years = list(self.years)
+        if years and years != list(range(years[0], years[0] + len(years))):
+            bad("plan.first_year", f"the plan years must be consecutive, got {years}")
+        span = f"{years[0]}–{years[-1]}" if years else "one period"
+        choice("objective", self.objective, OBJECTIVES)
+        choice("rules.profile", self.profile, PROFILES)
+        choice("solver", self.solver, SOLVERS)
+        choice("rules.health_rule", self.health_rule, HEALTH_RULES)
+        choice("rules.hub_reach_metric", self.hub_reach_metric, ("walking", "straight_line"))
+        choice("warm_start", self.warm_start, ("greedy", "none"))
+        choice("budget_basis", self.budget_basis, BUDGET_BASES)
+        choice("unspent", self.unspent, UNSPENT)
+        choice("operating_from", self.operating_from, OPERATING_FROM)
+        choice("mode", self.mode, MODES)
+        unknown = [p for p in self.policies if p not in POLICIES]
+        if unknown:
+            bad("rules.policies", f"unknown policies {unknown}", f"policies: {list(POLICIES)}")
+        b = self.budget_wan_yuan
+        if isinstance(b, tuple):
+            if len(b) != self.n_periods:
+                bad(
+                    "budget_wan_yuan",
+                    f"{len(b)} budgets for {self.n_periods} periods ({span})",
+                    "give one number (the same every year), a list with one per year, or a table by year",
+                )
+            for i, v in enumerate(b):
+                if v is not None and not (_is_number(v) and v >= 0):
+                    yr = years[i] if i < len(years) else i
+                    bad(
+                        f"budget_wan_yuan.{yr}",
+                        f"the budget of {yr} must be a number of 万元 >= 0, got {v!r}",
+                    )
+        elif b is not None:
+            positive("budget_wan_yuan", b, allow_zero=True)
+        if self.commitment_years is not None:
+            positive("commitment_years", self.commitment_years)
+        share("coverage_target", self.coverage_target)
+        share("community_floor", self.community_floor)
+        share("rules.sharing_min_share", self.sharing_min_share)
+        share("lexicographic_tolerance", self.lexicographic_tolerance)
+        if self.new_sites is not None and not (
+            isinstance(self.new_sites, int)
+            and not isinstance(self.new_sites, bool)
+            and self.new_sites >= 0
+        ):
+            bad("new_sites", f"new_sites must be a whole number >= 0, got {self.new_sites!r}")
+        for key in ("time_limit_s", "hub_reach_minutes", "hub_reach_m", "health_max_distance_m"):
+            positive(key if key == "time_limit_s" else f"rules.{key}", getattr(self, key))
+        positive("mip_gap", self.mip_gap, allow_zero=True)
+        positive("rules.health_penalty", self.health_penalty, allow_zero=True)
+        positive("rules.small_community_elderly", self.small_community_elderly, allow_zero=True)
+        if not (
+            isinstance(self.stations_per_center_max, int) and self.stations_per_center_max >= 1
+        ):
+            bad(
+                "rules.stations_per_center_max",
+                "stations_per_center_max must be a whole number >= 1",
+            )
+        for name in ("min_spacing_m", "max_new", "capacity_elderly_per_m2"):
+            for t, v in getattr(self, name).items():
+                types(f"rules.{name}.{t}", [t])
+                positive(f"rules.{name}.{t}", v, allow_zero=name == "max_new")
+        for name in ("max_new_per_year", "min_new_per_year"):
+            for t, n in getattr(self, name).items():
+                types(f"plan.{name}.{t}", [t])
+                if not (isinstance(n, int) and not isinstance(n, bool) and n >= 0):
+                    bad(f"plan.{name}.{t}", f"{name}.{t} must be a whole number >= 0, got {n!r}")
+        for t, n in self.min_new_per_year.items():
+            hi = self.max_new_per_year.get(t)
+            if hi is not None and isinstance(n, int) and isinstance(hi, int) and n > hi:
+                bad(
+                    f"plan.min_new_per_year.{t}",
+                    f"min_new_per_year.{t} = {n} > max_new_per_year.{t} = {hi}",
+                )
+        for t, targets in self.upgrades.items():
+            types(f"rules.upgrades.{t}", (t, *targets))
+            if t in targets:
+                bad(f"rules.upgrades.{t}", f"an upgrade must change the type ({t} → {t})")
+        types("rules.hub_types", self.hub_types)
+        types("rules.closable_types", self.closable_types)
+        types("build_types", self.build_types)
+        ss = self.size_standards
+        for key in (
+            "station_m2",
+            "station_small_m2",
+            "street_center_m2",
+            "street_center_beds",
+            "town_center_m2",
+        ):
+            positive(f"rules.size.{key}", getattr(ss, key), allow_zero=True)
+        if self.curve_steps < 1:
+            bad("curve_steps", "curve_steps must be >= 1")
+        if not (_is_number(self.mortality_60p) and 0 <= self.mortality_60p < 1):
+            bad(
+                "plan.mortality_60p",
+                f"mortality_60p must be a share in [0, 1), got {self.mortality_60p!r}",
+            )
+        if years and not (isinstance(self.base_year, int) and self.base_year <= years[0]):
+            bad(
+                "plan.base_year",
+                f"base_year {self.base_year!r} must be a year before the plan ({span})",
+            )
+        for i, m in enumerate(self.milestones):
+            key = f"plan.milestones[{i}]"
+            if m.year not in years:
+                bad(
+                    f"{key}.year",
+                    f"milestone year {m.year!r} is outside the plan years {span}",
+                    "use a plan year, or change first_year/last_year",
+                )
+            if m.rule not in MILESTONE_RULES:
+                bad(
+                    f"{key}.rule",
+                    f"unknown milestone rule {m.rule!r}",
+                    f"rules: {list(MILESTONE_RULES)}",
+                )
+            if m.kind not in SCOPES:
+                bad(f"{key}.kind", f"unknown milestone kind {m.kind!r}", f"kinds: {list(SCOPES)}")
+            if not (_is_number(m.share) and 0 < m.share <= 1):
+                bad(
+                    f"{key}.share", f"share must be in (0, 1], got {m.share!r}", "e.g. 0.8 for 80 %"
+                )
+        seen: dict[str, int] = {}
+        for i, bld in enumerate(self.builds):
+            key = f"plan.builds[{i}]"
+            if years and bld.year not in years:
+                bad(
+                    f"{key}.year",
+                    f"build year {bld.year!r} of site '{bld.site_id}' is outside the plan years {span}",
+                )
+            types(f"{key}.type", [bld.type])
+            if bld.capital_wan_yuan is not None and not (
+                _is_number(bld.capital_wan_yuan) and bld.capital_wan_yuan >= 0
+            ):
+                bad(
+                    f"{key}.capital_wan_yuan",
+                    f"capital_wan_yuan must be >= 0, got {bld.capital_wan_yuan!r}",
+                )
+            if bld.site_id in seen:
+                bad(
+                    f"{key}.site",
+                    f"site '{bld.site_id}' is built twice (builds[{seen[bld.site_id]}] and builds[{i}])",
+                    "a site takes one type over the plan",
+                )
+            seen.setdefault(bld.site_id, i)
+        # contradictory or missing switches
+        needs_budget = self.objective in (
+            "max_coverage",
+            "lexicographic",
+            "elderly_years",
+            "final_coverage",
+        )
+        if (
+            needs_budget
+            and self.mode == "optimize"
+            and self.new_sites is None
+            and all(v is None for v in self.budgets())
+        ):
+            bad(
+                "budget_wan_yuan",
+                f"objective {self.objective} needs a budget (budget_wan_yuan) or a number of new sites (new_sites)",
+                'e.g. budget_wan_yuan = 800, or objective = "min_cost"',
+            )
+        if self.objective == "min_cost" and self.new_sites is not None:
+            bad(
+                "new_sites",
+                "new_sites fixes the number of sites: it cannot be combined with objective min_cost",
+            )
+        return out
+
+
+#: Keys of ``[rules]``: the policy rules shared by ``siting optimize`` and ``siting plan``.
+RULE_KEYS: Mapping[str, str] = {
+    "profile": "profile",
+    "policies": "policies",
+    "health_rule": "health_rule",
+    "health_penalty": "health_penalty",
+    "hub_types": "hub_types",
+    "hub_reach_metric": "hub_reach_metric",
+    "hub_reach_m": "hub_reach_m",
+    "min_spacing_m": "min_spacing_m",
+    "max_new": "max_new",
+    "upgrades": "upgrades",
+    "closable_types": "closable_types",
+    "capacity_elderly_per_m2": "capacity_elderly_per_m2",
+    "build_types": "build_types",
+    "station_min_m2": "size.station_m2",
+    "station_small_min_m2": "size.station_small_m2",
+    "street_center_min_m2": "size.street_center_m2",
+    "street_center_min_beds": "size.street_center_beds",
+    "town_center_min_m2": "size.town_center_m2",
+}
+
+
+def rules_from_scenario(scenario: Any, problems: list[Problem]) -> dict[str, Any]:
+    """``[rules]`` and the rule numbers of ``[indicators]`` as keyword arguments of :class:`ModelSettings`.
+
+    Problems (unknown keys, wrong kinds) are appended to ``problems``, each naming the file and key.
+    """
+    from siting.indicators import IndicatorSettings
+
+    source = str(scenario.path)
+    sec = dict(scenario.section("rules"))
+    ind = IndicatorSettings.from_scenario(scenario)
+    kw: dict[str, Any] = {
+        "small_community_elderly": float(ind.small_community_elderly),
+        "sharing_min_share": float(ind.sharing_min_share),
+        "hub_reach_minutes": float(ind.hub_reach_minutes),
+        "stations_per_center_max": int(ind.stations_per_center_max),
+        "health_max_distance_m": float(ind.health_max_distance_m),
+    }
+    size: dict[str, Any] = {"small_community_elderly": float(ind.small_community_elderly)}
+    for key, value in sec.items():
+        target = RULE_KEYS.get(key)
+        if target is None:
+            problems.append(
+                Problem(
+                    source,
+                    f"unknown key 'rules.{key}'",
+                    column=f"rules.{key}",
+                    hint=f"known keys of [rules]: {sorted(RULE_KEYS)}",
+                )
+            )
+            continue
+        if target.startswith("size."):
+            size[target[5:]] = value
+        elif target in ("policies", "hub_types", "closable_types", "build_types"):
+            kw[target] = tuple(value) if isinstance(value, list) else value
+        elif target == "upgrades":
+            kw[target] = {
+                str(t): tuple(v) if isinstance(v, list) else (v,) for t, v in dict(value).items()
+            }
+        elif target in ("min_spacing_m", "max_new", "capacity_elderly_per_m2"):
+            kw[target] = dict(value)
+        else:
+            kw[target] = value
+    try:
+        kw["size_standards"] = SizeStandards(**size)
+    except TypeError as exc:  # pragma: no cover - keys are mapped above
+        problems.append(Problem(source, f"invalid size standard: {exc}", column="rules"))
+    return kw

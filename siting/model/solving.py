@@ -1,0 +1,449 @@
+"""Solving the model: pre-solve checks, the lexicographic stages, the explanation when nothing fits.
+
+Stages, one solve each, every stage keeping what the previous one reached (a floor row):
+
+1. ``rules`` (when soft rules exist, the documents profile): as many 街道/镇, 社区 and 村 served
+   by their facility as the money and the other rules allow;
+2. the objective: coverage of the final period (``max_coverage``, ``final_coverage``,
+   ``lexicographic``), elderly-years (``elderly_years``) or least cost (``min_cost``);
+3. the tie-break: least cost at that coverage (``lexicographic``, within
+   ``lexicographic_tolerance``), most elderly-years (``final_coverage``, ``min_cost``, and
+   ``max_coverage`` over several periods).
+
+Lexicographic rather than weighted: each stage's objective is solved to its own gap, so no weight
+has to dwarf the others. The greedy plan (:mod:`siting.model.greedy`, one period only) is HiGHS's
+start for stage 2 and the fallback when the solver finds nothing in time.
+
+Before solving, the hard rules say what no plan can meet (a unit without any eligible option, a
+target above what every option reaches, a budget below the cheapest way); if the solver still finds
+no plan, an elastic copy of the model (non-negative slack on every rule row, budget slack costing
+1 per 万元 and every other slack more than any budget) is solved and the rules with slack are named
+with their numbers in an :class:`~siting.errors.InfeasibleError`. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from siting.errors import InfeasibleError, SitingError
+from siting.model.formulation import Model, Stage, add_floor, build_model, set_objective
+from siting.model.greedy import greedy_plan
+from siting.model.money import cash, commitment, open_matrix
+from siting.model.rules import CenterPerUnit, Rule, StationPerUnit, active_rules, hub_assignment
+from siting.model.schedule import planned_schedule, with_build_capital
+from siting.model.solver import gap, run_solver
+
+if TYPE_CHECKING:
+    from siting.model.problem import SitingProblem
+    from siting.model.result import SitingResult
+    from siting.model.settings import PlannedBuild
+
+__all__ = ["evaluate", "presolve", "solve"]
+
+log = logging.getLogger(__name__)
+
+_MAIN: dict[str, Stage] = {
+    "max_coverage": "coverage",
+    "final_coverage": "coverage",
+    "lexicographic": "coverage",
+    "elderly_years": "elderly_years",
+    "min_cost": "cost",
+}
+_NAMES = {
+    "rules": "rule_shortfall",
+    "coverage": "weighted_covered",
+    "elderly_years": "elderly_years",
+    "cost": "cost_wan_yuan",
+}
+
+
+def _stages(problem: SitingProblem, model: Model) -> list[Stage]:
+    s = problem.settings
+    main = _MAIN[s.objective]
+    out: list[Stage] = ["rules"] if model.soft else []
+    out.append(main)
+    if s.objective == "lexicographic":
+        out.append("cost")
+    elif s.objective in ("final_coverage", "min_cost") or (
+        s.objective == "max_coverage" and problem.n_periods > 1
+    ):
+        out.append("elderly_years")
+    return out
+
+
+def _names(items: Sequence[str], limit: int = 8) -> str:
+    text = ", ".join(items[:limit])
+    return text + (f" … ({len(items)} in all)" if len(items) > limit else "")
+
+
+def _min_build_cost(problem: SitingProblem, k: int, p: int) -> float:
+    """The least money a budget row up to period ``p`` must pay if option ``k`` opens by then."""
+    s = problem.settings
+    if s.budget_basis == "commitment":
+        return float(problem.commitment_wan_yuan[k])
+    cap = float(problem.options["capital_wan_yuan"].iat[k])
+    op = float(problem.operating_per_year[k])
+    paid = s.period_years[p] if (s.operating_from == "year_built" or not s.years) else 0.0
+    return cap + op * paid
+
+
+def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
+    """Reasons the model is infeasible that can be seen without solving it (empty: none)."""
+    s = problem.settings
+    out: list[str] = []
+    for r in rules:
+        out += r.presolve(problem)
+    if out:
+        return out
+    budgets = s.budgets()
+    saving = problem.options["closure_saving_wan_yuan_per_year"].to_numpy(dtype=float)
+    # the cheapest way to meet the hard unit rules, per period they hold from
+    by_period: dict[int, list[tuple[Rule, int, float]]] = {}
+    for r in rules:
+        if isinstance(r, CenterPerUnit | StationPerUnit) and not r.soft:
+            p = r.first(problem)
+            units = [u for u in r.units(problem) if not u.shared]
+            if units:
+                lb = float(
+                    sum(
+                        max(0.0, min(_min_build_cost(problem, int(k), p) for k in u.options))
+                        for u in units
+                    )
+                )
+                by_period.setdefault(p, []).append((r, len(units), lb))
+    for p, parts in sorted(by_period.items()):
+        if any(b is None for b in budgets[: p + 1]):
+            continue
+        avail = float(sum(b for b in budgets[: p + 1] if b is not None))
+        savings = float(saving.sum()) * float(sum(s.period_years[: p + 1]))
+        need = sum(lb for *_, lb in parts)
+        if need <= avail + savings + 1e-6:
+            continue
+        if not s.years:
+            each = [f"the {n} {r.unit_word()} {r.lacking()} one each" for r, n, _ in parts]
+            if len(parts) > 1:
+                each = [f"{t} ({lb:,.1f} 万元)" for t, (*_, lb) in zip(each, parts, strict=True)]
+            money = f"budget {avail:,.1f} 万元"
+            if savings > 0:
+                money += f" (+ {savings:,.1f} 万元 if every closable facility closed)"
+            out.append(f"{money} < {need:,.1f} 万元 needed to give " + " and ".join(each))
+        else:
+            for r, n, lb in parts:
+                out.append(
+                    f"{r.describe(problem)}: giving the {n} {r.unit_word()} {r.lacking()} the cheapest one each "
+                    f"costs at least {lb:,.1f} 万元, but the budgets {s.years[0]}–{s.years[p]} add up to {avail:,.1f} 万元"
+                )
+    for t, n in s.max_new.items():
+        need = [
+            u
+            for r in rules
+            if isinstance(r, CenterPerUnit) and not r.soft
+            for u in r.units(problem)
+            if u.needs == (t,)
+        ]
+        if len(need) > n:
+            out.append(
+                f"max_new: {t} = {n} < {len(need)} 街道/镇 that need a new {t} (center_per_street is on): "
+                + _names([f"{u.name} ({u.code})" for u in need])
+            )
+    for r in rules:
+        if isinstance(r, StationPerUnit) and not r.soft and s.years:
+            caps = [
+                s.max_new_per_year.get(t)
+                for t in s.build_types
+                if t in ("station", "village_point")
+            ]
+            units = r.units(problem)
+            if units and caps and all(c is not None for c in caps):
+                most = sum(caps) * (r.first(problem) + 1)
+                if most < len(units):
+                    out.append(
+                        f"{r.describe(problem)}: {len(units)} {r.unit_word()} need a station or point by "
+                        f"{s.label(r.first(problem))}, but max_new_per_year allows {most} by then"
+                    )
+    if s.builds and s.unspent == "lapses" and s.mode == "optimize":
+        opened = planned_schedule(problem, s.builds, source="plan")
+        om = open_matrix(problem, opened, np.full(len(opened), -1))
+        basis = commitment if s.budget_basis == "commitment" else cash
+        for j, b in enumerate(budgets):
+            spend = basis(problem, j).value(om)
+            if b is not None and spend > b + 1e-6:
+                out.append(
+                    f"the planned builds (plan.builds) alone spend {spend:,.1f} 万元 in {s.label(j)}, above its "
+                    f"budget of {b:,.1f} 万元"
+                )
+    return out
+
+
+def _header(problem: SitingProblem, name: str) -> str:
+    return (
+        f"plan '{name}' cannot meet its milestones"
+        if problem.settings.years
+        else "no plan satisfies the rules"
+    )
+
+
+def explain(problem: SitingProblem, rules: Sequence[Rule], name: str) -> str:
+    """Why no plan exists: the rules an elastic re-solve has to relax, with their numbers."""
+    s = problem.settings
+    model = build_model(problem, rules, elastic=True)
+    set_objective(model, "elastic")
+    run = run_solver(model, s, start=False)
+    if run.status not in ("optimal", "time_limit", "not_proven"):
+        return "no plan satisfies the rules, and the elastic re-solve found no explanation within the time limit"
+    by_group: dict[str, list[tuple[str, str, float]]] = {}
+    for group, key, label, sv, _ in model.slacks:
+        v = float(sv.varValue or 0.0)
+        if v > 1e-6:
+            by_group.setdefault(group, []).append((key, label, v))
+    owners = {r.group: r for r in rules}
+    msgs = []
+    for group, items in by_group.items():
+        if group == "hub_capacity":
+            amount = sum(v for *_, v in items)
+            msgs.append(
+                f"hub: {len(items)} centers would have to run more than {s.stations_per_center_max} stations "
+                f"({amount:.0f} too many): {_names([lab for _, lab, _ in items])}"
+            )
+        elif group in owners:
+            msgs.append(owners[group].explain(problem, items))
+        else:
+            msgs.append(f"{group}: {_names([lab for _, lab, _ in items])}")
+    if not msgs:
+        return "no plan satisfies the rules (numerically infeasible)"
+    if s.years:
+        return (
+            f"plan '{name}' cannot meet its milestones within its limits; the smallest relaxation that works:\n- "
+            + "\n- ".join(msgs[:20])
+        )
+    return "; ".join(msgs)
+
+
+def _start_values(model: Model, chosen: np.ndarray) -> bool:
+    """Give every variable of a one-period model the values of the plan ``chosen``; True if feasible."""
+    problem = model.problem
+    opened = np.where(chosen & ~problem.existing, 0, -1)
+    closed = np.where(problem.existing & ~chosen, 0, -1)
+    model.set_start(opened, closed)
+    cls = model.classes
+    unc = np.asarray(cls.unc @ chosen.astype(np.float64)).ravel() > 0
+    yv = unc.astype(float)
+    cap_left = np.where(chosen, problem.options["capacity_elderly"].to_numpy(dtype=float), 0.0)
+    for q, k, _j, zv in model.z:
+        amount = 0.0
+        e = cls.elderly[q, 0]
+        if yv[q] < 1.0 and chosen[k] and cap_left[k] > 0 and e > 0:
+            amount = min(1.0 - yv[q], cap_left[k] / e)
+            yv[q] += amount
+            cap_left[k] -= amount * e
+        zv.setInitialValue(amount)
+    for q, vs in enumerate(model.y):
+        vs[0].setInitialValue(min(1.0, float(yv[q])))
+    assignment = hub_assignment(problem, chosen)[0] if model.a else {}
+    for a, h, av in model.a:
+        av.setInitialValue(1.0 if assignment.get(a) == h else 0.0)
+    for *_, sv, _ in model.slacks:
+        sv.setInitialValue(0.0)
+    for row in model.soft:  # shortfall 1 where the plan leaves the unit without its facility
+        served = min(
+            sum(c * (v.varValue or 0.0) for v, c in terms) + const for terms, const in row.rows
+        )
+        row.shortfall.setInitialValue(float(min(1.0, max(0.0, 1.0 - served))))
+    return all(c.valid(1e-6) for c in model.prob.constraints())
+
+
+def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
+    """Solve a siting instance or plan; raise :class:`~siting.errors.InfeasibleError` naming the rules if none."""
+    from siting.model.result import make_result
+
+    s = problem.settings
+    name = name or problem.scenario_name or ("plan" if s.years else "siting")
+    problem = with_build_capital(problem, s.builds)
+    rules = active_rules(problem)
+    checks = presolve(problem, rules)
+    if checks:
+        if s.years:
+            raise InfeasibleError(f"{_header(problem, name)}:\n- " + "\n- ".join(checks))
+        raise InfeasibleError(f"{_header(problem, name)}: " + "; ".join(checks))
+    t0 = time.perf_counter()
+    model = build_model(problem, rules)
+    build_s = time.perf_counter() - t0
+    stages = _stages(problem, model)
+    main = _MAIN[s.objective]
+    solve_s = 0.0
+    runs: list[dict[str, Any]] = []
+    schedule: tuple[np.ndarray, np.ndarray] | None = None
+    greedy_obj: float | None = None
+    heuristic = False
+    warm_used = False
+    for stage in stages:
+        set_objective(model, stage)
+        start = False
+        greedy_valid = False
+        greedy: np.ndarray | None = None
+        if stage == main and problem.n_periods == 1 and schedule is None:
+            t1 = time.perf_counter()
+            greedy = greedy_plan(model, rules, stage=stage)
+            greedy_valid = _start_values(model, greedy)
+            greedy_obj = model.objective_value() if greedy_valid else None
+            build_s += time.perf_counter() - t1
+            start = greedy_valid and s.warm_start == "greedy" and s.solver == "highs"
+            warm_used = warm_used or start
+        elif schedule is not None and s.solver == "highs" and s.warm_start == "greedy":
+            model.set_start(*schedule)
+        run = run_solver(model, s, start=start)
+        solve_s += run.seconds
+        if run.status == "infeasible" or (
+            run.status == "no_solution"
+            and schedule is None
+            and run.bound is None
+            and not greedy_valid
+        ):
+            if schedule is None:
+                why = explain(problem, rules, name)
+                raise InfeasibleError(why if s.years else f"{_header(problem, name)}: {why}")
+            log.warning(
+                "%s: stage %s returned %s; keeping the previous stage's plan",
+                name,
+                stage,
+                run.status,
+            )
+            break
+        if run.status == "no_solution":
+            if schedule is not None:
+                log.warning(
+                    "%s: stage %s found no plan in time; keeping the previous stage's plan",
+                    name,
+                    stage,
+                )
+                runs.append(
+                    {
+                        "stage": stage,
+                        "status": "time_limit",
+                        "objective": None,
+                        "bound": run.bound,
+                        "gap": None,
+                    }
+                )
+                break
+            if not greedy_valid:
+                raise SitingError(
+                    f"the solver found no plan within time_limit_s = {s.time_limit_s:g} s and the greedy plan breaks a "
+                    "rule: raise time_limit_s"
+                )
+            assert greedy is not None
+            _start_values(model, greedy)
+            heuristic = True
+            objective: float = float(greedy_obj)  # type: ignore[arg-type]
+            runs.append(
+                {
+                    "stage": stage,
+                    "status": "heuristic",
+                    "objective": objective,
+                    "bound": run.bound,
+                    "gap": gap(objective, run.bound),
+                }
+            )
+            schedule = model.schedule()
+        else:
+            objective = float(run.objective)  # type: ignore[arg-type]
+            status = run.status
+            if (
+                greedy_valid
+                and status != "optimal"
+                and greedy_obj is not None
+                and (greedy_obj - objective) * -model.sign > 1e-9
+            ):
+                assert greedy is not None
+                _start_values(model, greedy)  # the solver stopped short of the greedy plan
+                objective = float(greedy_obj)
+            runs.append(
+                {
+                    "stage": stage,
+                    "status": status,
+                    "objective": objective,
+                    "bound": run.bound,
+                    "gap": gap(objective, run.bound),
+                }
+            )
+            schedule = model.schedule()
+        # keep what this stage reached in the next
+        value = model.sign * objective
+        tol = 1e-7 * max(1.0, abs(value)) + 1e-6
+        if stage == "coverage" and s.objective == "lexicographic":
+            tol += s.lexicographic_tolerance * abs(value)
+        add_floor(model, stage, value + tol)
+        if stage != stages[-1]:
+            model.set_start(*schedule)
+    assert schedule is not None
+    statuses = [r["status"] for r in runs]
+    if heuristic:
+        status = "heuristic"
+    elif all(st == "optimal" for st in statuses):
+        status = "optimal"
+    elif "not_proven" in statuses:
+        status = "not_proven"
+    else:
+        status = "time_limit"
+    report = next(
+        r for r in runs if r["stage"] == (stages[-1] if s.objective == "lexicographic" else main)
+    )
+    opened, closed = schedule
+    result = make_result(
+        problem,
+        opened,
+        closed,
+        status=status,
+        objective_name=_NAMES[report["stage"]],
+        objective=report["objective"],
+        bound=report["bound"],
+        build_seconds=build_s,
+        solve_seconds=solve_s,
+        model=model,
+        rules=rules,
+        stages=runs,
+        greedy_objective=greedy_obj,
+        name=name,
+        extra={"warm_start_used": warm_used},
+    )
+    log.info("solve %s: %r (build %.2f s, solve %.2f s)", name, result, build_s, solve_s)
+    return result
+
+
+def evaluate(
+    problem: SitingProblem, builds: Sequence[PlannedBuild], *, name: str | None = None
+) -> SitingResult:
+    """Coverage, spend, milestones and gaps of a given plan (nothing optimized)."""
+    from siting.model.result import make_result
+
+    t0 = time.perf_counter()
+    problem = with_build_capital(problem, builds)
+    opened = planned_schedule(problem, builds, source="builds")
+    closed = np.full(len(opened), -1, dtype=np.int64)
+    # an upgraded existing facility is replaced by its upgrade from the upgrade's year on
+    o = problem.options
+    for k in np.flatnonzero((opened >= 0) & (o["action"].to_numpy() == "upgrade")):
+        ex = np.flatnonzero(problem.existing & (o["group"].to_numpy() == o["group"].iat[k]))
+        closed[ex] = opened[k]
+    return make_result(
+        problem,
+        opened,
+        closed,
+        status="evaluated",
+        objective_name="elderly_years",
+        objective=None,
+        bound=None,
+        build_seconds=time.perf_counter() - t0,
+        solve_seconds=0.0,
+        model=None,
+        rules=active_rules(problem),
+        stages=[],
+        greedy_objective=None,
+        name=name or problem.scenario_name or "plan",
+        extra={},
+    )

@@ -1,0 +1,641 @@
+"""The deliverable tables of a solved siting or plan (:class:`~siting.model.result.SitingResult`).
+
+:func:`siting_frames` / :func:`write_siting_outputs` for ``siting optimize`` and ``siting run``
+(``siting_*.csv`` and ``siting.xlsx``), :func:`plan_frames` / :func:`write_plan_outputs` for
+``siting plan`` (``plan_*.csv``, ``plan.xlsx`` and the plan's map). Headers and values are in
+Simplified Chinese by default (``lang="en"`` for English). Both carry the rule gaps: the 街道/镇,
+社区/村 and stations the documents' rules leave without their facility, with the reason and source.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from siting.i18n import Language, labeller
+from siting.i18n import label as i18n_label
+from siting.io import SITEABLE_TYPES
+from siting.model.rules import REASONS
+
+if TYPE_CHECKING:
+    from siting.indicators import Indicators
+    from siting.model.result import SitingResult
+
+__all__ = [
+    "PLAN_LABELS",
+    "gap_frame",
+    "indicator_frame",
+    "plan_frames",
+    "siting_frames",
+    "write_plan_outputs",
+    "write_siting_outputs",
+]
+
+log = logging.getLogger(__name__)
+
+
+def gap_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
+    """The rule gaps as a display table: rule, unit, the facility it needs, reason, detail, source."""
+    g = result.gaps
+    zh = lang == "zh"
+    return pd.DataFrame(
+        {
+            i18n_label("gap_rule", lang): [i18n_label(f"rule_{r}", lang) for r in g["rule"]],
+            i18n_label("gap_unit_kind", lang): [i18n_label(str(k), lang) for k in g["unit_kind"]],
+            i18n_label("gap_code", lang): g["code"].astype(str),
+            i18n_label("gap_name", lang): g["name"],
+            i18n_label("gap_needs", lang): [
+                "/".join(i18n_label(t, lang) for t in str(n).split("/")) for n in g["needs"]
+            ],
+            i18n_label("gap_reason", lang): [REASONS[r][0 if zh else 1] for r in g["reason"]],
+            i18n_label("gap_detail", lang): g["detail"],
+            i18n_label("gap_source", lang): g["source"],
+        },
+        dtype=object,
+    )
+
+
+def _rounder(digits: int) -> Any:
+    def fmt(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return None
+        return round(float(v), digits) if digits else round(float(v))
+
+    return fmt
+
+
+def _display(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str, Any]], lang: Language
+) -> pd.DataFrame:
+    from siting.i18n import label
+
+    out = {}
+    for col, key, fmt in columns:
+        values = frame[col].tolist() if col in frame else [None] * len(frame)
+        out[label(key, lang)] = [fmt(v) if fmt else v for v in values]
+    return pd.DataFrame(out)
+
+
+def siting_frames(
+    result: SitingResult, *, lang: Language = "zh", curve: Any = None
+) -> dict[str, pd.DataFrame]:
+    """The display tables of a siting result (and a budget curve), by file stem."""
+    from siting.i18n import label
+
+    def lab(prefix: str) -> Any:
+        return lambda v: label(f"{prefix}{v}", lang) if v not in ("", None) else ""
+
+    def typ(v: Any) -> Any:
+        return label(str(v), lang) if v not in ("", None) else ""
+
+    one, two, people = _rounder(1), _rounder(2), _rounder(0)
+    sites = pd.DataFrame(result.sites)
+    if (
+        "geometry" in sites
+        and len(sites)
+        and hasattr(result.sites, "crs")
+        and result.sites.crs is not None
+    ):
+        ll = result.sites.to_crs("EPSG:4490").geometry
+        sites["lon"], sites["lat"] = ll.x.round(7).to_numpy(), ll.y.round(7).to_numpy()
+    frames = {
+        "siting_sites": _display(
+            sites,
+            [
+                ("site_id", "opt_col_site_id", None),
+                ("name", "col_name", None),
+                ("action", "opt_col_action", lab("opt_action_")),
+                ("type", "col_facility_type", typ),
+                ("from_type", "opt_col_from_type", typ),
+                ("source", "opt_col_source", lab("opt_source_")),
+                ("street_code", "col_street_code", None),
+                ("street_name", "col_street_name", None),
+                ("community_code", "opt_col_community_code", None),
+                ("community_name", "opt_col_community_name", None),
+                ("floor_area_m2", "opt_col_floor_area", people),
+                ("capital_wan_yuan", "opt_col_capital", two),
+                ("operating_wan_yuan", "opt_col_operating", two),
+                ("rent_wan_yuan", "opt_col_rent", two),
+                ("cost_wan_yuan", "opt_col_cost", two),
+                ("newly_covered_elderly", "opt_col_newly", people),
+                ("newly_covered_weighted", "opt_col_newly_weighted", one),
+                ("unique_covered_elderly", "opt_col_unique", people),
+                ("yuan_per_newly_covered", "opt_col_yuan_per", one),
+                ("health_distance_m", "opt_col_health_m", people),
+                *(
+                    [("lon", "opt_col_lon", None), ("lat", "opt_col_lat", None)]
+                    if "lon" in sites
+                    else []
+                ),
+            ],
+            lang,
+        ),
+        "siting_communities": _display(
+            result.communities,
+            [
+                ("code", "col_code", None),
+                ("name", "col_name", None),
+                ("street_code", "col_street_code", None),
+                ("kind", "col_kind", typ),
+                ("elderly", "col_elderly", people),
+                ("covered_before", "opt_col_covered_before", people),
+                ("covered_after", "opt_col_covered_after", people),
+                ("coverage_before_pct", "opt_col_pct_before", one),
+                ("coverage_after_pct", "opt_col_pct_after", one),
+                ("gain_elderly", "opt_col_newly", people),
+            ],
+            lang,
+        ),
+        "siting_spend": _display(
+            result.spend,
+            [
+                (
+                    "action",
+                    "opt_col_action",
+                    lambda v: label("total" if v == "total" else f"opt_action_{v}", lang),
+                ),
+                ("type", "col_facility_type", typ),
+                ("n", "count", people),
+                ("capital_wan_yuan", "opt_col_capital", two),
+                ("operating_wan_yuan", "opt_col_operating", two),
+                ("rent_wan_yuan", "opt_col_rent", two),
+                ("cost_wan_yuan", "opt_col_cost", two),
+            ],
+            lang,
+        ),
+    }
+    sm = dict(result.summary)
+    sm.update(
+        {
+            "objective": label(f"objective_{result.settings.objective}", lang),
+            "status": label(f"opt_status_{result.status}", lang),
+            "objective_value": result.objective,
+            "best_bound": result.best_bound,
+            "gap_pct": None if result.gap is None else 100 * result.gap,
+            "build_seconds": result.build_seconds,
+            "solve_seconds": result.solve_seconds,
+            "policies": ", ".join(result.settings.policies) or "-",
+            "profile": label(f"profile_{result.settings.profile}", lang),
+        }
+    )
+    if curve is not None:
+        sm["knee_budget_wan_yuan"] = curve.knee_budget_wan_yuan
+    keys = [
+        "objective", "status", "objective_value", "best_bound", "gap_pct", "solver", "budget_wan_yuan",
+        "spent_wan_yuan", "horizon_years", "elderly", "covered_before", "covered_after", "coverage_before_pct",
+        "coverage_after_pct", "weighted_after", "n_new_sites", *[f"new_{t}" for t in SITEABLE_TYPES],
+        "n_upgrades", "n_closures", "profile", "n_gaps", "gaps_center_per_street", "gaps_station_per_community",
+        "gaps_stations_per_center", "policies", "health_rule", "greedy_objective", "objective_recomputed", "build_seconds",
+        "solve_seconds", "model_variables", "model_constraints", "model_nonzeros", "knee_budget_wan_yuan",
+    ]  # fmt: skip
+    rows = []
+    for k in keys:
+        if k not in sm:
+            continue
+        v = sm[k]
+        if isinstance(v, float | np.floating):
+            v = (
+                None
+                if not math.isfinite(v)
+                else round(float(v), 3 if "seconds" in k or "gap" in k else 2)
+            )
+        rows.append(
+            {
+                label("opt_col_item", lang): label(f"opt_sum_{k}", lang),
+                label("opt_col_value", lang): v,
+            }
+        )
+    frames["siting_summary"] = pd.DataFrame(rows)
+    frames["siting_gaps"] = gap_frame(result, lang)
+    if result.hub_assignment is not None:
+        frames["siting_hub"] = _display(
+            result.hub_assignment,
+            [
+                ("station_id", "opt_col_station_id", None),
+                ("station_name", "opt_col_station_name", None),
+                ("station_action", "opt_col_action", lab("opt_action_")),
+                ("center_id", "opt_col_center_id", None),
+                ("center_name", "opt_col_center_name", None),
+                ("center_type", "col_facility_type", typ),
+            ],
+            lang,
+        )
+    if curve is not None:
+        frames["budget_curve"] = _display(
+            curve.points,
+            [
+                ("budget_wan_yuan", "opt_col_budget", two),
+                ("status", "opt_col_status", lab("opt_status_")),
+                ("spent_wan_yuan", "opt_col_spent", two),
+                ("covered_elderly", "col_covered", people),
+                ("coverage_pct", "col_coverage_pct", one),
+                (
+                    "gap",
+                    "opt_col_gap",
+                    lambda v: None if v is None or not math.isfinite(v) else round(100 * v, 3),
+                ),
+                ("n_new_sites", "opt_col_n_new", people),
+                ("marginal_elderly_per_wan_yuan", "opt_col_marginal", two),
+                ("knee", "opt_col_knee", lambda v: "✓" if v else ""),
+                ("note", "note", None),
+            ],
+            lang,
+        )
+    return frames
+
+
+def write_siting_outputs(
+    result: SitingResult,
+    out_dir: str | Path,
+    *,
+    lang: Language = "zh",
+    curve: Any = None,
+    csv: bool = True,
+    xlsx: bool = True,
+) -> tuple[Path, ...]:
+    """Write the plan's tables to ``out_dir``, all files or none.
+
+    Files: ``siting_sites.csv`` (new sites, upgrades, closures), ``siting_communities.csv``
+    (coverage before/after per 社区/村), ``siting_spend.csv``, ``siting_summary.csv``, with the
+    hub rule ``siting_hub.csv``, with a curve ``budget_curve.csv``; and ``siting.xlsx`` holding
+    them all. Headers in Chinese by default (``lang="en"`` for English).
+    """
+    from siting.i18n import label
+    from siting.tables import write_tables
+
+    frames = siting_frames(result, lang=lang, curve=curve)
+    sheets = {stem: label(f"sheet_{stem}", lang) for stem in frames}
+    return write_tables(
+        frames, out_dir, csv=csv, xlsx="siting.xlsx" if xlsx else None, sheet_names=sheets
+    )
+
+
+#: Labels of the plan tables (zh, en); other keys fall back to :mod:`siting.i18n`.
+PLAN_LABELS: dict[str, tuple[str, str]] = {
+    "sheet_plan_summary": ("规划概要", "summary"),
+    "sheet_plan_years": ("分年度", "by year"),
+    "sheet_plan_builds": ("建设清单", "build list"),
+    "sheet_plan_milestones": ("阶段目标", "milestones"),
+    "sheet_plan_communities": ("社区村", "communities"),
+    "sheet_plan_indicators": ("末年指标", "final-year indicators"),
+    "p_item": ("项目", "item"),
+    "p_value": ("数值", "value"),
+    "p_year": ("年份", "year"),
+    "p_stage": ("阶段", "stage"),
+    "p_before": ("现状", "before the plan"),
+    "p_plan": ("规划年", "plan year"),
+    "p_budget": ("预算(万元)", "budget (10,000 yuan)"),
+    "p_capital": ("建设投入(万元)", "capital (10,000 yuan)"),
+    "p_operating": ("运营补贴(万元)", "operating (10,000 yuan)"),
+    "p_spend": ("当年支出(万元)", "spend (10,000 yuan)"),
+    "p_cum_spend": ("累计支出(万元)", "cumulative spend (10,000 yuan)"),
+    "p_n_new": ("新建设施(个)", "new facilities"),
+    "p_n_new_type": ("新建{type}(个)", "new {type}"),
+    "p_n_upgrades": ("升级改造(个)", "upgrades"),
+    "p_elderly": ("60岁及以上老年人", "older people (60+)"),
+    "p_covered": ("已覆盖老年人", "older people covered"),
+    "p_coverage_pct": ("覆盖率(%)", "coverage (%)"),
+    "p_community_pct": ("社区覆盖率(%)", "社区 coverage (%)"),
+    "p_village_pct": ("村覆盖率(%)", "村 coverage (%)"),
+    "p_covered_weighted": ("已覆盖加权需求", "weighted demand covered"),
+    "p_cum_years": ("累计覆盖人年", "cumulative elderly-years covered"),
+    "p_site_id": ("点位编号", "site id"),
+    "p_name": ("名称", "name"),
+    "p_action": ("方式", "action"),
+    "p_action_new": ("新建", "new"),
+    "p_action_upgrade": ("升级改造", "upgrade"),
+    "p_type": ("类型", "type"),
+    "p_from_type": ("原类型", "previous type"),
+    "p_street": ("街道/镇", "sub-district/town"),
+    "p_community": ("社区/村", "community/village"),
+    "p_code": ("代码", "code"),
+    "p_kind": ("类别", "kind"),
+    "p_source": ("来源", "source"),
+    "p_floor_area": ("建筑面积(平方米)", "floor area (m²)"),
+    "p_op_year": ("年运营补贴及租金(万元)", "operating + rent per year (10,000 yuan)"),
+    "p_cost_plan": ("规划期内费用(万元)", "cost over the plan (10,000 yuan)"),
+    "p_cost_commit": (
+        "承诺费用(建设+运营年限,万元)",
+        "commitment: capital + operating years (10,000 yuan)",
+    ),
+    "p_action_close": ("关闭", "close"),
+    "sheet_plan_gaps": ("规则缺口", "rule gaps"),
+    "s_profile": ("政策规则集", "policy profile"),
+    "s_n_gaps": ("未能满足的规则单元", "rule units left unmet"),
+    "s_cash_in_plan_wan_yuan": (
+        "规划期内现金支出(万元)",
+        "cash paid within the plan (10,000 yuan)",
+    ),
+    "s_committed_after_plan_wan_yuan": (
+        "规划期后已承诺运营补贴(万元)",
+        "operating committed after the plan (10,000 yuan)",
+    ),
+    "s_total_cost_wan_yuan": (
+        "总费用(含期后承诺,万元)",
+        "total cost incl. commitments after the plan (10,000 yuan)",
+    ),
+    "st_not_proven": ("求解器称最优但界未证明", "solver said optimal, bound does not show it"),
+    "st_heuristic": ("启发式方案（未证明最优）", "heuristic plan (not proven optimal)"),
+    "obj_max_coverage": ("末年覆盖最大", "most coverage in the final year"),
+    "obj_lexicographic": ("先覆盖后费用", "coverage, then cost"),
+    "p_newly": ("当年新增覆盖老年人", "older people newly covered that year"),
+    "p_milestone": ("阶段目标", "milestone"),
+    "p_from_year": ("起始年份", "from year"),
+    "p_target": ("目标", "target"),
+    "p_unit": ("单位", "unit"),
+    "p_met": ("是否达成", "met"),
+    "p_yes": ("达成", "met"),
+    "p_no": ("未达成", "not met"),
+    "p_growth_rate": ("老年人口年增长率(%)", "annual growth of the elderly (%)"),
+    "p_growth_source": ("增长率依据", "growth source"),
+    "p_elderly_final": ("末年老年人", "older people, final year"),
+    "p_covered_before": ("现状已覆盖", "covered before the plan"),
+    "p_covered_final": ("末年已覆盖", "covered, final year"),
+    "p_pct_before": ("现状覆盖率(%)", "coverage before (%)"),
+    "p_pct_final": ("末年覆盖率(%)", "coverage, final year (%)"),
+    "p_n_built": ("规划建设(个)", "facilities built"),
+    "p_year_full": ("全覆盖年份", "year fully covered"),
+    "s_name": ("方案", "plan"),
+    "s_scenario_name": ("情景", "scenario"),
+    "s_scenario_sha256": ("情景文件哈希(SHA-256)", "scenario hash (SHA-256)"),
+    "s_tool_version": ("软件版本", "tool version"),
+    "s_years": ("规划期", "plan years"),
+    "s_objective": ("目标函数", "objective"),
+    "s_status": ("求解状态", "solver status"),
+    "s_gap": ("最优性差距(%)", "optimality gap (%)"),
+    "s_budget_wan_yuan": ("预算合计(万元)", "total budget (10,000 yuan)"),
+    "s_spent_wan_yuan": ("支出合计(万元)", "total spend (10,000 yuan)"),
+    "s_capital_wan_yuan": ("建设投入合计(万元)", "capital (10,000 yuan)"),
+    "s_operating_wan_yuan": ("运营补贴合计(万元)", "operating (10,000 yuan)"),
+    "s_n_builds": ("建设项目(个)", "builds"),
+    "s_n_new": ("新建设施(个)", "new facilities"),
+    "s_n_upgrades": ("升级改造(个)", "upgrades"),
+    "s_coverage_before_pct": ("现状覆盖率(%)", "coverage before (%)"),
+    "s_coverage_final_pct": ("末年覆盖率(%)", "coverage, final year (%)"),
+    "s_community_coverage_final_pct": ("末年社区覆盖率(%)", "社区 coverage, final year (%)"),
+    "s_village_coverage_final_pct": ("末年村覆盖率(%)", "村 coverage, final year (%)"),
+    "s_elderly_final": ("末年老年人", "older people, final year"),
+    "s_covered_elderly_final": ("末年已覆盖老年人", "older people covered, final year"),
+    "s_newly_covered_final": ("末年新增覆盖老年人", "newly covered, final year"),
+    "s_elderly_years_covered": ("规划期累计覆盖人年", "elderly-years covered"),
+    "s_elderly_years_without_plan": ("不建设时累计覆盖人年", "elderly-years without the plan"),
+    "s_elderly_years_gained": ("规划新增覆盖人年", "elderly-years gained"),
+    "s_wan_yuan_per_newly_covered": (
+        "每新增覆盖一人支出(万元)",
+        "spend per person newly covered (10,000 yuan)",
+    ),
+    "s_milestones_met": ("达成阶段目标(个)", "milestones met"),
+    "s_milestones": ("阶段目标(个)", "milestones"),
+    "s_growth": ("需求增长", "demand growth"),
+    "obj_elderly_years": ("覆盖人年最大", "most elderly-years covered"),
+    "obj_final_coverage": ("末年覆盖最大", "most coverage in the final year"),
+    "obj_min_cost": ("达标费用最省", "least cost to meet the milestones"),
+    "st_optimal": ("最优", "optimal"),
+    "st_time_limit": ("达到时限（见差距）", "time limit (see gap)"),
+    "st_evaluated": ("给定方案评估", "evaluated (given plan)"),
+    "obj_evaluated": ("给定方案（不优化）", "given plan (not optimized)"),
+    "src_idle_state_asset": ("闲置国有资产", "idle state-owned asset"),
+    "src_community_room": ("社区用房", "community room"),
+    "src_rental": ("租赁", "rental"),
+    "src_other": ("其他", "other"),
+}
+
+
+_t = labeller(PLAN_LABELS)
+#: The plan tables' labeller, for other deliverables that reuse its labels (siting.compare).
+plan_label = _t
+
+
+def _r(x: Any, digits: int = 1) -> Any:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), digits) if digits else round(float(x))
+
+
+def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.DataFrame]:
+    """The display tables of a plan, by file stem (headers and values in ``lang``)."""
+    s = result.summary
+    summary_rows = []
+    for key in (
+        "name",
+        "scenario_name",
+        "scenario_sha256",
+        "tool_version",
+        "years",
+        "objective",
+        "status",
+        "gap",
+        "budget_wan_yuan",
+        "spent_wan_yuan",
+        "capital_wan_yuan",
+        "operating_wan_yuan",
+        "n_builds",
+        "n_new",
+        "n_upgrades",
+        "coverage_before_pct",
+        "coverage_final_pct",
+        "community_coverage_final_pct",
+        "village_coverage_final_pct",
+        "elderly_final",
+        "covered_elderly_final",
+        "newly_covered_final",
+        "elderly_years_covered",
+        "elderly_years_without_plan",
+        "elderly_years_gained",
+        "wan_yuan_per_newly_covered",
+        "milestones_met",
+        "milestones",
+        "profile",
+        "n_gaps",
+        "cash_in_plan_wan_yuan",
+        "committed_after_plan_wan_yuan",
+        "total_cost_wan_yuan",
+        "growth",
+    ):
+        if key == "gap":
+            value: Any = None if result.gap is None else _r(100 * result.gap, 3)
+        elif key == "objective":
+            value = _t(f"obj_{s['objective']}", lang)
+        elif key == "status":
+            value = _t(f"st_{s['status']}", lang)
+        elif key == "profile":
+            value = i18n_label(f"profile_{s['profile']}", lang)
+        else:
+            value = s[key]
+            if isinstance(value, float):
+                value = _r(value, 2 if "per_newly" in key else 1)
+        summary_rows.append({_t("p_item", lang): _t(f"s_{key}", lang), _t("p_value", lang): value})
+    frames: dict[str, pd.DataFrame] = {"plan_summary": pd.DataFrame(summary_rows, dtype=object)}
+
+    tr = result.trajectory
+    years = pd.DataFrame(
+        {
+            _t("p_year", lang): tr["year"].astype(int),
+            _t("p_stage", lang): [_t(f"p_{v}", lang) for v in tr["stage"]],
+            _t("p_budget", lang): [_r(v) for v in tr["budget_wan_yuan"]],
+            _t("p_capital", lang): [_r(v) for v in tr["capital_wan_yuan"]],
+            _t("p_operating", lang): [_r(v) for v in tr["operating_wan_yuan"]],
+            _t("p_spend", lang): [_r(v) for v in tr["spend_wan_yuan"]],
+            _t("p_cum_spend", lang): [_r(v) for v in tr["cumulative_spend_wan_yuan"]],
+            _t("p_n_new", lang): tr["n_new"].astype(int),
+            **{
+                _t("p_n_new_type", lang, type=i18n_label(t, lang)): tr[f"n_new_{t}"].astype(int)
+                for t in SITEABLE_TYPES
+            },
+            _t("p_n_upgrades", lang): tr["n_upgrades"].astype(int),
+            _t("p_elderly", lang): [_r(v, 0) for v in tr["elderly"]],
+            _t("p_covered", lang): [_r(v, 0) for v in tr["covered_elderly"]],
+            _t("p_coverage_pct", lang): [_r(v) for v in tr["coverage_pct"]],
+            _t("p_community_pct", lang): [_r(v) for v in tr["community_coverage_pct"]],
+            _t("p_village_pct", lang): [_r(v) for v in tr["village_coverage_pct"]],
+            _t("p_covered_weighted", lang): [_r(v) for v in tr["covered_weighted"]],
+            _t("p_cum_years", lang): [_r(v, 0) for v in tr["cumulative_elderly_years"]],
+        }
+    )
+    frames["plan_years"] = years.astype(object)
+
+    b = result.sites
+    frames["plan_builds"] = pd.DataFrame(
+        {
+            _t("p_year", lang): b["year"].astype(int),
+            _t("p_site_id", lang): b["site_id"],
+            _t("p_name", lang): b["name"],
+            _t("p_action", lang): [_t(f"p_action_{a}", lang) for a in b["action"]],
+            _t("p_type", lang): [i18n_label(str(t), lang) for t in b["type"]],
+            _t("p_from_type", lang): [
+                i18n_label(str(t), lang) if t else "" for t in b["from_type"]
+            ],
+            _t("p_street", lang): b["street_name"],
+            _t("p_community", lang): b["community_name"],
+            _t("p_code", lang): b["community_code"],
+            _t("p_source", lang): [
+                _t(f"src_{v}", lang) if f"src_{v}" in PLAN_LABELS else str(v) for v in b["source"]
+            ],
+            _t("p_floor_area", lang): [_r(v, 0) for v in b["floor_area_m2"]],
+            _t("p_capital", lang): [_r(v, 2) for v in b["capital_wan_yuan"]],
+            _t("p_op_year", lang): [
+                _r(a + r, 2)
+                for a, r in zip(
+                    b["operating_wan_yuan_per_year"], b["rent_wan_yuan_per_year"], strict=True
+                )
+            ],
+            _t("p_cost_plan", lang): [_r(v, 2) for v in b["cost_in_plan_wan_yuan"]],
+            _t("p_cost_commit", lang): [_r(v, 2) for v in b["cost_wan_yuan"]],
+            _t("p_newly", lang): [_r(v, 0) for v in b["newly_covered_elderly"]],
+        },
+        dtype=object,
+    )
+
+    ms = result.milestones
+    frames["plan_milestones"] = pd.DataFrame(
+        {
+            _t("p_milestone", lang): ms["label"],
+            _t("p_from_year", lang): ms["from_year"],
+            _t("p_year", lang): ms["year"],
+            _t("p_target", lang): [_r(v) for v in ms["target"]],
+            _t("p_value", lang): [_r(v) for v in ms["value"]],
+            _t("p_unit", lang): [
+                "%" if u == "%" else ("个" if lang == "zh" else "units") for u in ms["unit"]
+            ],
+            _t("p_met", lang): [_t("p_yes" if m else "p_no", lang) for m in ms["met"]],
+        },
+        dtype=object,
+    )
+
+    c = result.communities
+    com_cols: dict[str, Any] = {
+        _t("p_code", lang): c["code"],
+        _t("p_name", lang): c["name"],
+        _t("p_street", lang): c["street_name"],
+        _t("p_kind", lang): [i18n_label(str(k), lang) for k in c["kind"]],
+    }
+    if "growth_rate" in c:
+        com_cols[_t("p_growth_rate", lang)] = [_r(100 * v, 2) for v in c["growth_rate"]]
+        com_cols[_t("p_growth_source", lang)] = c["growth_source"]
+    com_cols.update(
+        {
+            _t("p_elderly", lang): [_r(v, 0) for v in c["elderly"]],
+            _t("p_covered_before", lang): [_r(v, 0) for v in c["covered_before"]],
+            _t("p_pct_before", lang): [_r(v) for v in c["coverage_before_pct"]],
+            _t("p_elderly_final", lang): [_r(v, 0) for v in c["elderly_final"]],
+            _t("p_covered_final", lang): [_r(v, 0) for v in c["covered_after"]],
+            _t("p_pct_final", lang): [_r(v) for v in c["coverage_after_pct"]],
+            _t("p_n_built", lang): c["n_built"].astype(int),
+            _t("p_year_full", lang): [int(v) if v else None for v in c["year_fully_covered"]],
+        }
+    )
+    frames["plan_communities"] = pd.DataFrame(com_cols, dtype=object)
+    if result.indicators is not None:
+        frames["plan_indicators"] = indicator_frame(result.indicators, lang)
+    frames["plan_gaps"] = gap_frame(result, lang)
+    return frames
+
+
+def indicator_frame(indicators: Indicators, lang: Language) -> pd.DataFrame:
+    """The indicators as a display table (as ``siting coverage`` writes them)."""
+    rows = []
+    for item in indicators.items:
+        digits = 3 if item.unit == "m2/person" else (1 if item.unit == "%" else 0)
+
+        def num(x: float, digits: int = digits) -> Any:
+            if x is None or (isinstance(x, float) and math.isnan(x)):
+                return None
+            return round(x, digits) if digits else round(x)
+
+        status = "pass" if item.passed else ("na" if item.passed is None else "fail")
+        rows.append(
+            {
+                i18n_label("col_indicator", lang): i18n_label(f"ind_{item.key}", lang),
+                i18n_label("col_value", lang): num(item.value),
+                i18n_label("col_comparison", lang): {">=": "≥", "<=": "≤"}.get(
+                    item.comparison, item.comparison
+                ),
+                i18n_label("col_target", lang): num(item.target),
+                i18n_label("col_unit", lang): i18n_label(f"unit_{item.unit}", lang),
+                i18n_label("col_status", lang): i18n_label(f"status_{status}", lang),
+                i18n_label("col_detail", lang): item.detail(lang),
+                i18n_label("col_source", lang): item.source,
+            }
+        )
+    return pd.DataFrame(rows, dtype=object)
+
+
+def write_plan_outputs(
+    result: SitingResult,
+    out_dir: str | Path,
+    *,
+    lang: Language = "zh",
+    map_path: str | Path | None = None,
+    with_map: bool = True,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+) -> tuple[Path, ...]:
+    """Write a plan's tables (CSV and ``plan.xlsx``) to ``out_dir`` and its HTML map.
+
+    Files: ``plan_summary.csv`` (with the scenario hash and tool version), ``plan_years.csv``
+    (spend and coverage trajectory), ``plan_builds.csv`` (per-year build list),
+    ``plan_milestones.csv``, ``plan_communities.csv``, ``plan_indicators.csv`` (final year),
+    ``plan.xlsx``; the map at ``map_path`` (default ``maps/<out_dir name>.html``). Every file is
+    written whole or not at all.
+    """
+    from siting.tables import write_tables
+
+    out_dir = Path(out_dir)
+    frames = plan_frames(result, lang=lang)
+    sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
+    written = list(write_tables(frames, out_dir, xlsx="plan.xlsx", sheet_names=sheets))
+    if with_map and result.problem.inputs is not None:
+        from siting.maps import default_plan_map_path, plan_map, write_map
+
+        path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
+        written.append(
+            write_map(plan_map(result, lang=lang, basemap=basemap, tianditu_key=tianditu_key), path)
+        )
+    log.info("write_plan_outputs wrote %d files for plan %s", len(written), result.name)
+    return tuple(written)
