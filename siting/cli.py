@@ -389,6 +389,8 @@ def _optimize_overrides(args: argparse.Namespace) -> dict:
         overrides["new_sites"] = args.new_sites
     if args.policy:
         overrides["policies"] = tuple(args.policy)
+    if getattr(args, "profile", None):
+        overrides["profile"] = args.profile
     if args.solver:
         overrides["solver"] = args.solver
     if args.time_limit is not None:
@@ -424,12 +426,23 @@ def _print_siting(console: Console, result, lang: Language) -> None:
             f"覆盖率 {s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}%"
             f"（{s['covered_before']:,.0f} → {s['covered_after']:,.0f} 名老年人）。"
         )
+        console.print(
+            f"按{label('profile_' + s['profile'], lang)}：仍缺中心的街道/镇 {s['gaps_center_per_street']} 个，"
+            f"仍缺站（点）的社区/村 {s['gaps_station_per_community']} 个，无中心可带的站 {s['gaps_stations_per_center']} 个"
+            "（原因见 siting_gaps.csv；规划后指标见 siting_indicators.csv）。"
+        )
     else:
         console.print(
             f"Status: {s['status']} ({s['solver']}, gap {0 if result.gap is None else result.gap:.2%}); "
             f"{s['n_new_sites']} new sites for {s['spent_wan_yuan']:,.1f} 万元 (10k yuan); "
             f"coverage {s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}% "
             f"({s['covered_before']:,.0f} → {s['covered_after']:,.0f} older people)."
+        )
+        console.print(
+            f"Rules ({label('profile_' + s['profile'], lang)}): {s['gaps_center_per_street']} 街道/镇 still without a "
+            f"center, {s['gaps_station_per_community']} 社区/村 without a station or point, "
+            f"{s['gaps_stations_per_center']} stations no center can run (reasons in siting_gaps.csv; "
+            "indicators after the plan in siting_indicators.csv)."
         )
 
 
@@ -712,7 +725,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy",
         action="append",
         choices=("center_per_street", "station_per_community", "hub", "capacity"),
-        help="switch on a policy rule (repeatable)",
+        help="enforce a policy rule as a hard constraint (repeatable)",
+    )
+    p.add_argument(
+        "--profile",
+        choices=("documents", "coverage_only"),
+        help="policy profile: the documents' rules (default) or coverage and money only",
     )
     p.add_argument("--solver", choices=("cbc", "highs"), help="MIP solver (default cbc)")
     p.add_argument("--time-limit", type=float, help="solver time limit in seconds")

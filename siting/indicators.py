@@ -80,6 +80,7 @@ INDICATOR_KEYS: tuple[str, ...] = (
     "floor_area_per_resident",
     "stations_per_center",
     "center_near_health",
+    "size_standard",
 )
 #: Health facilities a center should be next to (001 §二(五)); a hospital counts for both.
 HEALTH_FOR_CENTER: Mapping[str, tuple[str, ...]] = {
@@ -93,6 +94,7 @@ SOURCES: Mapping[str, str] = {
     "floor_area_per_resident": "000 第十一章§2; 001 §二(一); 003 任务8; 004 §(三)",
     "stations_per_center": "001 §二(三)",
     "center_near_health": "001 §二(五); 000 第六章§1",
+    "size_standard": "001 附件1; 002 §13, §17",
 }
 
 
@@ -321,7 +323,9 @@ def _station_per_community(
         c = site_com[j]
         if c >= 0 and matrix.site_types[j] in UNIT_TYPES.get(kinds[c], STATION_TYPES):
             own[c] = True
-    cols = np.flatnonzero(np.isin(matrix.site_types, UNIT_TYPES["community"]))  # what a small 社区 may share
+    cols = np.flatnonzero(
+        np.isin(matrix.site_types, UNIT_TYPES["community"])
+    )  # what a small 社区 may share
 
     # sharing: coverage of each community's elderly by stations/points of *other* communities
     code_pos = pd.Index(codes)
@@ -559,6 +563,71 @@ def _center_near_health(
     )
 
 
+def _size_standards(scenario: Any) -> Any:
+    """The size standards of the scenario's ``[rules]`` (defaults: 001 annex 1)."""
+    from siting.model.settings import rules_from_scenario
+
+    return rules_from_scenario(scenario, [])["size_standards"]
+
+
+def _size_standard(
+    communities: gpd.GeoDataFrame, fac: gpd.GeoDataFrame, standards: Any
+) -> Indicator:
+    """Centers and stations at least as big as their standard (001 annex 1; 002 §13, §17)."""
+    from siting.standards import meets_size
+
+    sized = ("station", "street_center", "town_center")
+    sel = fac[np.isin(fac["type"].to_numpy(), sized)] if len(fac) else fac
+    area = (
+        sel["floor_area_m2"].to_numpy(dtype=float)
+        if "floor_area_m2" in sel
+        else np.full(len(sel), np.nan)
+    )
+    beds = sel["beds"].to_numpy(dtype=float) if "beds" in sel else np.full(len(sel), np.nan)
+    where = _locate(
+        np.asarray(sel.geometry.array, dtype=object),
+        np.asarray(communities.geometry.array, dtype=object),
+    )
+    el = (
+        communities["pop_60p"].to_numpy(dtype=float)
+        if "pop_60p" in communities
+        else np.full(len(communities), np.inf)
+    )
+    com_el = np.where(where >= 0, el[np.clip(where, 0, None)] if len(el) else np.inf, np.inf)
+    types = sel["type"].to_numpy()
+    ok = meets_size(types, area, beds, com_el, standards)
+    known = np.isfinite(area)
+    below = [
+        f"{n} ({a:.0f} m² < {standards.min_area(str(t), e):g})"
+        for n, t, a, e, good in zip(sel["name"].astype(str), types, area, com_el, ok, strict=True)
+        if not good
+    ]
+    n = int(known.sum())
+    have = int((ok & known).sum())
+    return Indicator(
+        key="size_standard",
+        value=float(have),
+        target=float(n),
+        unit="count",
+        comparison=">=",
+        passed=not below if n else None,
+        numbers={
+            "meeting": have,
+            "with_area": n,
+            "below": len(below),
+            "unknown_area": int((~known).sum()),
+        },
+        detail_zh=f"{have} / {n} 处中心、站达到面积标准（站 ≥ {standards.station_m2:g} m²，老年人少的社区 ≥ "
+        f"{standards.station_small_m2:g}；街道中心 ≥ {standards.street_center_m2:g}；镇中心 ≥ {standards.town_center_m2:g}）"
+        + (f"；低于标准：{_list(below)}（可在规划中升级改造）" if below else ""),
+        detail_en=f"{have} of {n} centers and stations meet their size standard (station ≥ {standards.station_m2:g} m², "
+        f"≥ {standards.station_small_m2:g} in a 社区 with few elderly; street center ≥ {standards.street_center_m2:g}; "
+        f"town center ≥ {standards.town_center_m2:g})"
+        + (f"; below: {_list_en(below)} (can be upgraded in a plan)" if below else ""),
+        source=SOURCES["size_standard"],
+    )
+
+
 def compute_indicators(
     inputs: Inputs,
     graph: WalkGraph,
@@ -601,6 +670,7 @@ def compute_indicators(
         _floor_area(inputs.communities, fac, settings),
         _stations_per_center(graph, inputs.streets, fac, settings, coverage_settings.max_snap_m),
         _center_near_health(fac, inputs.health, settings),
+        _size_standard(inputs.communities, fac, _size_standards(inputs.scenario)),
     )
     result = Indicators(items=items, settings=settings)
     log.info(

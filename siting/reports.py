@@ -213,6 +213,8 @@ def siting_frames(
         )
     frames["siting_summary"] = pd.DataFrame(rows)
     frames["siting_gaps"] = gap_frame(result, lang)
+    if result.indicators is not None:  # recomputed with the facilities open after the plan
+        frames["siting_indicators"] = indicator_frame(result.indicators, lang)
     if result.hub_assignment is not None:
         frames["siting_hub"] = _display(
             result.hub_assignment,

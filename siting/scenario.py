@@ -410,7 +410,16 @@ def _check(settings: dict, path: Path) -> list[Problem]:
             problems.append(Problem(src, f"'{section}' must be a table", column=section))
             continue
         for key, value in values.items():
-            if key not in schema:
+            if key not in schema and section in ("optimize", "plan") and key in _SCHEMA["rules"]:
+                problems.append(
+                    Problem(
+                        src,
+                        f"'{section}.{key}' is a rule: it moved to [rules]",
+                        column=f"{section}.{key}",
+                        hint=f"write it under [rules] (shared by siting optimize and siting plan): {key} = …",
+                    )
+                )
+            elif key not in schema:
                 problems.append(
                     Problem(
                         src,

@@ -349,8 +349,11 @@ class SitingProblem:
             budget_wan_yuan=float(cap.sum()), health_rule="off", profile="coverage_only"
         )
         T = settings.n_periods
-        if growth_factors is None and settings.years and not (
-            isinstance(settings.growth, str) and settings.growth == "none"
+        rates, sources = np.zeros(0), np.zeros(0, dtype=object)
+        if (
+            growth_factors is None
+            and settings.years
+            and not (isinstance(settings.growth, str) and settings.growth == "none")
         ):
             from siting.growth import growth_factors as project
 
@@ -378,5 +381,7 @@ class SitingProblem:
             demand_community=dc,
             settings=settings,
             growth=g,
+            growth_rates=rates,
+            growth_sources=sources,
             coverage_types=tuple(SITEABLE_TYPES),
         )

@@ -48,6 +48,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 def locate(points: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Position of the polygon holding each point (−1 if none), as :mod:`siting.indicators` does."""
     return _locate(np.asarray(points, dtype=object), np.asarray(polygons, dtype=object))

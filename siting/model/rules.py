@@ -991,7 +991,9 @@ def _reachable(problem: SitingProblem) -> np.ndarray:
     return np.diff(reach.indptr) > 0
 
 
-def coverage_ceiling(problem: SitingProblem, *, kind: str = "all", year: int | None = None) -> float:
+def coverage_ceiling(
+    problem: SitingProblem, *, kind: str = "all", year: int | None = None
+) -> float:
     """Share (0–1) of the scope's elderly that the existing facilities and every option the plan
     may open reach together in ``year`` (default: the final period): no coverage target above it
     can be met."""

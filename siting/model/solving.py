@@ -92,6 +92,61 @@ def _min_build_cost(problem: SitingProblem, k: int, p: int) -> float:
     return cap + op * paid
 
 
+def check_candidates(problem: SitingProblem) -> None:
+    """Refuse settings under which no candidate may open anywhere, naming the rules and numbers.
+
+    Raises
+    ------
+    InputError
+        There are candidates, and every one of them is excluded (by the type-fit rule, the size
+        standards, the build types, …): the standards contradict the candidate list.
+    """
+    from siting.errors import InputError, Problem
+    from siting.model.rules import REASONS
+
+    o = problem.options
+    new = (o["action"].to_numpy() == "new") & ~o["fixed"].to_numpy()
+    if not new.any() or problem.allowed[new].any() or problem.settings.builds:
+        return
+    reason = problem.eligibility.reason[new]
+    types = o["type"].to_numpy()[new]
+    area = o["floor_area_given_m2"].to_numpy(dtype=float)[new]
+    ss = problem.settings.size_standards
+    items = []
+    for why in sorted(set(reason)):
+        sel = reason == why
+        what = {
+            "below_size": "rules.station_min_m2 / street_center_min_m2 / town_center_min_m2 (001 附件1; 002 §13)",
+            "type_not_fit": "rules.profile = \"documents\": types by unit kind (001 §二(一))",
+            "not_build_type": "rules.build_types",
+            "far_from_health": "rules.health_rule = \"require\"",
+            "spacing": "rules.min_spacing_m",
+        }.get(why, why)
+        detail = ", ".join(
+            f"{t} {int(n)}" for t, n in zip(*np.unique(types[sel], return_counts=True), strict=True)
+        )
+        if why == "below_size":
+            finite = area[sel][np.isfinite(area[sel])]
+            detail += (
+                f"; floor areas {finite.min():,.0f}–{finite.max():,.0f} m² against station ≥ {ss.station_m2:g} "
+                f"(≥ {ss.station_small_m2:g} in a small 社区), street center ≥ {ss.street_center_m2:g}, "
+                f"town center ≥ {ss.town_center_m2:g} m²"
+                if len(finite)
+                else ""
+            )
+        items.append(
+            Problem(
+                str(problem.inputs.scenario.path) if problem.inputs is not None else "settings",
+                f"{int(sel.sum())} candidate options excluded: {REASONS[why][1]} ({detail})",
+                column=what,
+                hint="check the standard against the candidates file, or set the rule off",
+            )
+        )
+    raise InputError(
+        f"no candidate may open anywhere: all {int(new.sum())} candidate options are excluded by the rules", items
+    )
+
+
 def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
     """Reasons the model is infeasible that can be seen without solving it (empty: none)."""
     s = problem.settings
@@ -264,6 +319,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
     s = problem.settings
     name = name or problem.scenario_name or ("plan" if s.years else "siting")
     problem = with_build_capital(problem, s.builds)
+    check_candidates(problem)
     rules = active_rules(problem)
     checks = presolve(problem, rules)
     if checks:

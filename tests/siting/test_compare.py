@@ -30,7 +30,9 @@ LAYER_NAMES_JS = (
 def hand_problem() -> SitingProblem:
     # home 0 (10 people) near site A, home 1 (20) near B
     D = np.array([[1.0, 9.0], [9.0, 1.0]])
-    settings = ModelSettings(objective="elderly_years", years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none")
+    settings = ModelSettings(
+        objective="elderly_years", years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none"
+    )
     return SitingProblem.from_cost_matrix(
         D,
         service_radius=3.0,
@@ -79,7 +81,9 @@ def test_compare_needs_two_plans_of_one_district():
         service_radius=3.0,
         communities=pd.DataFrame({"code": ["500199001001"], "name": ["甲"], "kind": ["community"]}),
         demand_community=np.array([0]),
-        settings=ModelSettings(objective="elderly_years", years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none"),
+        settings=ModelSettings(
+            objective="elderly_years", years=(2021, 2022), budget_wan_yuan=(1.0, 1.0), growth="none"
+        ),
     )
     with pytest.raises(InputError, match="different districts"):
         compare(p.solve(), other.solve())
@@ -103,6 +107,7 @@ def small_plans():
 
 def test_more_money_serves_at_least_as_many_units_and_covers_at_least_as_many(small_plans):
     low, high = small_plans
+
     # the documents' rules come first: more money leaves no more 街道/镇 or 社区/村 without their
     # facility (coverage may then be lower: the rules take the money before coverage does)
     def unmet(r):

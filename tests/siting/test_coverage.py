@@ -418,4 +418,4 @@ def test_compute_coverage_on_the_small_demo():
         ("village", "any"), "covered_elderly"
     ] == pytest.approx(d.loc[("district", "any"), "covered_elderly"])
     assert 0 < result.coverage_pct < 100
-    assert len(result.indicators.items) == 6
+    assert len(result.indicators.items) == 7

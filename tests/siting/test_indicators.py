@@ -24,6 +24,7 @@ def test_the_base_district_fails_where_it_should_with_the_numbers(tmp_path):
         "floor_area_per_resident",
         "stations_per_center",
         "center_near_health",
+        "size_standard",
     ]
     cov = ind["home_care_coverage"]
     assert (
@@ -51,7 +52,29 @@ def test_the_base_district_fails_where_it_should_with_the_numbers(tmp_path):
 
     health = ind["center_near_health"]
     assert (health.value, health.target, health.passed) == (1.0, 1.0, True)
+    # the station S (300 m² in a 社区 of 1,000 older people) and the town center T (900 m²) meet
+    # 001 annex 1; the village point has no size standard
+    size = ind["size_standard"]
+    assert (size.value, size.target, size.passed) == (2.0, 2.0, True)
     assert not ind.all_passed
+
+
+def test_a_station_below_its_size_standard_is_flagged(tmp_path):
+    # S (in 一社区, 300 older people: "few", < 500) shrunk to 250 m²: the 200 m² standard of a
+    # 社区 with few elderly holds (001 annex 1); at 150 m² it fails
+    facs = (("S", "station", 200, 500, 250), *BASE_FACILITIES[1:])
+    size = indicators(tmp_path / "a", facs=facs)["size_standard"]
+    assert (size.value, size.target, size.passed) == (2.0, 2.0, True)
+    facs = (("S", "station", 200, 500, 150), *BASE_FACILITIES[1:])
+    size = indicators(tmp_path / "b", facs=facs)["size_standard"]
+    assert (size.value, size.target, size.passed) == (1.0, 2.0, False)
+    assert size.numbers["below"] == 1 and "150 m² < 200" in size.detail_zh
+    # with "few" set at 100 older people, 一社区 needs the full 300 m²: 250 m² fails
+    facs = (("S", "station", 200, 500, 250), *BASE_FACILITIES[1:])
+    size = indicators(
+        tmp_path / "c", facs=facs, settings_toml="[indicators]\nsmall_community_elderly = 100\n"
+    )["size_standard"]
+    assert size.passed is False and "250 m² < 300" in size.detail_zh
 
 
 def test_a_small_community_may_share_a_neighbours_station(tmp_path):

@@ -17,10 +17,10 @@ import pytest
 from scipy.sparse import csr_matrix
 from spopt.locate import LSCP, MCLP
 
+import siting.model.solving as solve_module
 from siting.curve import budget_curve, knee_index
 from siting.errors import InfeasibleError, ScenarioError
 from siting.model import ModelSettings, SitingProblem, build_problem, solve
-import siting.model.solving as solve_module
 from siting.model.solver import Run
 from siting.optimize import optimize, optimize_settings
 from siting.reports import siting_frames, write_siting_outputs
@@ -460,5 +460,7 @@ def test_demo_small_infeasible_budget_writes_nothing(small, tmp_path):
     # in a 社区 of 654 older people (001 annex 1):
     # the hard rule names it before any money is counted
     hard = optimize_settings(scenario, budget_wan_yuan=50.0, policies=("station_per_community",))
-    with pytest.raises(InfeasibleError, match=r"1 社区/村 without a station or point .* 宝桥社区 \(500199101001\)"):
+    with pytest.raises(
+        InfeasibleError, match=r"1 社区/村 without a station or point .* 宝桥社区 \(500199101001\)"
+    ):
         optimize(inputs, cov, hard, graph=graph)

@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def yearly(**kw) -> ModelSettings:
     """Settings of a plan over years, with [plan]'s default objective (most elderly-years)."""
     return ModelSettings(**{"objective": "elderly_years", **kw})
+
+
 SMALL = ROOT / "data" / "demo-small"
 
 
@@ -109,8 +111,12 @@ def brute_force(
         else:  # every build commits capital + operating for max(C, years paid in the plan)
             paid = np.zeros(k)
             for j in range(T):
-                paid += built & ((sched <= j) if settings.operating_from == "year_built" else (sched < j))
-            value = float((capital + operating * np.maximum(settings.commitment, paid))[built].sum())
+                paid += built & (
+                    (sched <= j) if settings.operating_from == "year_built" else (sched < j)
+                )
+            value = float(
+                (capital + operating * np.maximum(settings.commitment, paid))[built].sum()
+            )
             better = best is None or value < best - 1e-9
         if better:
             best, best_sched = value, sched
@@ -641,9 +647,7 @@ def test_demo_scenarios_load(small):
         s = plan_settings(sc)
         assert s.years[0] == 2021 and sc.output_dir().name == name
     assert math.isclose(
-        plan_settings(
-            load_scenario(ROOT / "data" / "demo" / "plans" / "tongliang_style.toml")
-        )
+        plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "tongliang_style.toml"))
         .milestones[0]
         .share,
         0.8,

@@ -17,7 +17,12 @@ from shapely.geometry import Point
 
 from siting.errors import InfeasibleError
 from siting.model import ModelSettings, SitingProblem, coverage_fraction
-from siting.model.relations import community_table, health_distance_m, hub_pair_arrays, spacing_pairs
+from siting.model.relations import (
+    community_table,
+    health_distance_m,
+    hub_pair_arrays,
+    spacing_pairs,
+)
 
 
 def make(
@@ -40,7 +45,9 @@ def make(
     cov = np.asarray(cover, dtype=bool)
     d = np.where(cov, 0.5, np.inf)
     # each rule alone: the coverage_only profile, the rule switched on by the test
-    s = ModelSettings(**{"health_rule": "off", "mip_gap": 0.0, "profile": "coverage_only", **settings})
+    s = ModelSettings(
+        **{"health_rule": "off", "mip_gap": 0.0, "profile": "coverage_only", **settings}
+    )
     p = SitingProblem.from_cost_matrix(
         d,
         service_radius=1.0,
