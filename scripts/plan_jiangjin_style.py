@@ -34,15 +34,12 @@ import numpy as np
 from siting.compare import compare, gain_report, write_comparison
 from siting.errors import InfeasibleError
 from siting.io import load_inputs
-from siting.plan import (
-    UNIT_TYPES,
-    PlannedBuild,
-    PlanSettings,
-    build_plan,
-    milestone_gaps,
-    write_plan_outputs,
-)
+from siting.model import PlannedBuild, build_problem
+from siting.model.rules import StationPerUnit, active_rules
+from siting.plan import plan_settings
+from siting.reports import write_plan_outputs
 from siting.scenario import load_scenario
+from siting.standards import UNIT_TYPES
 from siting.walking import walking_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +49,7 @@ NAME = "jiangjin_style"
 
 def fixed_rule(problem) -> list[PlannedBuild]:
     """Every 社区/村 the milestones ask for gets its largest candidate room; largest units first."""
-    cols = problem.columns
+    cols = problem.options
     com = problem.communities
     existing = problem.existing
     types = cols["type"].to_numpy()
@@ -68,7 +65,7 @@ def fixed_rule(problem) -> list[PlannedBuild]:
                 continue
             if (existing & (where == c) & np.isin(types, want)).any():
                 continue
-            options = cols[(where == c) & (types == own) & ~existing]
+            options = cols[(where == c) & (types == own) & ~existing & problem.allowed]
             if options.empty:
                 continue
             best = options.sort_values(["floor_area_m2", "site_id"], ascending=[False, True]).iloc[
@@ -91,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load_scenario(SCENARIO)
     inputs = load_inputs(scenario)
     graph = walking_graph(inputs)
-    settings = PlanSettings.from_scenario(scenario, time_limit_s=args.time_limit)
-    problem = build_plan(inputs, graph, settings)
+    settings = plan_settings(scenario, time_limit_s=args.time_limit)
+    problem = build_problem(inputs, graph=graph, settings=settings)
     years = f"{settings.years[0]}–{settings.years[-1]}"
     print(f"江津-style full-coverage plan on the demo district, {years}")
 
@@ -105,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  the milestones as written cannot be met on the demo district:")
         for line in str(exc).splitlines()[1:]:
             print(f"    {line}")
-        excluded = {g.milestone: g.units for g in milestone_gaps(problem)}
+        excluded = {
+            r.milestone: tuple(u.code for u in r.unservable(problem))
+            for r in active_rules(problem)
+            if isinstance(r, StationPerUnit) and r.milestone is not None
+        }
 
     # 2. the achievable milestones: every 社区/村 that has a candidate site
     milestones = tuple(

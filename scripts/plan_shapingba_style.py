@@ -35,7 +35,9 @@ import numpy as np
 
 from siting.compare import compare, gain_report, write_comparison
 from siting.io import load_inputs
-from siting.plan import PlannedBuild, PlanSettings, build_plan, write_plan_outputs
+from siting.model import PlannedBuild, build_problem
+from siting.plan import plan_settings
+from siting.reports import write_plan_outputs
 from siting.scenario import load_scenario
 from siting.walking import walking_graph
 
@@ -52,7 +54,7 @@ UPGRADE_WAN_YUAN = 10.0  # assumption: no figure in the documents
 
 def upgrades(problem) -> list[PlannedBuild]:
     """Renovate the village points of the largest 村, two a year."""
-    cols = problem.columns
+    cols = problem.options
     com = problem.communities
     pts = cols[problem.existing & (cols["type"] == "village_point")].copy()
     pts["elderly"] = com["elderly"].to_numpy()[pts["community"].clip(lower=0)]
@@ -68,7 +70,7 @@ def upgrades(problem) -> list[PlannedBuild]:
 
 
 def fixed_list(problem, n_compound: int) -> list[PlannedBuild]:
-    cols = problem.columns
+    cols = problem.options
     com = problem.communities
     existing = problem.existing
     types = cols["type"].to_numpy()
@@ -77,7 +79,7 @@ def fixed_list(problem, n_compound: int) -> list[PlannedBuild]:
     builds: list[PlannedBuild] = []
 
     def pick(mask: np.ndarray) -> str | None:
-        options = cols[mask & ~existing & ~cols["site_id"].isin(used)]
+        options = cols[mask & ~existing & problem.allowed & ~cols["site_id"].isin(used)]
         if options.empty:
             return None
         best = options.sort_values(["floor_area_m2", "site_id"], ascending=[False, True]).iloc[0]
@@ -109,7 +111,9 @@ def fixed_list(problem, n_compound: int) -> list[PlannedBuild]:
             builds.append(PlannedBuild(sid, "station", years[n % len(years)]))
             n += 1
     # compound points: the largest 社区 first, spread evenly over the years
-    comp = cols[(types == "compound_point") & ~existing & ~cols["site_id"].isin(used)].copy()
+    comp = cols[
+        (types == "compound_point") & ~existing & problem.allowed & ~cols["site_id"].isin(used)
+    ].copy()
     comp["elderly"] = com["elderly"].to_numpy()[comp["community"].clip(lower=0)]
     comp = comp.sort_values(["elderly", "floor_area_m2", "site_id"], ascending=[False, False, True])
     chosen = comp["site_id"].astype(str).tolist()[:n_compound]
@@ -133,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     n_com = int((inputs.communities["kind"] == "community").sum())
     n_compound = round(SHAPINGBA_COMPOUND_POINTS * n_com / SHAPINGBA_COMMUNITIES)
 
-    base = PlanSettings.from_scenario(scenario, time_limit_s=args.time_limit)
-    problem = build_plan(inputs, graph, base)
+    base = plan_settings(scenario, time_limit_s=args.time_limit)
+    problem = build_problem(inputs, graph=graph, settings=base)
     ups = upgrades(problem)
-    problem = build_plan(inputs, graph, dataclasses.replace(base, builds=tuple(ups)))
+    problem = build_problem(inputs, graph=graph, settings=dataclasses.replace(base, builds=tuple(ups)))
     listed = fixed_list(problem, n_compound)
     fixed = problem.evaluate([*listed, *ups], name="固定目标清单")
     budgets = tuple(float(v) for v in fixed.trajectory["spend_wan_yuan"].iloc[1:])

@@ -34,13 +34,10 @@ import numpy as np
 from siting.compare import compare, gain_report, write_comparison
 from siting.errors import InfeasibleError
 from siting.io import load_inputs
-from siting.plan import (
-    PlannedBuild,
-    PlanSettings,
-    build_plan,
-    coverage_ceiling,
-    write_plan_outputs,
-)
+from siting.model import PlannedBuild, build_problem, coverage_fraction
+from siting.model.rules import coverage_ceiling
+from siting.plan import plan_settings
+from siting.reports import write_plan_outputs
 from siting.scenario import load_scenario
 from siting.walking import walking_graph
 
@@ -52,16 +49,14 @@ NAME = "tongliang_style"
 def greedy_fixed(problem, target: float) -> list[PlannedBuild]:
     """Most newly covered older people first (final-year demand), until ``target`` is covered."""
     s = problem.settings
-    cols = problem.columns
+    cols = problem.options
     e = problem.matrix.elderly * problem.growth[:, -1]
-    covered = problem.const_covered.copy()
+    covered = coverage_fraction(problem, problem.existing) > 0
     cover = problem.cover.tocsc()
     cost = cols["capital_wan_yuan"].to_numpy(dtype=float) + len(s.years) * cols[
         "operating_wan_yuan_per_year"
     ].to_numpy(dtype=float)
-    options = np.flatnonzero(
-        (cols["action"].to_numpy() == "new") & np.isin(cols["type"], s.build_types)
-    )
+    options = np.flatnonzero((cols["action"].to_numpy() == "new") & problem.allowed)
     groups = cols["group"].to_numpy()
     used: set[int] = set()
     order: list[int] = []
@@ -101,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = load_scenario(SCENARIO)
     inputs = load_inputs(scenario)
     graph = walking_graph(inputs)
-    settings = PlanSettings.from_scenario(scenario, time_limit_s=args.time_limit)
-    problem = build_plan(inputs, graph, settings)
+    settings = plan_settings(scenario, time_limit_s=args.time_limit)
+    problem = build_problem(inputs, graph=graph, settings=settings)
     years = f"{settings.years[0]}–{settings.years[-1]}"
     print(f"铜梁-style coverage target on the demo district, {years}")
     goal = settings.milestones[0]

@@ -27,7 +27,9 @@ import numpy as np
 
 from siting.compare import compare, gain_report, write_comparison
 from siting.io import load_inputs
-from siting.plan import PlannedBuild, PlanSettings, build_plan, write_plan_outputs
+from siting.model import PlannedBuild, build_problem
+from siting.plan import plan_settings
+from siting.reports import write_plan_outputs
 from siting.scenario import load_scenario
 from siting.walking import walking_graph
 
@@ -40,7 +42,7 @@ WANZHOU_VILLAGES = 413  # 村 of 万州 (NBS 2023 codes)
 
 def fixed_rule(problem, per_year: int) -> list[PlannedBuild]:
     """Largest 村 without a point first; in each, the candidate with the largest floor area."""
-    cols = problem.columns
+    cols = problem.options
     com = problem.communities
     existing = problem.existing
     types = cols["type"].to_numpy()
@@ -52,7 +54,7 @@ def fixed_rule(problem, per_year: int) -> list[PlannedBuild]:
     for c in order.index:
         if c in has_point:
             continue
-        options = cols[(where == c) & (types == "village_point") & ~existing]
+        options = cols[(where == c) & (types == "village_point") & ~existing & problem.allowed]
         if options.empty:
             continue
         best = options.sort_values(["floor_area_m2", "site_id"], ascending=[False, True]).iloc[0]
@@ -77,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     n_villages = int((inputs.communities["kind"] == "village").sum())
     per_year = round(WANZHOU_POINTS_PER_YEAR * n_villages / WANZHOU_VILLAGES)
     graph = walking_graph(inputs)
-    settings = PlanSettings.from_scenario(
+    settings = plan_settings(
         scenario,
         time_limit_s=args.time_limit,
         max_new_per_year={"village_point": per_year},
         min_new_per_year={"village_point": per_year},
     )
-    problem = build_plan(inputs, graph, settings)
+    problem = build_problem(inputs, graph=graph, settings=settings)
 
     fixed = problem.evaluate(fixed_rule(problem, per_year), name="固定规则（大村优先）")
     budgets = tuple(float(v) for v in fixed.trajectory["spend_wan_yuan"].iloc[1:])

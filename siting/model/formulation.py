@@ -144,6 +144,7 @@ class Model:
                 s = new_var(self.prob, f"s{n}m", 0.0, None)
                 terms = [*terms, (s, -1.0)]
                 self.slacks.append((group, key, label, s, -1.0))
+        terms = merge_terms(terms)
         name = f"c{self.n_rows}"
         self.n_rows += 1
         self.n_terms += len(terms)
@@ -203,6 +204,18 @@ class Model:
                     v.setInitialValue(1.0 if closed[k] < 0 or j < closed[k] else 0.0)
                 else:
                     v.setInitialValue(1.0 if 0 <= opened[k] <= j else 0.0)
+
+
+def merge_terms(terms: list) -> list:
+    """(variable, coefficient) pairs with each variable once, coefficients summed.
+
+    PuLP's ``LpAffineExpression`` built from a list keeps the *last* coefficient of a repeated
+    variable; every expression of the model goes through here so none is silently dropped.
+    """
+    out: dict[Any, float] = {}
+    for v, c in terms:
+        out[v] = out.get(v, 0.0) + float(c)
+    return [(v, c) for v, c in out.items() if c]
 
 
 def _penalty(problem: SitingProblem) -> np.ndarray:
@@ -323,7 +336,7 @@ def objective_terms(model: Model, stage: Stage) -> tuple[list, float, float]:
 def set_objective(model: Model, stage: Stage) -> None:
     terms, const, sign = objective_terms(model, stage)
     model.sign = -1.0 if sign < 0 else 1.0
-    model.prob.setObjective(pulp.LpAffineExpression(terms, constant=const))
+    model.prob.setObjective(pulp.LpAffineExpression(merge_terms(terms), constant=const))
 
 
 def add_floor(model: Model, stage: Stage, value: float) -> None:

@@ -109,6 +109,8 @@ def check_candidates(problem: SitingProblem) -> None:
     if not new.any() or problem.allowed[new].any() or problem.settings.builds:
         return
     reason = problem.eligibility.reason[new]
+    if not np.isin(reason, ("type_not_fit", "below_size")).any():
+        return  # other rules (spacing, health) explain themselves when the plan is infeasible
     types = o["type"].to_numpy()[new]
     area = o["floor_area_given_m2"].to_numpy(dtype=float)[new]
     ss = problem.settings.size_standards

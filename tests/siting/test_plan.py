@@ -646,6 +646,9 @@ def test_demo_scenarios_load(small):
         sc = load_scenario(ROOT / "data" / "demo" / "plans" / f"{name}.toml")
         s = plan_settings(sc)
         assert s.years[0] == 2021 and sc.output_dir().name == name
+    # the one-year plan: optimize's money (capital + five years of operating) for one period
+    one = plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "one_year.toml"))
+    assert one.years == (2026,) and one.budget_basis == "commitment" and one.budgets() == [800.0]
     assert math.isclose(
         plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "tongliang_style.toml"))
         .milestones[0]
