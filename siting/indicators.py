@@ -565,9 +565,10 @@ def _center_near_health(
 
 def _size_standards(scenario: Any) -> Any:
     """The size standards of the scenario's ``[rules]`` (defaults: 001 annex 1)."""
-    from siting.model.settings import rules_from_scenario
+    from siting.standards import size_standards
 
-    return rules_from_scenario(scenario, [])["size_standards"]
+    small = IndicatorSettings.from_scenario(scenario).small_community_elderly
+    return size_standards(dict(scenario.section("rules")), small)
 
 
 def _size_standard(

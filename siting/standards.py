@@ -41,6 +41,7 @@ import numpy as np
 __all__ = [
     "CENTER_FOR_KIND",
     "CENTER_TYPES",
+    "SIZE_KEYS",
     "SIZE_SOURCES",
     "STATION_TYPES",
     "TYPES_FOR_UNIT_KIND",
@@ -48,6 +49,7 @@ __all__ = [
     "SizeStandards",
     "fits_unit",
     "meets_size",
+    "size_standards",
 ]
 
 #: The center type each kind of 街道/镇 needs ("一街道（镇）一中心").
@@ -103,6 +105,22 @@ class SizeStandards:
 
     def min_beds(self, site_type: str) -> float:
         return self.street_center_beds if site_type == "street_center" else 0.0
+
+
+#: ``[rules]`` keys of the size standards → :class:`SizeStandards` fields.
+SIZE_KEYS: Mapping[str, str] = {
+    "station_min_m2": "station_m2",
+    "station_small_min_m2": "station_small_m2",
+    "street_center_min_m2": "street_center_m2",
+    "street_center_min_beds": "street_center_beds",
+    "town_center_min_m2": "town_center_m2",
+}
+
+
+def size_standards(rules: Mapping[str, object], small_community_elderly: float) -> SizeStandards:
+    """The size standards of a scenario's ``[rules]`` section (defaults: 001 annex 1)."""
+    kw = {field: rules[key] for key, field in SIZE_KEYS.items() if key in rules}
+    return SizeStandards(small_community_elderly=float(small_community_elderly), **kw)  # type: ignore[arg-type]
 
 
 def fits_unit(types: np.ndarray, community_kind: np.ndarray, street_kind: np.ndarray) -> np.ndarray:

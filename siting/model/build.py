@@ -109,7 +109,7 @@ def build_problem(
     graph: WalkGraph | None = None,
     candidates: CoverageMatrix | None = None,
     demand: Demand | None = None,
-    settings: ModelSettings | None = None,
+    settings: ModelSettings,
 ) -> SitingProblem:
     """The siting instance of a district: existing facilities, candidates, upgrades, costs, rules.
 
@@ -129,7 +129,8 @@ def build_problem(
     demand
         The demand points of ``coverage`` when it is a bare matrix.
     settings
-        Model options (default: the scenario's ``[optimize]`` and ``[rules]``).
+        Model options (:func:`siting.optimize.optimize_settings` for one period,
+        :func:`siting.plan.plan_settings` for the plan years).
 
     Raises
     ------
@@ -138,10 +139,6 @@ def build_problem(
     """
     t0 = time.perf_counter()
     scenario = inputs.scenario
-    if settings is None:
-        from siting.optimize import optimize_settings
-
-        settings = optimize_settings(scenario)
     cov_settings = CoverageSettings.from_scenario(scenario)
     if isinstance(coverage, CoverageResult):
         existing, demand, cov_settings = coverage.matrix, coverage.demand, coverage.settings

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.io import SITEABLE_TYPES
-from siting.standards import SizeStandards
+from siting.standards import SIZE_KEYS, SizeStandards
 
 __all__ = [
     "HEALTH_RULES",
@@ -506,11 +506,7 @@ RULE_KEYS: Mapping[str, str] = {
     "closable_types": "closable_types",
     "capacity_elderly_per_m2": "capacity_elderly_per_m2",
     "build_types": "build_types",
-    "station_min_m2": "size.station_m2",
-    "station_small_min_m2": "size.station_small_m2",
-    "street_center_min_m2": "size.street_center_m2",
-    "street_center_min_beds": "size.street_center_beds",
-    "town_center_min_m2": "size.town_center_m2",
+    **{key: f"size.{field}" for key, field in SIZE_KEYS.items()},
 }
 
 

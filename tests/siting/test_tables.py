@@ -42,7 +42,7 @@ def test_chinese_headers_by_default_and_english_on_request(tmp_path):
     assert list(com_en.columns[:2]) == ["code", "name"]
     assert com_en["kind"].tolist() == ["community", "community", "village"]
     ind_en = pd.read_csv(tmp_path / "en" / "indicators.csv", encoding="utf-8-sig", dtype=str)
-    assert ind_en["result"].tolist() == ["FAIL"] * 5 + ["PASS"]
+    assert ind_en["result"].tolist() == ["FAIL"] * 5 + ["PASS", "PASS"]
 
     wb = openpyxl.load_workbook(tmp_path / "zh" / "coverage.xlsx")
     assert wb.sheetnames == ["社区村覆盖", "街道镇覆盖", "全区覆盖", "规划指标"]
