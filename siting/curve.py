@@ -4,6 +4,10 @@ Each budget of the sweep is solved as a ``max_coverage`` instance without covera
 floors (the curve shows what each budget reaches) and with every other setting of the problem
 unchanged (policies, costs, limits, the greedy start).
 Budgets too small for the switched-on rules are reported as infeasible rows (with the reason).
+Under the documents' rules (the default profile) every budget first serves as many 街道/镇 and 社区/村
+as it can (:mod:`siting.model.solving`), so coverage need not rise with the budget: a larger budget
+may buy a center instead of village points. ``rule_gaps`` says how many units each budget leaves
+without their facility.
 
 Default budgets: ``curve_steps`` (10) even steps from 0 to the scenario's budget, or, without one,
 to the cost of the greedy plan that adds sites until none covers anybody more (the money beyond it
@@ -139,6 +143,7 @@ def budget_curve(problem: SitingProblem, budgets: Sequence[float] | None = None)
                 "weighted_covered": sm["weighted_after"],
                 "gap": r.gap,
                 "n_new_sites": sm["n_new_sites"],
+                "rule_gaps": sm["gaps_center_per_street"] + sm["gaps_station_per_community"],
                 "note": "",
             }
         )
@@ -153,6 +158,7 @@ def budget_curve(problem: SitingProblem, budgets: Sequence[float] | None = None)
             "weighted_covered",
             "gap",
             "n_new_sites",
+            "rule_gaps",
             "note",
         ],
     )

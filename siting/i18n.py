@@ -238,6 +238,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "profile_documents": ("政策文件规则", "the documents' rules"),
     "profile_coverage_only": ("仅覆盖率与预算", "coverage and money only"),
     "sheet_siting_gaps": ("规则缺口", "rule gaps"),
+    "opt_col_rule_gaps": ("未满足的规则单元", "rule units unmet"),
     "sheet_siting_indicators": ("规划后指标", "indicators after the plan"),
     "gap_rule": ("规则", "rule"),
     "gap_unit_kind": ("单位类别", "unit kind"),

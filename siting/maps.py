@@ -1456,7 +1456,9 @@ def plan_map(result: Any, *, lang: Language = "zh", basemap: str = "none", tiand
         raise InputError("a plan map needs the district's inputs (the plan was built from a cost matrix)")
     before, after = coverage_tables(result)
     proposed = proposed_layer(result)
-    title = f"{result.name} · {result.years[0]}–{result.years[-1]}" if result.years else result.name
+    years = result.years
+    span = "" if not years else (f"{years[0]}" if years[0] == years[-1] else f"{years[0]}–{years[-1]}")
+    title = f"{result.name} · {span}" if span else result.name
     return coverage_map(
         problem.inputs,
         coverage=before,

@@ -244,6 +244,7 @@ def siting_frames(
                 ),
                 ("n_new_sites", "opt_col_n_new", people),
                 ("marginal_elderly_per_wan_yuan", "opt_col_marginal", two),
+                ("rule_gaps", "opt_col_rule_gaps", people),
                 ("knee", "opt_col_knee", lambda v: "✓" if v else ""),
                 ("note", "note", None),
             ],

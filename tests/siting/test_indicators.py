@@ -132,3 +132,17 @@ def test_bad_targets_are_reported_with_their_key(tmp_path):
     inputs, _ = district(tmp_path, settings_toml="[indicators]\nhome_care_coverage_target = 80\n")
     with pytest.raises(ScenarioError, match="home_care_coverage_target"):
         IndicatorSettings.from_scenario(inputs.scenario)
+
+
+def test_a_village_point_in_a_community_is_not_its_station(tmp_path):
+    # a village point added inside 二社区 (x = 1500): a 社区's own facility is a station
+    # (001 §二(一), annex 1), so 二社区 stays without one; the village point P of 三村 serves 三村
+    facs = (*BASE_FACILITIES, ("Q", "village_point", 1500, 500, 60))
+    stations = indicators(tmp_path / "a", facs=facs)["station_per_community"]
+    base = indicators(tmp_path / "b")["station_per_community"]
+    assert stations.numbers["own_station"] == base.numbers["own_station"] == 2
+    assert "二社区" in stations.detail_en
+    # a station there serves it
+    facs = (*BASE_FACILITIES, ("Q", "station", 1500, 500, 300))
+    served = indicators(tmp_path / "c", facs=facs)["station_per_community"]
+    assert served.numbers["own_station"] == 3 and served.passed
