@@ -125,7 +125,7 @@ _BUILD_KEYS = {"site", "type", "year", "capital_wan_yuan"}
 
 
 def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) -> dict[str, Any]:
-    """``[plan]`` as keyword arguments of :class:`PlanSettings`; problems are appended."""
+    """``[plan]`` as keyword arguments of :class:`~siting.model.settings.ModelSettings`; problems are appended."""
 
     def bad(key: str, message: str, hint: str | None = None) -> None:
         problems.append(Problem(source, message, column=f"plan.{key}", hint=hint))

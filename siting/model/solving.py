@@ -34,7 +34,14 @@ from siting.errors import InfeasibleError, SitingError
 from siting.model.formulation import Model, Stage, add_floor, build_model, set_objective
 from siting.model.greedy import greedy_plan
 from siting.model.money import cash, commitment, open_matrix
-from siting.model.rules import CenterPerUnit, Rule, StationPerUnit, active_rules, hub_assignment
+from siting.model.rules import (
+    CenterPerUnit,
+    Rule,
+    StationPerUnit,
+    _names,
+    active_rules,
+    hub_assignment,
+)
 from siting.model.schedule import planned_schedule, with_build_capital
 from siting.model.solver import gap, run_solver
 
@@ -74,11 +81,6 @@ def _stages(problem: SitingProblem, model: Model) -> list[Stage]:
     ):
         out.append("elderly_years")
     return out
-
-
-def _names(items: Sequence[str], limit: int = 8) -> str:
-    text = ", ".join(items[:limit])
-    return text + (f" … ({len(items)} in all)" if len(items) > limit else "")
 
 
 def _min_build_cost(problem: SitingProblem, k: int, p: int) -> float:
