@@ -471,3 +471,23 @@ def test_a_one_year_plan_equals_optimize(small, tmp_path):
     # and they agree with the model's own counts: 社区/村 served = all − gaps of the station rule
     served = one.indicators["station_per_community"].numbers["served"]
     assert served == len(inputs.communities) - one.summary["gaps_station_per_community"]
+
+
+def test_capacity_holds_in_every_plan_year():
+    # one station (capacity 60 older people) near two homes of 50 each; 10 %/yr growth: it serves
+    # 60 of the 110 in 2021 and 60 of the 121 in 2022 (capacity binds, coverage is shared)
+    settings = ModelSettings(
+        years=(2021, 2022), objective="elderly_years", growth=0.1, base_year=2020,
+        budget_wan_yuan=1.0, policies=("capacity",),
+    )  # fmt: skip
+    p = SitingProblem.from_cost_matrix(
+        np.array([[0.5], [0.5]]),
+        service_radius=1.0,
+        weights=np.array([50.0, 50.0]),
+        settings=settings,
+    )
+    opts = p.options.copy()
+    opts["capacity_elderly"] = 60.0
+    r = dataclasses.replace(p, options=opts).solve()
+    assert r.trajectory["covered_elderly"].tolist() == pytest.approx([0.0, 60.0, 60.0])
+    assert r.summary["elderly_years_covered"] == pytest.approx(120.0)
