@@ -16,8 +16,8 @@ incentive :math:`\\sigma_g` per year saved while it is closed:
   :math:`O_{k,j}` (from the year after);
 - commitment of period ``j``: :math:`\\sum_k (c_k + a_k C) b_{kj} - \\sum_g \\sigma_g C (\\sum_{k
   \\in g} O_{k,j} - \\sum_{k \\in g} O_{k,j+1})`;
-- total: the sum of the commitments when the plan is no longer than :math:`C` (every build costs
-  its capital and :math:`C` years of operation, whenever it is built), else the sum of the cash.
+- total: every build costs its capital and :math:`a_k \\max(C, \\text{years paid in the plan})`,
+  whenever it is built (so a build in the last year is not cheaper), less the closures' savings.
 """
 
 from __future__ import annotations
@@ -94,16 +94,29 @@ def commitment(problem: SitingProblem, j: int) -> Linear:
 
 
 def total_cost(problem: SitingProblem) -> Linear:
-    """The plan's whole cost (module notes): the objective of ``min_cost``."""
+    """The plan's whole cost (module notes): the objective of ``min_cost``.
+
+    A site built in period ``j`` costs its capital and its operating incentive for
+    ``max(C, years it is paid inside the plan)`` years, whenever it is built; closures save their
+    incentive for every period they are closed.
+    """
     s = problem.settings
     T = problem.n_periods
-    if sum(s.period_years) <= s.commitment + 1e-9:
-        parts = [commitment(problem, j) for j in range(T)]
-    else:
-        parts = [cash(problem, j) for j in range(T)]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + p
+    C = s.commitment
+    L = np.asarray(s.period_years, dtype=float)
+    cap = np.where(problem.existing, 0.0, problem.options["capital_wan_yuan"].to_numpy(dtype=float))
+    op = np.where(problem.existing, 0.0, problem.operating_per_year)
+    out = _zero(problem)
+    late = s.years and s.operating_from == "year_after"
+    for j in range(T):
+        paid = float(L[j + 1 :].sum() if late else L[j:].sum())
+        per = cap + op * max(C, paid)
+        out.coef[:, j + 1] += per
+        out.coef[:, j] -= per
+    for members, sigma in _closable_groups(problem):
+        for j in range(T):
+            out.coef[members, j + 1] += sigma * L[j]
+            out.const -= sigma * L[j]
     return out
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from siting.errors import InfeasibleError, ScenarioError
-from siting.model import ModelSettings, PlannedBuild, SitingProblem
+from siting.model import Milestone, ModelSettings, PlannedBuild, SitingProblem
 from siting.model.relations import community_table
 from siting.model.rules import active_rules, eligibility
 from siting.scenario import load_scenario
@@ -491,3 +491,26 @@ def test_capacity_holds_in_every_plan_year():
     r = dataclasses.replace(p, options=opts).solve()
     assert r.trajectory["covered_elderly"].tolist() == pytest.approx([0.0, 60.0, 60.0])
     assert r.summary["elderly_years_covered"] == pytest.approx(120.0)
+
+
+def test_a_plan_longer_than_the_commitment_pays_every_year_it_runs():
+    # 10 plan years, commitment 5: a site (capital 1, operating 1 a year) needed by 2030 costs
+    # 1 + max(5, years run) — 6 whenever it opens in 2026 or later, 11 in 2021; never 2 (built last)
+    s = ModelSettings(
+        years=tuple(range(2021, 2031)), objective="min_cost", growth="none", profile="coverage_only",
+        health_rule="off", milestones=(Milestone(year=2030, share=1.0),),
+    )  # fmt: skip
+    p = SitingProblem.from_cost_matrix(
+        np.array([[0.5]]),
+        service_radius=1.0,
+        weights=np.array([10.0]),
+        site_costs_wan_yuan=np.array([1.0]),
+        operating_wan_yuan_per_year=np.array([1.0]),
+        settings=s,
+    )
+    r = p.solve()
+    assert r.summary["total_cost_wan_yuan"] == pytest.approx(6.0)
+    # among the plans costing 6, the most elderly-years: open in 2026, the earliest year at that cost
+    assert r.sites["year"].tolist() == [2026]
+    assert p.evaluate([PlannedBuild("0", "station", 2030)]).summary["total_cost_wan_yuan"] == pytest.approx(6.0)
+    assert p.evaluate([PlannedBuild("0", "station", 2021)]).summary["total_cost_wan_yuan"] == pytest.approx(11.0)
