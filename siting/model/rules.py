@@ -95,6 +95,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "spacing": ("距同类现有设施过近", "too close to an existing facility of its type"),
     "no_candidate": ("无候选点", "no candidate site"),
     "candidate_too_small": ("候选点面积低于标准", "candidates below the size standard"),
+    "candidate_excluded": ("候选点被其他规则排除", "candidates excluded by other rules"),
     "out_of_budget": ("预算不足（或其他规则所限）", "out of budget (or other rules)"),
     "no_center_in_reach": (
         "辖区及步行范围内无中心可带",
@@ -284,6 +285,12 @@ class _UnitRule(Rule):
                 reason = "candidate_too_small"
                 detail = "；".join(
                     f"{problem.options['option_id'].iat[k]} {problem.options['floor_area_given_m2'].iat[k]:.0f} m²"
+                    for k in u.candidates[:5]
+                )
+            elif len(u.candidates):
+                reason = "candidate_excluded"
+                detail = "；".join(
+                    f"{problem.options['option_id'].iat[k]}: {REASONS.get(why[k], (why[k],))[0]}"
                     for k in u.candidates[:5]
                 )
             else:

@@ -179,7 +179,8 @@ def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
         if any(b is None for b in budgets[: p + 1]):
             continue
         avail = float(sum(b for b in budgets[: p + 1] if b is not None))
-        savings = float(saving.sum()) * float(sum(s.period_years[: p + 1]))
+        years_saved = s.commitment if s.budget_basis == "commitment" else float(sum(s.period_years[: p + 1]))
+        savings = float(saving.sum()) * years_saved
         need = sum(lb for *_, lb in parts)
         if need <= avail + savings + 1e-6:
             continue
