@@ -113,10 +113,11 @@ def total_cost(problem: SitingProblem) -> Linear:
         per = cap + op * max(C, paid)
         out.coef[:, j + 1] += per
         out.coef[:, j] -= per
-    for members, sigma in _closable_groups(problem):
+    for members, sigma in _closable_groups(problem):  # a closure saves as long as a build costs
         for j in range(T):
-            out.coef[members, j + 1] += sigma * L[j]
-            out.const -= sigma * L[j]
+            saved = sigma * max(C, float(L[j:].sum()))
+            out.coef[members, j] -= saved
+            out.coef[members, j + 1] += saved
     return out
 
 

@@ -170,6 +170,13 @@ def eligibility(problem: SitingProblem) -> Eligibility:
             reason[b] = "spacing"
         elif fixed[b] and not fixed[a] and reason[a] == "":
             reason[a] = "spacing"
+    # a planned build is the planner's decision: it may open whatever the rules say of its type
+    planned = {(b.site_id, b.type) for b in s.builds}
+    if planned:
+        ids = o["site_id"].astype(str).to_numpy()
+        for k in np.flatnonzero(action != "existing"):
+            if (ids[k], types[k]) in planned:
+                reason[k] = ""
     return Eligibility(allowed=reason == "", reason=reason)
 
 

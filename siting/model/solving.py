@@ -347,7 +347,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
         start = False
         greedy_valid = False
         greedy: np.ndarray | None = None
-        if stage == main and problem.n_periods == 1 and schedule is None:
+        if stage == main and problem.n_periods == 1 and greedy_obj is None and not s.builds:
             t1 = time.perf_counter()
             greedy = greedy_plan(model, rules, stage=stage)
             greedy_valid = _start_values(model, greedy)
