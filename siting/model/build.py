@@ -23,9 +23,8 @@ from scipy.sparse import csr_matrix
 from siting.costs import closure_savings, site_costs, upgrade_costs
 from siting.coverage import CoverageMatrix, CoverageResult, CoverageSettings, coverage_matrix
 from siting.errors import InputError, Problem
-from siting.growth import growth_factors
 from siting.io import SITEABLE_TYPES
-from siting.model.problem import OPTION_COLUMNS, SitingProblem
+from siting.model.problem import OPTION_COLUMNS, SitingProblem, demand_growth
 from siting.model.relations import (
     community_table,
     health_distance_m,
@@ -365,21 +364,9 @@ def build_problem(
     district_code = str(scenario.settings["scenario"].get("district_code", ""))
 
     # demand growth over the plan years (none for the one-period model)
-    T = settings.n_periods
-    rates = np.zeros(0)
-    sources = np.zeros(0, dtype=object)
-    if settings.years and not (isinstance(settings.growth, str) and settings.growth == "none"):
-        g, rates, sources = growth_factors(
-            communities,
-            demand_community,
-            settings.years,
-            base_year=settings.base_year,
-            growth=settings.growth,
-            mortality_60p=settings.mortality_60p,
-            district_code=district_code,
-        )
-    else:
-        g = np.ones((len(demand_community), T))
+    g, rates, sources = demand_growth(
+        settings, communities, demand_community, district_code=district_code
+    )
 
     # 中心带站: enforced under policies = ["hub"], reported under the documents profile
     hub_station = hub_center = np.zeros(0, np.int64)

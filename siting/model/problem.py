@@ -32,7 +32,35 @@ if TYPE_CHECKING:
     from siting.model.rules import Eligibility
     from siting.model.settings import PlannedBuild
 
-__all__ = ["OPTION_COLUMNS", "SitingProblem"]
+__all__ = ["OPTION_COLUMNS", "SitingProblem", "demand_growth"]
+
+
+def demand_growth(
+    settings: ModelSettings,
+    communities: pd.DataFrame,
+    demand_community: np.ndarray,
+    *,
+    district_code: str = "",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(m, T) growth of each demand point's older people per period, and the rates and sources per
+    community (:func:`siting.growth.growth_factors`); ones without plan years or with growth "none"."""
+    if settings.years and not (isinstance(settings.growth, str) and settings.growth == "none"):
+        from siting.growth import growth_factors
+
+        return growth_factors(
+            communities,
+            demand_community,
+            settings.years,
+            base_year=settings.base_year,
+            growth=settings.growth,
+            mortality_60p=settings.mortality_60p,
+            district_code=district_code,
+        )
+    return (
+        np.ones((len(demand_community), settings.n_periods)),
+        np.zeros(0),
+        np.zeros(0, dtype=object),
+    )
 
 #: Columns of :attr:`SitingProblem.options` (money in 万元; per year where it says so).
 OPTION_COLUMNS: tuple[str, ...] = (
@@ -350,23 +378,8 @@ class SitingProblem:
         )
         T = settings.n_periods
         rates, sources = np.zeros(0), np.zeros(0, dtype=object)
-        if (
-            growth_factors is None
-            and settings.years
-            and not (isinstance(settings.growth, str) and settings.growth == "none")
-        ):
-            from siting.growth import growth_factors as project
-
-            g, rates, sources = project(
-                com,
-                dc,
-                settings.years,
-                base_year=settings.base_year,
-                growth=settings.growth,
-                mortality_60p=settings.mortality_60p,
-            )
-        elif growth_factors is None:
-            g = np.ones((m, T))
+        if growth_factors is None:
+            g, rates, sources = demand_growth(settings, com, dc)
         else:
             g = np.asarray(growth_factors, dtype=float)
             if g.ndim == 1:
