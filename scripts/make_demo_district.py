@@ -4262,9 +4262,22 @@ lat = "纬度"
 speed = "older_adult"
 
 [optimize]
-# the siting stage of `siting run`: best coverage for this budget (万元, 5-year horizon)
+# the siting stage of `siting run`: best coverage within the budget lines below (5-year horizon)
 objective = "max_coverage"
-budget_wan_yuan = {budget}
+
+# the money, as a 民政局 budgets it (万元): the district's own money per year (every line it pays:
+# its station subsidy, works, operating incentives, rent), and the city's construction subsidies
+# (以奖代补, 001 §三(二)) up to an allocation for the five years (an assumption of the demo)
+[[budget.line]]
+name = "区级资金"
+level = "district"
+per_year_wan_yuan = {budget_per_year}
+
+[[budget.line]]
+name = "市级建设补助"
+kind = "capital"
+level = "municipal"
+total_wan_yuan = {municipal}
 
 [output]
 dir = "{output_dir}"      # relative to the working directory the tool is run from
@@ -4576,6 +4589,11 @@ REAL_CODES_NOTE_EN = (
     "500151–500156 and 500229–500243, and none of 500191–500199 is among them"
 )
 
+def municipal_allocation(budget_wan_yuan: int) -> int:
+    """The demo's assumed municipal construction subsidies over five years: 3/4 of the district's money."""
+    return budget_wan_yuan * 3 // 4
+
+
 README_CITY_DISTRICT = """\
 # {name}（虚构）/ {name_en} (fictional)
 
@@ -4593,7 +4611,7 @@ README_CITY_DISTRICT = """\
   collides with another district of the city, so the districts can be merged.
 - 位置 Location: local frame origin {lon:.2f}°E {lat:.2f}°N; the districts of the city lie side by side on a
   grid and do not overlap.
-- 情景 Scenario: `scenario.toml` (outputs to `{output_dir}`, siting budget {budget} 万元).
+- 情景 Scenario: `scenario.toml` (outputs to `{output_dir}`; siting budget: {budget} 万元 of district money over five years, and up to {municipal} 万元 of municipal construction subsidies).
 - Same layout as `data/demo-small` with its own seed ({seed}), and the same files, columns, coordinate systems
   and conventions as `data/demo` — see `data/demo/README.md` and `../README.md`.
 
@@ -4689,6 +4707,7 @@ def readme_city_district(s: dict, dist: District, seed: int) -> str:
         lat=dist.origin_lonlat[1],
         output_dir=dist.output_dir,
         budget=dist.budget_wan_yuan,
+        municipal=municipal_allocation(dist.budget_wan_yuan),
         seed=seed,
         city_seed=s["city_seed"],
     )
@@ -4987,7 +5006,8 @@ def write_all(d: dict, folder: Path, seed: int, summary: dict) -> None:
             district_name=dist.name,
             district_en=dist.name_en.lower(),
             output_dir=dist.output_dir,
-            budget=dist.budget_wan_yuan,
+            budget_per_year=dist.budget_wan_yuan // 5,
+            municipal=municipal_allocation(dist.budget_wan_yuan),
         ),
         encoding="utf-8",
     )

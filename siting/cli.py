@@ -398,6 +398,16 @@ def _optimize_overrides(args: argparse.Namespace) -> dict:
     return overrides
 
 
+def _print_money(console: Console, result, lang: Language) -> None:
+    """Spend by year, line and level, and every budget row with its cap."""
+    from siting.reports import budget_frame, money_frame
+
+    _print_frame(console, money_frame(result, lang), label("money_title", lang))
+    budgets = budget_frame(result, lang)
+    if len(budgets):
+        _print_frame(console, budgets, label("sheet_siting_budget", lang))
+
+
 def _print_siting(console: Console, result, lang: Language) -> None:
     sites = result.sites
     t = Table(title=label("cli_sites_title", lang))
@@ -444,6 +454,7 @@ def _print_siting(console: Console, result, lang: Language) -> None:
             f"{s['gaps_stations_per_center']} stations no center can run (reasons in siting_gaps.csv; "
             "indicators after the plan in siting_indicators.csv)."
         )
+    _print_money(console, result, lang)
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
@@ -518,6 +529,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for stem in ("plan_years", "plan_builds", "plan_indicators", "plan_gaps"):
         if stem in frames and len(frames[stem]):
             _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
+    _print_money(console, result, lang)
     for p in written:
         console.print(f"→ {p}")
     _stage_table(console, timer, lang)

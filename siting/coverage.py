@@ -4,8 +4,8 @@ A demand point (:mod:`siting.demand`) is *covered* by a site when the older pede
 time from home to the site (both ends off the network, :func:`isochrones.od.od_times`, direction
 home → facility) is within the threshold of the point's community kind and the site's type:
 
-- 社区 15 minutes, 村 25 minutes by default (the 一刻钟 home-care circle of 000 ch.5 §2, 001 §二(四),
-  003 task 12, 004 §(九); 万州's 15-minute city / 25-minute rural circle, 002 §25 — POLICY_RULES §2);
+- 15 minutes in 社区 and in 村 by default: the 一刻钟 home-care circle is the rule of every document
+  (000 ch.5 §2, 001 §二(四), 003 task 12, 004 §(九); POLICY_RULES §2);
 - optionally per facility type (``[coverage.type_minutes]``), e.g. ``street_center = 30`` to let a
   center count further away for its hub services, or ``station = {community = 10, village = 20}``.
 
@@ -20,6 +20,14 @@ facilities and candidate sites (a candidate eligible for several types is one co
 :func:`compute_coverage` is the entry point of ``siting coverage``: demand, coverage of the
 existing facilities, tables per 社区/村, 街道/镇 and district, the plan indicators and the care
 roster aggregates, in one frozen :class:`CoverageResult`.
+
+医养结合 access is a measure of its own, never the home-care coverage: 万州's 15-minute city /
+25-minute rural circle (002 §25) is for *combined medical-and-elderly services*. A home is reached
+by them when a home-care facility that lies within ``medical_care_max_distance_m`` (straight line,
+default 500 m: "一体或邻近", 001 §二(五); 000 ch.6 §1 "毗邻建设") of a health facility of
+``inputs.health`` (any type) is within ``medical_care_minutes`` (社区 15, 村 25) of it. The district
+table reports it as the rows of ``facility_type = "medical_care"``; without health facilities the
+rows are absent.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 
 from isochrones.od import od_times
@@ -59,6 +68,7 @@ __all__ = [
     "compute_coverage",
     "coverage_matrix",
     "coverage_tables",
+    "medical_care_columns",
     "snap_demand",
     "weighted_quantile",
 ]
@@ -86,6 +96,26 @@ def _coverage_problems(values: Mapping[str, Any], source: str) -> list[Problem]:
     positive(values["community_minutes"], "coverage.community_minutes")
     positive(values["village_minutes"], "coverage.village_minutes")
     positive(values["report_max_minutes"], "coverage.report_max_minutes")
+    for kind, minutes in values["medical_care_minutes"].items():
+        if kind not in KINDS:
+            out.append(
+                Problem(
+                    source,
+                    f"unknown community kind '{kind}'",
+                    column=f"coverage.medical_care_minutes.{kind}",
+                    hint="use community or village",
+                )
+            )
+        positive(minutes, f"coverage.medical_care_minutes.{kind}")
+    d = values["medical_care_max_distance_m"]
+    if not (isinstance(d, int | float) and not isinstance(d, bool) and math.isfinite(d) and d >= 0):
+        out.append(
+            Problem(
+                source,
+                f"coverage.medical_care_max_distance_m must be metres >= 0, got {d!r}",
+                column="coverage.medical_care_max_distance_m",
+            )
+        )
     for t, kinds in values["type_minutes"].items():
         if t not in FACILITY_TYPES:
             out.append(
@@ -127,7 +157,7 @@ class CoverageSettings:
     Parameters
     ----------
     community_minutes, village_minutes
-        Walking threshold for homes in a 社区 / 村 (POLICY_RULES §2: 15 and 25 minutes).
+        Walking threshold for homes in a 社区 / 村 (POLICY_RULES §2: 15 minutes, the 一刻钟 circle).
     type_minutes
         Per facility type and kind, minutes that replace the kind's threshold for that type.
     home_care_types
@@ -136,14 +166,23 @@ class CoverageSettings:
         Search horizon: walking times to the nearest facility beyond it are reported as "> it".
     max_snap_m
         Largest distance from a home or site to the street it is attached to.
+    medical_care_minutes
+        The 医养结合 circle per community kind (002 §25: 城区 15, 农村 25 minutes), a measure of
+        its own (module notes).
+    medical_care_max_distance_m
+        A home-care facility this close (straight line) to a health facility offers 医养结合.
     """
 
     community_minutes: float = 15.0
-    village_minutes: float = 25.0
+    village_minutes: float = 15.0
     type_minutes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     home_care_types: tuple[str, ...] = SITEABLE_TYPES
     report_max_minutes: float = 60.0
     max_snap_m: float = 300.0
+    medical_care_minutes: Mapping[str, float] = field(
+        default_factory=lambda: {"community": 15.0, "village": 25.0}
+    )
+    medical_care_max_distance_m: float = 500.0
 
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -173,11 +212,17 @@ class CoverageSettings:
                 )
         kwargs = {
             "community_minutes": sec.get("community_minutes", 15.0),
-            "village_minutes": sec.get("village_minutes", 25.0),
+            "village_minutes": sec.get("village_minutes", 15.0),
             "type_minutes": type_minutes,
             "home_care_types": tuple(sec.get("home_care_types", SITEABLE_TYPES)),
             "report_max_minutes": sec.get("report_max_minutes", 60.0),
             "max_snap_m": float(scenario.section("walking").get("max_snap_m", 300.0)),
+            "medical_care_minutes": {
+                "community": 15.0,
+                "village": 25.0,
+                **dict(sec.get("medical_care_minutes", {})),
+            },
+            "medical_care_max_distance_m": sec.get("medical_care_max_distance_m", 500.0),
         }
         problems.extend(_coverage_problems(kwargs, source))
         if problems:
@@ -196,6 +241,7 @@ class CoverageSettings:
         """The walking-time search limit: the report horizon or the largest threshold."""
         largest = max(
             [self.community_minutes, self.village_minutes, self.report_max_minutes]
+            + [float(m) for m in self.medical_care_minutes.values()]
             + [float(m) for kinds in self.type_minutes.values() for m in kinds.values()]
         )
         return 60.0 * largest
@@ -592,6 +638,7 @@ def coverage_tables(
     *,
     settings: CoverageSettings = CoverageSettings(),
     district_name: str = "",
+    medical_columns: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Coverage by "any home-care facility" per 社区/村 and per 街道/镇, and district figures by type.
 
@@ -663,9 +710,53 @@ def coverage_tables(
             rows.append(
                 {"scope": scope, "facility_type": site_type, "n_facilities": n_sites, **row}
             )
+    if medical_columns is not None:
+        cols = np.asarray(medical_columns, dtype=bool) & np.isin(matrix.site_types, home)
+        limit = np.where(
+            kinds == "community",
+            60.0 * float(settings.medical_care_minutes.get("community", 15.0)),
+            60.0 * float(settings.medical_care_minutes.get("village", 25.0)),
+        )
+        r, c, secs = matrix._entries()
+        ok = cols[c] & (secs <= limit[r])
+        is_cov = np.zeros(len(pts), dtype=bool)
+        is_cov[r[ok]] = True
+        near = matrix.nearest_seconds(columns=cols)
+        scope_keys = np.where(kinds == "community", "community", "village")
+        for scope in ("district", "community", "village"):
+            sel = np.ones(len(pts), dtype=bool) if scope == "district" else scope_keys == scope
+            g = np.where(sel, scope, "_")
+            pairs = pd.DataFrame({"g": g[r[ok]], "s": matrix.site_ids[c[ok]]})
+            row = _summaries(g, np.array([scope]), el, wd, is_cov, near, pairs).iloc[0].to_dict()
+            rows.append(
+                {
+                    "scope": scope,
+                    "facility_type": "medical_care",
+                    "n_facilities": len(set(matrix.site_ids[cols])),
+                    **row,
+                }
+            )
     district = pd.DataFrame(rows)
     district.insert(0, "name", district_name)
     return com, st, district
+
+
+def medical_care_columns(
+    matrix: CoverageMatrix, health: gpd.GeoDataFrame | None, *, max_distance_m: float = 500.0
+) -> np.ndarray | None:
+    """(k,) which columns of ``matrix`` lie within ``max_distance_m`` of a health facility.
+
+    None without health facilities (the 医养结合 measure is then not reported).
+    """
+    if health is None or len(health) == 0:
+        return None
+    geoms = np.asarray(health.geometry.to_numpy())
+    tree = shapely.STRtree(geoms)
+    sites = np.asarray(matrix.site_geometry)
+    idx = tree.query(sites, predicate="dwithin", distance=float(max_distance_m))
+    out = np.zeros(len(sites), dtype=bool)
+    out[np.unique(idx[0])] = True
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -757,6 +848,9 @@ def compute_coverage(
         inputs.streets,
         settings=settings,
         district_name=str(inputs.scenario.settings["scenario"].get("district_name", "")),
+        medical_columns=medical_care_columns(
+            matrix, inputs.health, max_distance_m=settings.medical_care_max_distance_m
+        ),
     )
     indicators = compute_indicators(
         inputs, graph, matrix=matrix, demand=demand, coverage_settings=settings

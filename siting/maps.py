@@ -833,12 +833,24 @@ def _add_basemap(m: folium.Map, basemap: str, key: str | None, lang: Language) -
 
 
 def _coverage_legend_title(table: pd.DataFrame, lang: Language) -> str:
-    """ "覆盖率（社区15分钟、村25分钟步行）" from the table's thresholds, when it has them."""
+    """ "覆盖率（社区、村15分钟步行）" (or per kind when they differ) from the table's thresholds."""
     if not {"threshold_minutes", "kind"} <= set(table.columns):
         return _t("legend_coverage", lang)
     parts = []
+    by_kind = {
+        kind: sorted(set(table.loc[table["kind"] == kind, "threshold_minutes"].dropna()))
+        for kind in ("community", "village")
+    }
+    if by_kind["community"] and by_kind["community"] == by_kind["village"]:
+        mins = "/".join(f"{v:g}" for v in by_kind["community"])
+        both = (
+            f"{i18n_label('community', lang)}、{i18n_label('village', lang)}{mins}分钟"
+            if lang == "zh"
+            else f"{mins} min"
+        )
+        return _t("legend_coverage_rule", lang, rule=both)
     for kind in ("community", "village"):
-        values = sorted(set(table.loc[table["kind"] == kind, "threshold_minutes"].dropna()))
+        values = by_kind[kind]
         if values:
             mins = "/".join(f"{v:g}" for v in values)
             parts.append(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.model import ModelSettings, SitingResult, build_problem
-from siting.model.settings import RULE_KEYS, rules_from_scenario
+from siting.model.settings import RULE_KEYS, budget_lines_from_scenario, rules_from_scenario
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
@@ -61,6 +61,7 @@ def optimize_settings(scenario: Any, **overrides: Any) -> ModelSettings:
     problems: list[Problem] = []
     sec = dict(scenario.section("optimize"))
     kwargs = rules_from_scenario(scenario, problems)
+    kwargs["budget_lines"] = budget_lines_from_scenario(scenario, (), problems)
     for key, value in sec.items():
         if key in RULE_KEYS:
             problems.append(
@@ -113,7 +114,7 @@ def optimize_settings(scenario: Any, **overrides: Any) -> ModelSettings:
 def _key(column: str | None, section: str) -> str | None:
     """A settings key as the scenario spells it (``optimize.budget_wan_yuan``, ``rules.policies``)."""
     if column is None or (
-        "." in column.split("[")[0] and column.split(".")[0] in ("rules", "plan", "costs")
+        "." in column.split("[")[0] and column.split(".")[0] in ("rules", "plan", "costs", "budget")
     ):
         return column
     return f"{section}.{column}"

@@ -30,7 +30,7 @@ from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.growth import growth_problems
 from siting.model import Milestone, ModelSettings, PlannedBuild, SitingResult, build_problem
-from siting.model.settings import RULE_KEYS, rules_from_scenario
+from siting.model.settings import RULE_KEYS, budget_lines_from_scenario, rules_from_scenario
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
@@ -60,6 +60,7 @@ def plan_settings(scenario: Any, **overrides: Any) -> ModelSettings:
     problems: list[Problem] = []
     kwargs = rules_from_scenario(scenario, problems)
     kwargs.update(_parse_plan(sec, source, problems))
+    kwargs["budget_lines"] = budget_lines_from_scenario(scenario, kwargs["years"], problems)
     overrides = dict(overrides)
     if "budget_wan_yuan" in overrides and overrides["budget_wan_yuan"] is not None:
         years = overrides.get("years", kwargs["years"])
@@ -85,7 +86,8 @@ def plan_settings(scenario: Any, **overrides: Any) -> ModelSettings:
         for p in exc.problems:
             col = (
                 p.column
-                if p.column is None or p.column.split(".")[0] in ("plan", "rules", "costs")
+                if p.column is None
+                or p.column.split(".")[0] in ("plan", "rules", "costs", "budget")
                 else f"plan.{p.column}"
             )
             if (col, p.message) not in seen:

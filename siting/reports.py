@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from siting.costs import LEVELS, LINES
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import SITEABLE_TYPES
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLAN_LABELS",
+    "budget_frame",
     "gap_frame",
     "indicator_frame",
+    "money_frame",
     "plan_frames",
     "siting_frames",
     "write_plan_outputs",
@@ -56,6 +59,62 @@ def gap_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
             i18n_label("gap_reason", lang): [REASONS[r][0 if zh else 1] for r in g["reason"]],
             i18n_label("gap_detail", lang): g["detail"],
             i18n_label("gap_source", lang): g["source"],
+        },
+        dtype=object,
+    )
+
+
+def money_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
+    """Cash by year (rows) and line (columns, each naming who pays), with totals by level, 万元.
+
+    The plan's years; for ``siting optimize`` the years of the cost horizon (1 …), capital in
+    the first (:attr:`SitingResult.money`).
+    """
+    from siting.i18n import label
+
+    m = result.money
+    levels = result.settings.costs.levels
+    year_key = "money_col_year" if result.settings.years else "money_col_plan_year"
+    years = sorted(m["year"].unique().tolist()) if len(m) else []
+    out: dict[str, list[Any]] = {label(year_key, lang): [*years, label("total", lang)]}
+
+    def column(values: pd.Series) -> list[Any]:
+        by_year = values.groupby(m["year"]).sum()
+        return [round(float(by_year.get(y, 0.0)), 2) for y in years] + [
+            round(float(values.sum()), 2)
+        ]
+
+    for line in LINES:
+        head = label(
+            "money_line_col",
+            lang,
+            line=label(f"line_{line}", lang),
+            level=label(f"level_{levels[line]}", lang),
+        )
+        out[head] = column(m["wan_yuan"].where(m["line"] == line, 0.0))
+    for level in LEVELS:
+        out[label("money_total_of", lang, level=label(f"level_{level}", lang))] = column(
+            m["wan_yuan"].where(m["level"] == level, 0.0)
+        )
+    out[label("money_total", lang)] = column(m["wan_yuan"])
+    return pd.DataFrame(out, dtype=object)
+
+
+def budget_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
+    """Every budget row (the total and the scenario's budget lines): spend, cap, left, met."""
+    from siting.i18n import label
+
+    b = result.budget
+    return pd.DataFrame(
+        {
+            label("budget_col_name", lang): [
+                label("budget_total", lang) if n == "total" else n for n in b["budget"]
+            ],
+            label("money_col_year", lang): b["year"].tolist(),
+            label("budget_col_spend", lang): [round(float(v), 2) for v in b["spend_wan_yuan"]],
+            label("budget_col_cap", lang): [round(float(v), 2) for v in b["cap_wan_yuan"]],
+            label("budget_col_left", lang): [round(float(v), 2) for v in b["left_wan_yuan"]],
+            label("budget_col_met", lang): ["✓" if v else "✗" for v in b["met"]],
         },
         dtype=object,
     )
@@ -119,6 +178,10 @@ def siting_frames(
                 ("community_code", "opt_col_community_code", None),
                 ("community_name", "opt_col_community_name", None),
                 ("floor_area_m2", "opt_col_floor_area", people),
+                ("subsidy_municipal_wan_yuan", "opt_col_subsidy_municipal", two),
+                ("subsidy_district_wan_yuan", "opt_col_subsidy_district", two),
+                ("works_wan_yuan", "opt_col_works", two),
+                ("works_from", "opt_col_works_from", lab("works_from_")),
                 ("capital_wan_yuan", "opt_col_capital", two),
                 ("operating_wan_yuan", "opt_col_operating", two),
                 ("rent_wan_yuan", "opt_col_rent", two),
@@ -162,6 +225,9 @@ def siting_frames(
                 ),
                 ("type", "col_facility_type", typ),
                 ("n", "count", people),
+                ("subsidy_municipal_wan_yuan", "opt_col_subsidy_municipal", two),
+                ("subsidy_district_wan_yuan", "opt_col_subsidy_district", two),
+                ("works_wan_yuan", "opt_col_works", two),
                 ("capital_wan_yuan", "opt_col_capital", two),
                 ("operating_wan_yuan", "opt_col_operating", two),
                 ("rent_wan_yuan", "opt_col_rent", two),
@@ -188,7 +254,8 @@ def siting_frames(
         sm["knee_budget_wan_yuan"] = curve.knee_budget_wan_yuan
     keys = [
         "objective", "status", "objective_value", "best_bound", "gap_pct", "solver", "budget_wan_yuan",
-        "spent_wan_yuan", "horizon_years", "elderly", "covered_before", "covered_after", "coverage_before_pct",
+        "spent_wan_yuan", *[f"spend_{x}_wan_yuan" for x in (*LINES, *LEVELS)], "budgets_met",
+        "n_works_unknown", "horizon_years", "elderly", "covered_before", "covered_after", "coverage_before_pct",
         "coverage_after_pct", "weighted_after", "n_new_sites", *[f"new_{t}" for t in SITEABLE_TYPES],
         "n_upgrades", "n_closures", "profile", "n_gaps", "gaps_center_per_street", "gaps_station_per_community",
         "gaps_stations_per_center", "policies", "health_rule", "greedy_objective", "objective_recomputed", "build_seconds",
@@ -212,6 +279,8 @@ def siting_frames(
             }
         )
     frames["siting_summary"] = pd.DataFrame(rows)
+    frames["siting_money"] = money_frame(result, lang)
+    frames["siting_budget"] = budget_frame(result, lang)
     frames["siting_gaps"] = gap_frame(result, lang)
     if result.indicators is not None:  # recomputed with the facilities open after the plan
         frames["siting_indicators"] = indicator_frame(result.indicators, lang)
@@ -576,6 +645,8 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
     frames["plan_communities"] = pd.DataFrame(com_cols, dtype=object)
     if result.indicators is not None:
         frames["plan_indicators"] = indicator_frame(result.indicators, lang)
+    frames["plan_money"] = money_frame(result, lang)
+    frames["plan_budget"] = budget_frame(result, lang)
     frames["plan_gaps"] = gap_frame(result, lang)
     return frames
 

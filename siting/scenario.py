@@ -99,6 +99,8 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "type_minutes": dict,
         "home_care_types": list,
         "report_max_minutes": (int, float),
+        "medical_care_minutes": dict,
+        "medical_care_max_distance_m": (int, float),
     },
     "indicators": {
         "home_care_coverage_target": (int, float),
@@ -148,13 +150,21 @@ _SCHEMA: dict[str, dict[str, Any]] = {
     },
     "costs": {
         "horizon_years": (int, float),
-        "capital_wan_yuan": dict,
+        "subsidy_municipal_wan_yuan": dict,
+        "subsidy_district_wan_yuan": dict,
+        "works_wan_yuan": dict,
         "operating_yuan_per_month": dict,
         "area_brackets_m2": list,
         "area_operating_yuan_per_month": list,
         "default_floor_area_m2": dict,
+        "upgrade_works_wan_yuan": dict,
+        "levels": dict,
+        # replaced keys, kept so that siting.costs can say what replaced them
+        "capital_wan_yuan": dict,
         "upgrade_capital_wan_yuan": dict,
     },
+    # budget lines (siting.model.settings.BudgetLine), shared by siting optimize and siting plan
+    "budget": {"line": list},
     # siting.plan: the five-year plan (milestones and builds are lists of tables, checked there)
     "plan": {
         "first_year": int,
@@ -196,10 +206,11 @@ _DEFAULTS: dict[str, Any] = {
         "weight_extreme_poor": 1.0,
         "weight_living_alone": 1.0,
     },
-    # siting.coverage: 15-minute circle in 社区, 25 in 村 (POLICY_RULES §2: 000, 001, 003, 004; 002 §25)
+    # siting.coverage: the 15-minute (一刻钟) circle in 社区 and 村 (POLICY_RULES §2: 000, 001, 003,
+    # 004); 医养结合 access is its own measure: 15 min in 社区, 25 in 村 (002 §25), within 500 m of health
     "coverage": {
         "community_minutes": 15.0,
-        "village_minutes": 25.0,
+        "village_minutes": 15.0,
         "type_minutes": {},
         "home_care_types": [
             "street_center",
@@ -209,6 +220,8 @@ _DEFAULTS: dict[str, Any] = {
             "compound_point",
         ],
         "report_max_minutes": 60.0,
+        "medical_care_minutes": {"community": 15.0, "village": 25.0},
+        "medical_care_max_distance_m": 500.0,
     },
     # siting.indicators: targets of POLICY_RULES §1–3 (see siting/indicators.py for sources)
     "indicators": {

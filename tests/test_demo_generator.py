@@ -552,7 +552,11 @@ def test_city_districts_are_complete_and_named(city):
         assert cfg["scenario"]["name"] == f"{name}（虚构）"
         assert cfg["scenario"]["name_en"].startswith(f"Demo city district {k + 1} (fictional)")
         assert cfg["output"]["dir"] == f"output/city/{code}"
-        assert cfg["optimize"]["budget_wan_yuan"] == 300
+        # 300 万元 of district money over five years (60 a year), up to 225 万元 municipal
+        assert [(b["name"], b.get("per_year_wan_yuan"), b.get("total_wan_yuan")) for b in cfg["budget"]["line"]] == [
+            ("区级资金", 60, None),
+            ("市级建设补助", None, 225),
+        ]
         assert summaries[k]["code"] == code and summaries[k]["pop"] == 57_000
         card = (folder / "README.md").read_text(encoding="utf-8")
         assert code in card and "虚构" in card and "CC0" in card

@@ -24,7 +24,7 @@ from siting.costs import closure_savings, site_costs, upgrade_costs
 from siting.coverage import CoverageMatrix, CoverageResult, CoverageSettings, coverage_matrix
 from siting.errors import InputError, Problem
 from siting.io import SITEABLE_TYPES
-from siting.model.problem import OPTION_COLUMNS, SitingProblem, demand_growth
+from siting.model.problem import CAPITAL_COLUMNS, OPTION_COLUMNS, SitingProblem, demand_growth
 from siting.model.relations import (
     community_table,
     health_distance_m,
@@ -247,7 +247,8 @@ def build_problem(
                     ),
                     "floor_area_given_m2": area,
                     "beds": beds,
-                    "capital_wan_yuan": 0.0,
+                    **dict.fromkeys(CAPITAL_COLUMNS, 0.0),
+                    "works_from": "",
                     "operating_wan_yuan_per_year": 0.0,
                     "rent_wan_yuan_per_year": 0.0,
                     "closure_saving_wan_yuan_per_year": np.where(closable, saving * _PER_YEAR, 0.0),
@@ -276,7 +277,8 @@ def build_problem(
                         # an upgrade enlarges the site to the new type's standard size (costs)
                         "floor_area_given_m2": costs["floor_area_m2"].to_numpy(),
                         "beds": beds[uc],
-                        "capital_wan_yuan": costs["capital_wan_yuan"].to_numpy(),
+                        **{c: costs[c].to_numpy() for c in CAPITAL_COLUMNS},
+                        "works_from": costs["works_from"].to_numpy(),
                         "operating_wan_yuan_per_year": costs["operating_yuan_per_month"].to_numpy()
                         * _PER_YEAR,
                         "rent_wan_yuan_per_year": 0.0,
@@ -320,7 +322,8 @@ def build_problem(
                     "floor_area_m2": costs["floor_area_m2"].to_numpy(),
                     "floor_area_given_m2": area,
                     "beds": _numbers(column_values(cand, "beds", crow)),
-                    "capital_wan_yuan": costs["capital_wan_yuan"].to_numpy(),
+                    **{c: costs[c].to_numpy() for c in CAPITAL_COLUMNS},
+                    "works_from": costs["works_from"].to_numpy(),
                     "operating_wan_yuan_per_year": costs["operating_yuan_per_month"].to_numpy()
                     * _PER_YEAR,
                     "rent_wan_yuan_per_year": rent * _PER_YEAR,

@@ -10,7 +10,6 @@ the start.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,18 +27,21 @@ if TYPE_CHECKING:
 __all__ = ["greedy_plan"]
 
 
-def _option_costs(problem: SitingProblem) -> tuple[np.ndarray, float, float]:
-    """Per-option money of the one budget row, its constant, and the budget (inf: none)."""
-    rows = budget_rows(problem)
-    if not rows:
-        from siting.model.money import cash
+def _option_costs(problem: SitingProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-option money of the first period's budget rows (R, K), their constants (R,), caps (R,),
+    and the per-option money the ratios rank by (the total budget's, else all lines' cash)."""
+    rows = [r for r in budget_rows(problem) if r.period == 0]
+    from siting.model.money import cash
 
-        lin = cash(problem, 0)
-        budget = math.inf
-    else:
-        _, lin, budget = rows[0]
-    const = lin.const + float((lin.coef[:, 0] * problem.existing).sum())
-    return lin.coef[:, 1].copy(), const, float(budget)
+    rank = (rows[0].spend if rows and not rows[0].line else cash(problem, 0)).coef[:, 1].copy()
+    if not rows:
+        return np.zeros((0, len(problem.options))), np.zeros(0), np.zeros(0), rank
+    costs = np.vstack([r.spend.coef[:, 1] for r in rows])
+    const = np.array(
+        [r.spend.const + float((r.spend.coef[:, 0] * problem.existing).sum()) for r in rows]
+    )
+    caps = np.array([r.cap for r in rows], dtype=float)
+    return costs, const, caps, rank
 
 
 def greedy_plan(model: Model, rules: Sequence[Rule], *, stage: str) -> np.ndarray:
@@ -53,7 +55,7 @@ def greedy_plan(model: Model, rules: Sequence[Rule], *, stage: str) -> np.ndarra
     groups = opts["group"].to_numpy()
     types = opts["type"].to_numpy()
     action = opts["action"].to_numpy()
-    cost, spent, budget = _option_costs(problem)
+    costs, spent, budget, cost = _option_costs(problem)
     cls = model.classes
     cover = csc_matrix((cls.unc + cls.cap).astype(np.float64))
     weight = cls.weight[:, 0] if len(cls) else np.zeros(0)
@@ -61,9 +63,7 @@ def greedy_plan(model: Model, rules: Sequence[Rule], *, stage: str) -> np.ndarra
     chosen = fixed & allowed
     keep_existing = (action == "existing") & ~fixed & allowed
     chosen |= keep_existing
-    spent += float(cost[keep_existing].sum())
-    if s.new_sites is not None and not any(b is not None for b in s.budgets()):
-        budget = math.inf
+    spent += costs[:, keep_existing].sum(axis=1)
     covered = np.asarray(cover @ chosen.astype(np.float64)).ravel() > 0
     used_groups = set(groups[chosen].tolist())
     counts: dict[str, int] = {}
@@ -82,12 +82,12 @@ def greedy_plan(model: Model, rules: Sequence[Rule], *, stage: str) -> np.ndarra
             return False
         if s.new_sites is not None and n_new >= s.new_sites:
             return False
-        return spent + cost[k] <= budget + 1e-9
+        return bool(np.all(spent + costs[:, k] <= budget + 1e-9))
 
     def take(k: int) -> None:
         nonlocal spent, covered, n_new
         chosen[k] = True
-        spent += cost[k]
+        spent += costs[:, k]
         used_groups.add(groups[k])
         counts[types[k]] = counts.get(types[k], 0) + 1
         n_new += 1

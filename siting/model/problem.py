@@ -62,6 +62,23 @@ def demand_growth(
         np.zeros(0, dtype=object),
     )
 
+
+#: The one-off money of an option by line (:mod:`siting.costs`), 万元; ``capital_wan_yuan`` is their sum.
+CAPITAL_COLUMNS: tuple[str, ...] = (
+    "subsidy_municipal_wan_yuan",
+    "subsidy_district_wan_yuan",
+    "works_wan_yuan",
+    "capital_wan_yuan",
+)
+#: Which option column holds each cost line (one-off lines in 万元, yearly lines in 万元 per year).
+LINE_COLUMNS: dict[str, str] = {
+    "subsidy_municipal": "subsidy_municipal_wan_yuan",
+    "subsidy_district": "subsidy_district_wan_yuan",
+    "works": "works_wan_yuan",
+    "incentive": "operating_wan_yuan_per_year",
+    "rent": "rent_wan_yuan_per_year",
+}
+
 #: Columns of :attr:`SitingProblem.options` (money in 万元; per year where it says so).
 OPTION_COLUMNS: tuple[str, ...] = (
     "option_id",
@@ -77,7 +94,8 @@ OPTION_COLUMNS: tuple[str, ...] = (
     "floor_area_m2",
     "floor_area_given_m2",
     "beds",
-    "capital_wan_yuan",
+    *CAPITAL_COLUMNS,
+    "works_from",
     "operating_wan_yuan_per_year",
     "rent_wan_yuan_per_year",
     "closure_saving_wan_yuan_per_year",
@@ -99,7 +117,9 @@ class SitingProblem:
     options
         One row per option (:data:`OPTION_COLUMNS`): ``action`` (existing, new, upgrade),
         ``group`` (the physical site: at most one of its options open), ``fixed`` (open in every
-        period, no decision), ``closable``; costs: ``capital_wan_yuan`` (once, when built),
+        period, no decision), ``closable``; costs: ``capital_wan_yuan`` (once, when built: the
+        sum of ``subsidy_municipal_wan_yuan``, ``subsidy_district_wan_yuan`` and ``works_wan_yuan``,
+        ``works_from`` saying where the works figure comes from),
         ``operating_wan_yuan_per_year`` (incentive; an upgrade's change of it),
         ``rent_wan_yuan_per_year``, ``closure_saving_wan_yuan_per_year`` (an existing site's
         incentive saved while it is closed); ``floor_area_m2`` as costed and
@@ -272,7 +292,8 @@ class SitingProblem:
         weights
             Demand at each point (default 1); both the weighted and the plain demand.
         site_costs_wan_yuan
-            Capital cost of each site (default 1: the objective counts sites, as in the LSCP).
+            Capital cost of each site (default 1: the objective counts sites, as in the LSCP),
+            booked on the ``works`` line.
         operating_wan_yuan_per_year
             Operating cost per year of each site (default 0).
         predefined
@@ -347,7 +368,11 @@ class SitingProblem:
                 "floor_area_m2": np.nan,
                 "floor_area_given_m2": np.nan,
                 "beds": np.nan,
+                "subsidy_municipal_wan_yuan": 0.0,
+                "subsidy_district_wan_yuan": 0.0,
+                "works_wan_yuan": np.where(pre, 0.0, cap),  # a plain capital cost: one line
                 "capital_wan_yuan": np.where(pre, 0.0, cap),
+                "works_from": "site",
                 "operating_wan_yuan_per_year": np.where(pre, 0.0, op),
                 "rent_wan_yuan_per_year": 0.0,
                 "closure_saving_wan_yuan_per_year": 0.0,

@@ -20,9 +20,10 @@ import pandas as pd
 from scipy.sparse import csr_matrix, vstack
 
 import siting
+from siting.costs import LEVELS, LINES
 from siting.errors import Problem
 from siting.io import SITEABLE_TYPES
-from siting.model.money import cash, commitment, total_cost
+from siting.model.money import budget_rows, cash, commitment, line_amounts, total_cost
 from siting.model.money import open_matrix as make_open_matrix
 from siting.model.rules import (
     GAP_COLUMNS,
@@ -45,7 +46,8 @@ __all__ = ["SitingResult", "coverage_fraction", "make_result"]
 
 SITE_COLUMNS = (
     "year", "site_id", "option_id", "name", "action", "type", "from_type", "source", "street_code",
-    "street_name", "community_code", "community_name", "floor_area_m2", "capital_wan_yuan",
+    "street_name", "community_code", "community_name", "floor_area_m2", "subsidy_municipal_wan_yuan",
+    "subsidy_district_wan_yuan", "works_wan_yuan", "works_from", "capital_wan_yuan",
     "operating_wan_yuan_per_year", "rent_wan_yuan_per_year", "operating_wan_yuan", "rent_wan_yuan",
     "cost_wan_yuan", "cost_in_plan_wan_yuan", "newly_covered_elderly", "newly_covered_weighted",
     "unique_covered_elderly", "yuan_per_newly_covered", "health_distance_m",
@@ -85,7 +87,14 @@ class SitingResult:
         Per 社区/村: older people, covered before and after the plan (final period), growth,
         facilities built, whether it has its own station or point after the plan.
     spend
-        Spending by action and type (count, capital, operating, rent, total; 万元).
+        Spending by action and type (count, subsidies by level, works, capital, operating, rent,
+        total; 万元).
+    money
+        Cash by year, line and level (:data:`siting.costs.LINES`, :data:`siting.costs.LEVELS`):
+        ``year``, ``line``, ``kind`` (capital, operating), ``level``, ``wan_yuan``. For one period
+        the horizon's years (capital in year 1, operating every year).
+    budget
+        Every budget row, the total and the scenario's budget lines: spend, cap, what is left, met.
     trajectory
         A row for the base (existing facilities, base-year demand) and one per period: budget,
         capital, operating, spend (万元), new sites by type, coverage (all, 社区, 村), elderly-years.
@@ -121,6 +130,8 @@ class SitingResult:
     sites: pd.DataFrame
     communities: pd.DataFrame
     spend: pd.DataFrame
+    money: pd.DataFrame
+    budget: pd.DataFrame
     trajectory: pd.DataFrame
     milestones: pd.DataFrame
     gaps: pd.DataFrame
@@ -317,6 +328,15 @@ def _sites_frame(
                 built,
                 action[built],
                 {
+                    **{
+                        c: o[c].to_numpy(dtype=float)[built]
+                        for c in (
+                            "subsidy_municipal_wan_yuan",
+                            "subsidy_district_wan_yuan",
+                            "works_wan_yuan",
+                        )
+                    },
+                    "works_from": o["works_from"].to_numpy()[built],
                     "capital_wan_yuan": cap[built],
                     "operating_wan_yuan_per_year": op[built],
                     "rent_wan_yuan_per_year": rent[built],
@@ -351,6 +371,10 @@ def _sites_frame(
                 shut,
                 np.full(len(shut), "close", dtype=object),
                 {
+                    "subsidy_municipal_wan_yuan": zero,
+                    "subsidy_district_wan_yuan": zero,
+                    "works_wan_yuan": zero,
+                    "works_from": "",
                     "capital_wan_yuan": zero,
                     "operating_wan_yuan_per_year": -saving,
                     "rent_wan_yuan_per_year": zero,
@@ -393,8 +417,92 @@ def _sites_frame(
     return frame
 
 
+def _money_frame(problem: SitingProblem, om: np.ndarray) -> pd.DataFrame:
+    """Cash by year, line and level (one row each): what a 民政局 budgets.
+
+    A plan's years are its periods. The one period of ``siting optimize`` is spread over the
+    years of the horizon the way it is paid: the one-off lines in year 1, the yearly lines every
+    year (year 1 = the first year of operation).
+    """
+    s = problem.settings
+    rows = line_amounts(problem, om)
+    out = []
+    if s.years:
+        for r in rows:
+            out.append(
+                {
+                    "year": s.years[int(r["period"])],
+                    **{k: r[k] for k in ("line", "kind", "level", "wan_yuan")},
+                }
+            )
+    else:
+        H = round(s.period_years[0])
+        for y in range(1, max(H, 1) + 1):
+            for r in rows:
+                amount = float(r["wan_yuan"])
+                if r["kind"] == "capital":
+                    amount = amount if y == 1 else 0.0
+                else:
+                    amount = amount / max(s.period_years[0], 1e-12)
+                out.append(
+                    {
+                        "year": y,
+                        "line": r["line"],
+                        "kind": r["kind"],
+                        "level": r["level"],
+                        "wan_yuan": amount,
+                    }
+                )
+    return pd.DataFrame(out, columns=["year", "line", "kind", "level", "wan_yuan"])
+
+
+def _budget_frame(problem: SitingProblem, om: np.ndarray) -> pd.DataFrame:
+    """Every budget row (the total and the scenario's budget lines): spend, cap, met."""
+    s = problem.settings
+    rows = []
+    for r in budget_rows(problem):
+        spend = r.spend.value(om)
+        rows.append(
+            {
+                "budget": r.line or "total",
+                "year": s.years[r.period]
+                if s.years and not (r.line and _is_total(s, r.line))
+                else "",
+                "label": r.label,
+                "spend_wan_yuan": spend,
+                "cap_wan_yuan": r.cap,
+                "left_wan_yuan": r.cap - spend,
+                "met": bool(spend <= r.cap + 1e-6 * max(1.0, r.cap)),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "budget",
+            "year",
+            "label",
+            "spend_wan_yuan",
+            "cap_wan_yuan",
+            "left_wan_yuan",
+            "met",
+        ],
+    )
+
+
+def _is_total(settings: ModelSettings, name: str) -> bool:
+    return any(b.name == name and b.total_wan_yuan is not None for b in settings.budget_lines)
+
+
 def _spend_frame(sites: pd.DataFrame) -> pd.DataFrame:
-    cols = ["capital_wan_yuan", "operating_wan_yuan", "rent_wan_yuan", "cost_wan_yuan"]
+    cols = [
+        "subsidy_municipal_wan_yuan",
+        "subsidy_district_wan_yuan",
+        "works_wan_yuan",
+        "capital_wan_yuan",
+        "operating_wan_yuan",
+        "rent_wan_yuan",
+        "cost_wan_yuan",
+    ]
     if len(sites) == 0:
         return pd.DataFrame(
             {"action": ["total"], "type": [""], "n": [0], **{c: [0.0] for c in cols}}
@@ -748,6 +856,8 @@ def make_result(
     sites = _sites_frame(problem, opened, closed, om, frac, before)
     communities = _community_frame(problem, opened, om, frac, before)
     spend = _spend_frame(sites)
+    money = _money_frame(problem, om)
+    budget = _budget_frame(problem, om)
     trajectory = _trajectory(problem, opened, om, frac, before)
     milestones = _milestone_frame(problem, rules, om, frac)
     gap_rows = [row for r in rules for row in r.gaps(problem, om)]
@@ -789,6 +899,20 @@ def make_result(
         "committed_after_plan_wan_yuan": max(0.0, total - in_plan),
         "capital_wan_yuan": float(trajectory["capital_wan_yuan"].iloc[1:].sum()),
         "operating_wan_yuan": float(trajectory["operating_wan_yuan"].iloc[1:].sum()),
+        **{
+            f"spend_{line}_wan_yuan": float(money.loc[money["line"] == line, "wan_yuan"].sum())
+            for line in LINES
+        },
+        **{
+            f"spend_{level}_wan_yuan": float(money.loc[money["level"] == level, "wan_yuan"].sum())
+            for level in LEVELS
+        },
+        "budgets_met": bool(budget["met"].all()) if len(budget) else True,
+        "n_works_unknown": int(
+            ((sites["action"] != "close") & (sites["works_from"] == "unknown")).sum()
+        )
+        if len(sites)
+        else 0,
         "horizon_years": s.costs.horizon_years,
         "commitment_years": s.commitment,
         "elderly": tot_el,
@@ -882,6 +1006,8 @@ def make_result(
         sites=sites,
         communities=communities,
         spend=spend,
+        money=money,
+        budget=budget,
         trajectory=trajectory,
         milestones=milestones,
         gaps=gaps,

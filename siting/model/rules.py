@@ -700,26 +700,40 @@ class Budget(Rule):
     def add(self, model: Model) -> None:
         problem = model.problem
         s = problem.settings
-        for j, lin, cap in budget_rows(problem):
-            terms, const = model.linear(lin)
-            if s.years:
-                what = f"budget {s.years[j]}" + (
+        for i, row in enumerate(budget_rows(problem)):
+            terms, const = model.linear(row.spend)
+            cap = row.cap
+            if row.line:
+                what = f"budget line {row.label} ({cap:,.1f} 万元)"
+            elif s.years:
+                what = f"budget {s.years[row.period]}" + (
                     f" (with the unspent money of earlier years: {cap:,.1f} 万元)"
                     if s.unspent == "carries_over"
                     else f" ({cap:,.1f} 万元)"
                 )
             else:
                 what = f"budget {cap:g} 万元"
-            model.add("budget", str(j), what, terms, "<=", cap - const)
+            model.add("budget", str(i), what, terms, "<=", cap - const)
 
     def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
         s = problem.settings
-        if not s.years:
-            b = s.budgets()[0] or 0.0
-            amount = sum(v for *_, v in items)
-            return f"budget {b:,.1f} 万元 < {b + amount:,.1f} 万元 needed to meet {requirements(problem)}"
-        what = "the milestones" if s.milestones else "the rules"
-        return "; ".join(f"{lab}: meeting {what} needs {v:,.1f} 万元 more" for _, lab, v in items)
+        rows = budget_rows(problem)
+        parts = []
+        for key, lab, v in items:
+            row = rows[int(key)] if key.isdigit() and int(key) < len(rows) else None
+            if row is not None and not row.line and not s.years:
+                parts.append(
+                    f"budget {row.cap:,.1f} 万元 < {row.cap + v:,.1f} 万元 needed to meet {requirements(problem)}"
+                )
+            elif row is not None and row.line:
+                parts.append(
+                    f"budget line '{row.label}' {row.cap:,.1f} 万元 < {row.cap + v:,.1f} 万元 needed to meet "
+                    f"{requirements(problem)}"
+                )
+            else:
+                what = "the milestones" if s.milestones else "the rules"
+                parts.append(f"{lab}: meeting {what} needs {v:,.1f} 万元 more")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -1048,7 +1062,7 @@ def active_rules(problem: SitingProblem) -> list[Rule]:
     rules: list[Rule] = []
     if "capacity" in s.policies:
         rules.append(Capacity())
-    if any(b is not None for b in s.budgets()):
+    if any(b is not None for b in s.budgets()) or s.budget_lines:
         rules.append(Budget())
     if s.coverage_target is not None:
         rules.append(CoverageTarget(share=s.coverage_target))

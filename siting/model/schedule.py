@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InputError, Problem
+from siting.model.problem import CAPITAL_COLUMNS
 
 if TYPE_CHECKING:
     from siting.model.problem import SitingProblem
@@ -97,7 +98,11 @@ def planned_schedule(
 
 
 def with_build_capital(problem: SitingProblem, builds: Sequence[PlannedBuild]) -> SitingProblem:
-    """The problem with the capital cost of the planned builds that give their own."""
+    """The problem with the capital cost of the planned builds that give their own.
+
+    A planned build's ``capital_wan_yuan`` is its whole one-off cost: it replaces the subsidies and
+    the works of the cost model and is booked on the ``works`` line (``works_from = "plan"``).
+    """
     if not any(b.capital_wan_yuan is not None for b in builds):
         return problem
     opts = problem.options.copy()
@@ -108,11 +113,18 @@ def with_build_capital(problem: SitingProblem, builds: Sequence[PlannedBuild]) -
         )
         if a != "existing"
     }
-    cap = opts["capital_wan_yuan"].to_numpy(dtype=float).copy()
+    money = {c: opts[c].to_numpy(dtype=float).copy() for c in CAPITAL_COLUMNS}
+    source = opts["works_from"].to_numpy().copy()
     for b in builds:
         k = key.get((b.site_id, b.type))
         if k is not None and b.capital_wan_yuan is not None:
-            cap[k] = float(b.capital_wan_yuan)
-    opts["capital_wan_yuan"] = cap
+            # the plan's own figure is the whole one-off cost: booked as works, no subsidy on top
+            for c in CAPITAL_COLUMNS:
+                money[c][k] = 0.0
+            money["works_wan_yuan"][k] = money["capital_wan_yuan"][k] = float(b.capital_wan_yuan)
+            source[k] = "plan"
+    for c, v in money.items():
+        opts[c] = v
+    opts["works_from"] = source
     out = dataclasses.replace(problem, options=opts)
     return out

@@ -29,12 +29,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from siting.costs import CostSettings
+from siting.costs import LEVELS, LINES, CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.io import SITEABLE_TYPES
 from siting.standards import SIZE_KEYS, SizeStandards
 
 __all__ = [
+    "BUDGET_KINDS",
+    "BUDGET_LEVELS",
     "HEALTH_RULES",
     "MILESTONE_RULES",
     "OBJECTIVES",
@@ -43,9 +45,11 @@ __all__ = [
     "RULE_KEYS",
     "SCOPES",
     "SOLVERS",
+    "BudgetLine",
     "Milestone",
     "ModelSettings",
     "PlannedBuild",
+    "budget_lines_from_scenario",
     "rules_from_scenario",
 ]
 
@@ -75,6 +79,8 @@ MODES: tuple[str, ...] = ("optimize", "evaluate")
 OPERATING_FROM: tuple[str, ...] = ("year_built", "year_after")
 UNSPENT: tuple[str, ...] = ("lapses", "carries_over")
 BUDGET_BASES: tuple[str, ...] = ("cash", "commitment")
+BUDGET_KINDS: tuple[str, ...] = ("capital", "operating", "all")
+BUDGET_LEVELS: tuple[str, ...] = (*LEVELS, "all")
 DEFAULT_MORTALITY_60P = 0.03
 
 
@@ -124,6 +130,59 @@ class Milestone:
             what = "每个街道/镇有养老服务中心"
         more = f"（除 {len(self.exclude)} 个）" if self.exclude else ""
         return f"{self.year}年起{what}{more}"
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """A budget on some cost lines and levels (scenario ``[[budget.line]]``), 万元.
+
+    Parameters
+    ----------
+    name
+        How tables and messages call it (e.g. "区级建设资金").
+    kind
+        {"capital", "operating", "all"}: the one-off lines (subsidies, works), the yearly ones
+        (incentive, rent), or both.
+    level
+        {"municipal", "district", "all"}: who pays (:data:`siting.costs.LEVELS`; ``[costs.levels]``).
+    lines
+        Restrict further to these lines of :data:`siting.costs.LINES` (default: every line of the
+        kind and level).
+    per_year_wan_yuan
+        The cap per plan year: one number for every year, or one per year (None: no cap that
+        year). In the one-period model (``siting optimize``) the period is the whole horizon, so a
+        yearly cap becomes ``horizon_years`` × it: that model cannot phase, use ``siting plan``.
+    total_wan_yuan
+        Or one cap on the sum over every period.
+    """
+
+    name: str
+    kind: str = "all"
+    level: str = "all"
+    lines: tuple[str, ...] = ()
+    per_year_wan_yuan: float | tuple[float | None, ...] | None = None
+    total_wan_yuan: float | None = None
+
+    def amounts(self, settings: ModelSettings) -> list[float | None]:
+        """The cap of each period (see ``per_year_wan_yuan``)."""
+        b = self.per_year_wan_yuan
+        if b is None:
+            return [None] * settings.n_periods
+        if not settings.years:
+            per = b[0] if isinstance(b, tuple) else b
+            return [None if per is None else float(per) * settings.period_years[0]]
+        if isinstance(b, tuple):
+            return [None if v is None else float(v) for v in b]
+        return [float(b)] * settings.n_periods
+
+    def describe(self) -> str:
+        what = (
+            {"capital": "建设", "operating": "运营", "all": ""}[self.kind]
+            if self.kind in BUDGET_KINDS
+            else self.kind
+        )
+        who = {"municipal": "市级", "district": "区级", "all": ""}.get(self.level, self.level)
+        return f"{self.name}（{who}{what}资金）" if who or what else self.name
 
 
 @dataclass(frozen=True)
@@ -194,6 +253,9 @@ class ModelSettings:
         The budget–coverage curve.
     costs
         The cost model.
+    budget_lines
+        Budgets on some cost lines and levels (:class:`BudgetLine`), on top of ``budget_wan_yuan``
+        (which caps every line).
     """
 
     years: tuple[int, ...] = ()
@@ -242,6 +304,7 @@ class ModelSettings:
     curve_budgets: tuple[float, ...] = ()
     curve_steps: int = 10
     costs: CostSettings = field(default_factory=CostSettings)
+    budget_lines: tuple[BudgetLine, ...] = ()
 
     def __post_init__(self) -> None:
         b = self.budget_wan_yuan
@@ -356,6 +419,45 @@ class ModelSettings:
             positive("budget_wan_yuan", b, allow_zero=True)
         if self.commitment_years is not None:
             positive("commitment_years", self.commitment_years)
+        names = [line.name for line in self.budget_lines]
+        for i, line in enumerate(self.budget_lines):
+            key = f"budget.line[{i}]"
+            if not line.name or names.count(line.name) > 1:
+                bad(f"{key}.name", f"every budget line needs its own name, got {line.name!r}")
+            choice(f"{key}.kind", line.kind, BUDGET_KINDS)
+            choice(f"{key}.level", line.level, BUDGET_LEVELS)
+            for x in line.lines:
+                if x not in LINES:
+                    bad(f"{key}.lines", f"unknown cost line {x!r}", f"lines: {list(LINES)}")
+            if (line.per_year_wan_yuan is None) == (line.total_wan_yuan is None):
+                bad(
+                    key,
+                    f"budget line {line.name!r} needs exactly one of per_year_wan_yuan and total_wan_yuan",
+                    "e.g. per_year_wan_yuan = 120",
+                )
+            if line.total_wan_yuan is not None:
+                positive(f"{key}.total_wan_yuan", line.total_wan_yuan, allow_zero=True)
+            b = line.per_year_wan_yuan
+            if isinstance(b, tuple):
+                if not years:
+                    bad(
+                        f"{key}.per_year_wan_yuan",
+                        f"budget line {line.name!r} lists budgets by year, but this is one period",
+                        "give one number per year (siting optimize), or use siting plan",
+                    )
+                elif len(b) != self.n_periods:
+                    bad(
+                        f"{key}.per_year_wan_yuan",
+                        f"budget line {line.name!r} lists {len(b)} budgets for {self.n_periods} plan years ({span})",
+                    )
+                for yr, v in zip(years or [None] * len(b), b, strict=False):
+                    if v is not None and not (_is_number(v) and v >= 0):
+                        bad(
+                            f"{key}.per_year_wan_yuan.{yr}",
+                            f"the budget of {line.name!r} in {yr} must be a number of 万元 >= 0, got {v!r}",
+                        )
+            elif b is not None:
+                positive(f"{key}.per_year_wan_yuan", b, allow_zero=True)
         share("coverage_target", self.coverage_target)
         share("community_floor", self.community_floor)
         share("rules.sharing_min_share", self.sharing_min_share)
@@ -477,10 +579,12 @@ class ModelSettings:
             and self.mode == "optimize"
             and self.new_sites is None
             and all(v is None for v in self.budgets())
+            and not self.budget_lines
         ):
             bad(
                 "budget_wan_yuan",
-                f"objective {self.objective} needs a budget (budget_wan_yuan) or a number of new sites (new_sites)",
+                f"objective {self.objective} needs a budget (budget_wan_yuan or [[budget.line]]) or a "
+                "number of new sites (new_sites)",
                 'e.g. budget_wan_yuan = 800, or objective = "min_cost"',
             )
         if self.objective == "min_cost" and self.new_sites is not None:
@@ -557,3 +661,71 @@ def rules_from_scenario(scenario: Any, problems: list[Problem]) -> dict[str, Any
     except TypeError as exc:  # pragma: no cover - keys are mapped above
         problems.append(Problem(source, f"invalid size standard: {exc}", column="rules"))
     return kw
+
+
+_LINE_KEYS = ("name", "kind", "level", "lines", "per_year_wan_yuan", "total_wan_yuan")
+
+
+def budget_lines_from_scenario(
+    scenario: Any, years: tuple[int, ...], problems: list[Problem]
+) -> tuple[BudgetLine, ...]:
+    """The ``[[budget.line]]`` tables of a scenario as :class:`BudgetLine` (checked later by
+    :class:`ModelSettings`); ``per_year_wan_yuan`` may be a number, a list (one per plan year) or
+    a table by year. Problems are appended to ``problems``, each naming the key and the value."""
+    source = str(scenario.path)
+    raw = scenario.section("budget").get("line", [])
+    out: list[BudgetLine] = []
+    for i, item in enumerate(raw):
+        key = f"budget.line[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(Problem(source, f"{key} must be a table, got {item!r}", column=key))
+            continue
+        unknown = [k for k in item if k not in _LINE_KEYS]
+        for k in unknown:
+            problems.append(
+                Problem(
+                    source,
+                    f"unknown key '{key}.{k}'",
+                    column=f"{key}.{k}",
+                    hint=f"known keys of a budget line: {list(_LINE_KEYS)}",
+                )
+            )
+        per = item.get("per_year_wan_yuan")
+        if isinstance(per, list):
+            per = tuple(per)
+        elif isinstance(per, Mapping):
+            table: dict[int, Any] = {}
+            for k, v in per.items():
+                try:
+                    y = int(k)
+                except ValueError:
+                    problems.append(
+                        Problem(
+                            source, f"'{k}' is not a year", column=f"{key}.per_year_wan_yuan.{k}"
+                        )
+                    )
+                    continue
+                if y not in years:
+                    span = f"{years[0]}–{years[-1]}" if years else "none (one period)"
+                    problems.append(
+                        Problem(
+                            source,
+                            f"budget year {y} is outside the plan years {span}",
+                            column=f"{key}.per_year_wan_yuan.{k}",
+                        )
+                    )
+                    continue
+                table[y] = v
+            per = tuple(table.get(y) for y in years)
+        lines = item.get("lines", ())
+        out.append(
+            BudgetLine(
+                name=str(item.get("name", "")),
+                kind=str(item.get("kind", "all")),
+                level=str(item.get("level", "all")),
+                lines=tuple(lines) if isinstance(lines, list | tuple) else (str(lines),),
+                per_year_wan_yuan=per,
+                total_wan_yuan=item.get("total_wan_yuan"),
+            )
+        )
+    return tuple(out)

@@ -182,12 +182,16 @@ def test_hand_checked_walking_times_and_coverage(hand):
     assert dense[2, "S"] == pytest.approx(730 / SPEED)  # 15.2 min: not covered in a 社区
     # C2's home to S: 10 + 1300 m = 27.3 min
     assert dense[3, "S"] == pytest.approx(1310 / SPEED)
-    # the village's street points to P (25-minute threshold) and T (20 m off the street)
+    # the village's street points (x = 2250, 2750, 3250, 3750) to P (on the street at x = 3000) and
+    # T (20 m off the street at x = 3500); the 15-minute circle holds in 村 too (POLICY_RULES §2)
     assert [dense[i, "P"] for i in (4, 5, 6, 7)] == pytest.approx(
         [750 / SPEED, 250 / SPEED, 250 / SPEED, 750 / SPEED]
     )
-    assert dense[4, "T"] == pytest.approx(1270 / SPEED)
-    assert m.is_covered().tolist() == [True, True, False, False, True, True, True, True]
+    assert [dense[i, "T"] for i in (4, 5, 6, 7)] == pytest.approx(
+        [1270 / SPEED, 770 / SPEED, 270 / SPEED, 270 / SPEED]
+    )
+    # 750 m = 15.6 min and 770 m = 16.0 min are out: point 4 has nothing within 15 minutes
+    assert m.is_covered().tolist() == [True, True, False, False, False, True, True, True]
 
     com = result.communities.set_index("code")
     assert com.loc["500199001001", "covered_elderly"] == pytest.approx(150.0)
@@ -197,22 +201,28 @@ def test_hand_checked_walking_times_and_coverage(hand):
     assert com.loc["500199001001", "p90_minutes"] == pytest.approx(730 / SPEED / 60)
     assert com.loc["500199001002", "coverage_pct"] == 0.0
     assert com.loc["500199001002", "median_minutes"] == pytest.approx(1310 / SPEED / 60)
-    assert com.loc["500199101200", "coverage_pct"] == pytest.approx(100.0)
+    assert com.loc["500199101200", "coverage_pct"] == pytest.approx(75.0)  # 3 of 4 pieces of 22.5
     assert com.loc["500199101200", "n_facilities_covering"] == 2
-    assert com["threshold_minutes"].tolist() == [15.0, 15.0, 25.0]
+    assert com["threshold_minutes"].tolist() == [15.0, 15.0, 15.0]
 
     st_ = result.streets.set_index("code")
     assert st_.loc["500199001", "covered_elderly"] == pytest.approx(150.0)
     assert st_.loc["500199001", "elderly"] == pytest.approx(400.0)
     assert st_.loc["500199001", "coverage_pct"] == pytest.approx(37.5)
-    assert st_.loc["500199101", "n_communities_fully_covered"] == 1
+    assert st_.loc["500199101", "n_communities_fully_covered"] == 0  # the 村 is 75 % covered
 
     d = result.district.set_index(["scope", "facility_type"])
-    assert d.loc[("district", "any"), "covered_elderly"] == pytest.approx(240.0)
-    assert result.coverage_pct == pytest.approx(100 * 240 / 490)
+    assert d.loc[("district", "any"), "covered_elderly"] == pytest.approx(150.0 + 67.5)
+    assert result.coverage_pct == pytest.approx(100 * 217.5 / 490)
     assert d.loc[("community", "any"), "coverage_pct"] == pytest.approx(100 * 150 / 400)
-    # T covers three of the four village pieces: the one at x = 2250 is 1270 m = 26.5 min away
-    assert d.loc[("village", "town_center"), "coverage_pct"] == pytest.approx(75.0)
+    # T covers two of the four village pieces within 15 minutes (270 m each)
+    assert d.loc[("village", "town_center"), "coverage_pct"] == pytest.approx(50.0)
+    # 医养结合 (002 §25): only T lies within 500 m of the 卫生院 H1 (100 m; P is 600 m, S 3.4 km
+    # away); in the 村 its 25-minute circle holds 3 of the 4 pieces (1270 m = 26.5 min is out)
+    assert d.loc[("village", "medical_care"), "coverage_pct"] == pytest.approx(75.0)
+    assert d.loc[("village", "medical_care"), "n_facilities"] == 1
+    assert d.loc[("community", "medical_care"), "covered_elderly"] == 0.0
+    assert d.loc[("district", "medical_care"), "covered_elderly"] == pytest.approx(67.5)
     assert d.loc[("district", "station"), "covered_elderly"] == pytest.approx(150.0)
     assert d.loc[("district", "institution"), "covered_elderly"] == 0.0
 
@@ -241,7 +251,7 @@ def test_thresholds_per_type_and_kind_come_from_the_scenario(tmp_path):
     s = CoverageSettings.from_scenario(inputs.scenario)
     assert s.minutes("community", "station") == 30.0
     assert s.minutes("community", "village_point") == 16.0
-    assert s.minutes("village", "station") == 25.0
+    assert s.minutes("village", "station") == 15.0  # the 一刻钟 circle in 村 too
     result = compute_coverage(inputs, graph, settings=s)
     # C1's third home (15.2 min) and C2's home (27.3 min) are now covered by the station
     assert result.matrix.is_covered(types=["station"])[:4].tolist() == [True] * 4
@@ -304,12 +314,14 @@ def test_candidates_with_several_types_are_one_column_per_type(hand):
     assert both.shape == (8, 6)
     assert both.site_ids.tolist() == ["S", "P", "T", "C1", "C1", "C2"]
     assert both.is_covered().tolist() == [True, True, True, True, True, True, True, True]
+    # the existing sites alone leave C1's third home, C2's home and the village piece at x = 2250
+    # (15.6 min from P) uncovered; C2 (250 m from that piece) covers it
     assert both.select(np.array([0, 1, 2])).is_covered().tolist() == [
         True,
         True,
         False,
         False,
-        True,
+        False,
         True,
         True,
         True,

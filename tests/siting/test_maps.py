@@ -203,7 +203,7 @@ def test_map_in_chromium_without_network(demo, zh_map, tmp_path):
     assert v["existing"] == len(inputs.facilities) == 14
     assert v["proposed"] == 2
     assert v["communities"] == len(inputs.communities)  # only the 现状 layer is on at first
-    for text in ("图例", "覆盖率（社区15分钟、村25分钟步行）", "≥ 95%", "道路网", "规划新增（★）"):
+    for text in ("图例", "覆盖率（社区、村15分钟步行）", "≥ 95%", "道路网", "规划新增（★）"):
         assert text in v["legend"]
     for t in set(inputs.facilities["type"]):
         assert label(t) in v["legend"]

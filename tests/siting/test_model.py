@@ -431,8 +431,10 @@ def test_a_one_year_plan_equals_optimize(small, tmp_path):
     from siting.plan import plan, plan_settings
 
     inputs, graph, cov = small
+    # the small demo's budget lines: 区级 60 万元 a year (300 over the 5-year period), 市级
+    # construction subsidies up to 225 万元; a total cap of 280 on top
     one = optimize(
-        inputs, cov, optimize_settings(inputs.scenario, budget_wan_yuan=300.0), graph=graph
+        inputs, cov, optimize_settings(inputs.scenario, budget_wan_yuan=280.0), graph=graph
     )
     path = _scenario(
         tmp_path,
@@ -443,7 +445,16 @@ def test_a_one_year_plan_equals_optimize(small, tmp_path):
         objective = "max_coverage"
         growth = "none"
         budget_basis = "commitment"
-        budget_wan_yuan = 300
+        budget_wan_yuan = 280
+        [[budget.line]]
+        name = "区级资金"
+        level = "district"
+        total_wan_yuan = 300
+        [[budget.line]]
+        name = "市级建设补助"
+        kind = "capital"
+        level = "municipal"
+        total_wan_yuan = 225
         """,
     )
     scenario = load_scenario(path)
@@ -459,8 +470,14 @@ def test_a_one_year_plan_equals_optimize(small, tmp_path):
         "covered_after",
         "weighted_after",
         "n_gaps",
+        "spend_municipal_wan_yuan",  # capital only: paid in the one year as in the one period
     ):
         assert yearly.summary[key] == pytest.approx(one.summary[key]), key
+    # every budget row holds the same money (the plan's cash is one year of operating, the
+    # commitment basis counts the five years as optimize does)
+    assert yearly.budget["spend_wan_yuan"].tolist() == pytest.approx(
+        one.budget["spend_wan_yuan"].tolist()
+    )
     assert (
         yearly.gaps[["rule", "code", "reason"]].values.tolist()
         == one.gaps[["rule", "code", "reason"]].values.tolist()

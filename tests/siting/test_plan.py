@@ -648,7 +648,12 @@ def test_demo_scenarios_load(small):
         assert s.years[0] == 2021 and sc.output_dir().name == name
     # the one-year plan: optimize's money (capital + five years of operating) for one period
     one = plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "one_year.toml"))
-    assert one.years == (2026,) and one.budget_basis == "commitment" and one.budgets() == [800.0]
+    assert one.years == (2026,) and one.budget_basis == "commitment" and one.budgets() == [None]
+    assert [(b.name, b.amounts(one)) for b in one.budget_lines] == [
+        ("区级资金", [None]),
+        ("市级建设补助", [None]),
+    ]
+    assert [b.total_wan_yuan for b in one.budget_lines] == [800, 600]
     assert math.isclose(
         plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "tongliang_style.toml"))
         .milestones[0]

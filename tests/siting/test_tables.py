@@ -28,7 +28,7 @@ def test_chinese_headers_by_default_and_english_on_request(tmp_path):
     assert raw.startswith("\ufeff代码,名称,街道/镇代码".encode())
     com = pd.read_csv(tmp_path / "zh" / "coverage_communities.csv", encoding="utf-8-sig", dtype=str)
     assert com["类型"].tolist() == ["社区", "社区", "村"]
-    assert com["覆盖率(%)"].tolist() == ["50.0", "0.0", "100.0"]
+    assert com["覆盖率(%)"].tolist() == ["50.0", "0.0", "75.0"]  # the 村: 15 minutes, 3 of 4 pieces
     assert com["60岁及以上老年人"].tolist() == ["300", "100", "90"]
     ind = pd.read_csv(tmp_path / "zh" / "indicators.csv", encoding="utf-8-sig", dtype=str)
     # the last: centers and stations meet their size standard (001 annex 1)
