@@ -92,6 +92,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "weight_disabled": (int, float),
         "weight_extreme_poor": (int, float),
         "weight_living_alone": (int, float),
+        "roster": str,
     },
     "coverage": {
         "community_minutes": (int, float),
@@ -188,6 +189,7 @@ _DEFAULTS: dict[str, Any] = {
     "output": {"dir": "output"},
     # siting.demand: the elderly on their homes; every older person weighs 1 unless a priority
     # group is given more (POLICY_RULES §5). basis: auto|households|floor_area|footprint.
+    # roster: homes (the roster's people weigh at their homes) | counts (community counts only).
     "demand": {
         "basis": "auto",
         "street_spacing_m": 50.0,
@@ -195,6 +197,7 @@ _DEFAULTS: dict[str, Any] = {
         "weight_disabled": 1.0,
         "weight_extreme_poor": 1.0,
         "weight_living_alone": 1.0,
+        "roster": "homes",
     },
     # siting.coverage: 15-minute circle in 社区, 25 in 村 (POLICY_RULES §2: 000, 001, 003, 004; 002 §25)
     "coverage": {
@@ -428,6 +431,12 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                         hint=f"known keys of [{section}]: {sorted(schema)}",
                     )
                 )
+            elif section == "demand" and key.startswith("weight_"):
+                from siting.demand import weight_problem
+
+                problem = weight_problem(key, value, src)
+                if problem is not None:
+                    problems.append(problem)
             elif not isinstance(value, schema[key]) or isinstance(value, bool):
                 problems.append(
                     Problem(
