@@ -283,7 +283,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     ):
         with _computing(args):
             coverage = compute_coverage(inputs, graph)
-        info["note"] = f"{len(coverage.demand.points):,} demand points"
+        info["note"] = coverage.demand.note()
     with timer.stage(label("stage_write", lang)):
         written = write_coverage_tables(coverage, out_dir, lang=lang)
     _print_coverage(console, coverage, lang)
@@ -307,8 +307,12 @@ def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, ti
         inputs = load_inputs(scenario)
     with console.status(label("stage_graph", lang)), timer.stage(label("stage_graph", lang)):
         graph = walking_graph(inputs)
-    with console.status(label("stage_coverage", lang)), timer.stage(label("stage_coverage", lang)):
+    with (
+        console.status(label("stage_coverage", lang)),
+        timer.stage(label("stage_coverage", lang)) as info,
+    ):
         coverage = compute_coverage(inputs, graph)
+        info["note"] = coverage.demand.note()
     return scenario, inputs, graph, coverage
 
 

@@ -23,9 +23,43 @@ Weighted demand (POLICY_RULES §5): every older person weighs 1, and each member
 adds ``weight − 1`` for that group: ``W = pop_60p + Σ_g (w_g − 1)·n_g`` over 80+ (``pop_80p``),
 失能 (``n_disabled``), 特困 (``n_extreme_poor``) and 独居/空巢 (``n_living_alone``). A person in
 two groups counts both extras (the community figures are separate counts, their overlap unknown).
-All weights default to 1, so by default the weighted demand equals the elderly. Within a community
-weighted demand is spread like the elderly (the same shares): where exactly the priority groups
-live is not known from community figures.
+All weights default to 1, so by default the weighted demand equals the elderly.
+
+Where the extra weight goes:
+
+- **with a roster** (``inputs.roster``, the care roster of people in difficulty, each at their home;
+  ``[demand] roster = "homes"``, the default): each person on it of a group whose weight is not 1
+  (for ``weight_80p``: everyone on it aged 80 or more, whatever their group) adds ``w_g − 1`` to the
+  demand point of their home in their own community. Their community is that of their
+  ``community_code`` when it is a known code, else the one whose polygon holds their point
+  (:func:`siting.roster.person_communities`, the roster tables' rule); their home is the building
+  of that community whose footprint holds their point, else its nearest demand point (straight
+  line; a point in another community, e.g. under a wrong code, goes to the coded one's nearest).
+
+  Per community and group the roster's ``r_g`` people are taken to be among the community count
+  ``n_g``: they are placed at their homes and the rest of the count, ``n_g − r_g``, is spread like
+  the elderly (as without a roster). When the roster lists more people than the count
+  (``r_g > n_g``) the roster wins (its people are records, the count may be stale): the
+  community's weighted demand is ``pop_60p + Σ_g (w_g − 1)·max(n_g, r_g)``, and a warning counts
+  the communities where this happens. A group column the communities lack counts as ``n_g = 0``
+  (only the roster's people carry that weight).
+
+  People on the roster younger than 60 carry no weight (they are not among ``pop_60p``); a person
+  of unknown age counts as older but not as 80+. A person without coordinates in a known community
+  counts towards ``r_g`` with their extra spread over the community. People in no community, and
+  people of a community without demand points, are dropped. :class:`RosterPlacement` says how many
+  people were placed, spread and dropped (counts only; also in the log and the ``siting`` stage
+  notes). A weight below 1 lowers the home's point; a point never goes below 0 (it is set to 0,
+  with a warning counting such points).
+- **without a roster** (or ``[demand] roster = "counts"``): within a community weighted demand is
+  spread like the elderly (the same shares), as where the priority groups live is not known from
+  community figures. With all weights 1 the roster is not read at all: the default demand does not
+  depend on whether a roster is given.
+
+Privacy: the roster adds weight only to existing demand points (buildings, street pieces), never a
+point per person, and :class:`Demand` keeps no per-person record. Demand points are never exported:
+the maps' density layer of uncovered older people uses ``elderly`` only (not ``weighted``), and the
+tables and GIS layers aggregate demand per 社区/村, 街道/镇 or site.
 """
 
 from __future__ import annotations
@@ -40,6 +74,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from siting.errors import InputError, Problem, ScenarioError
 
@@ -52,6 +87,8 @@ __all__ = [
     "Demand",
     "DemandBasis",
     "DemandWeights",
+    "RosterPlacement",
+    "RosterUse",
     "build_demand",
     "place_demand",
     "weighted_elderly",
@@ -61,6 +98,8 @@ log = logging.getLogger(__name__)
 
 DemandBasis = Literal["auto", "households", "floor_area", "footprint"]
 _BASES = ("auto", "households", "floor_area", "footprint")
+RosterUse = Literal["homes", "counts"]
+_ROSTER_USES = ("homes", "counts")
 
 #: Priority group weight → the community column that counts the group.
 GROUP_COLUMNS: Mapping[str, str] = {
@@ -69,6 +108,36 @@ GROUP_COLUMNS: Mapping[str, str] = {
     "weight_extreme_poor": "n_extreme_poor",
     "weight_living_alone": "n_living_alone",
 }
+
+#: Priority group weight → the roster's group (None: everyone aged 80 or more, any group).
+ROSTER_GROUPS: Mapping[str, str | None] = {
+    "weight_80p": None,
+    "weight_disabled": "disabled",
+    "weight_extreme_poor": "extreme_poor",
+    "weight_living_alone": "living_alone",
+}
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool | np.bool_)
+        and math.isfinite(float(value))
+    )
+
+
+def weight_problem(key: str, value: Any, source: str = "scenario") -> Problem | None:
+    """The problem with a ``[demand]`` weight value, or None when it is a finite number >= 0."""
+    if _is_number(value) and float(value) >= 0:
+        return None
+    return Problem(
+        source,
+        f"[demand] {key} must be a finite number >= 0 (the weight of one older person of the "
+        f"group; 1 = no extra weight), got {value!r}",
+        column=f"demand.{key}",
+        hint=f"e.g. {key} = 2",
+    )
 
 
 @dataclass(frozen=True)
@@ -81,16 +150,18 @@ class DemandWeights:
     weight_living_alone: float = 1.0
 
     def __post_init__(self) -> None:
-        bad = [
-            k
-            for k in GROUP_COLUMNS
-            if not (math.isfinite(getattr(self, k)) and getattr(self, k) >= 0)
-        ]
+        bad = [p for k in GROUP_COLUMNS if (p := weight_problem(k, getattr(self, k))) is not None]
         if bad:
-            raise ValueError(f"demand weights must be finite and >= 0: {bad}")
+            raise ValueError("; ".join(p.message for p in bad))
+
+    def active(self) -> tuple[str, ...]:
+        """The weights that are not 1 (the groups that carry extra weight)."""
+        return tuple(k for k in GROUP_COLUMNS if getattr(self, k) != 1.0)
 
 
-def _demand_settings(settings: Mapping[str, Any], source: str) -> tuple[DemandWeights, str, float]:
+def _demand_settings(
+    settings: Mapping[str, Any], source: str
+) -> tuple[DemandWeights, str, float, str]:
     problems = []
     basis = settings.get("basis", "auto")
     if basis not in _BASES:
@@ -102,21 +173,37 @@ def _demand_settings(settings: Mapping[str, Any], source: str) -> tuple[DemandWe
                 hint=f"use one of {list(_BASES)}",
             )
         )
-    spacing = float(settings.get("street_spacing_m", 50.0))
-    if not spacing > 0:
+    spacing = settings.get("street_spacing_m", 50.0)
+    if not (_is_number(spacing) and float(spacing) > 0):
         problems.append(
-            Problem(source, "street_spacing_m must be > 0", column="demand.street_spacing_m")
+            Problem(
+                source,
+                f"[demand] street_spacing_m must be a number > 0, got {spacing!r}",
+                column="demand.street_spacing_m",
+            )
+        )
+        spacing = 50.0
+    roster_use = settings.get("roster", "homes")
+    if roster_use not in _ROSTER_USES:
+        problems.append(
+            Problem(
+                source,
+                f"[demand] roster must be one of {list(_ROSTER_USES)}, got {roster_use!r}",
+                column="demand.roster",
+                hint='"homes": the roster\'s people weigh at their homes; "counts": community counts only',
+            )
         )
     values = {}
     for key in GROUP_COLUMNS:
-        w = float(settings.get(key, 1.0))
-        if not (math.isfinite(w) and w >= 0):
-            problems.append(Problem(source, f"{key} must be >= 0, got {w}", column=f"demand.{key}"))
+        w = settings.get(key, 1.0)
+        problem = weight_problem(key, w, source)
+        if problem is not None:
+            problems.append(problem)
             w = 1.0
-        values[key] = w
+        values[key] = float(w)
     if problems:
         raise ScenarioError(f"{source}: invalid [demand] settings", problems)
-    return DemandWeights(**values), basis, spacing
+    return DemandWeights(**values), basis, float(spacing), roster_use
 
 
 def weighted_elderly(
@@ -145,6 +232,70 @@ def weighted_elderly(
 
 
 @dataclass(frozen=True, eq=False)
+class RosterPlacement:
+    """How the roster's people weighted the demand points: counts for the district, never a person.
+
+    Attributes
+    ----------
+    n_people
+        People on the roster.
+    n_weighted
+        People who carry extra weight: of a group whose weight is not 1 (for ``weight_80p``: aged
+        80 or more), aged 60 or more or of unknown age.
+    n_attached
+        Of those, placed at the demand point of their home.
+    n_no_coordinates
+        Of those, in a known community but without a point: their extra is spread over it.
+    n_no_community
+        Of those, dropped: no known community code and outside every community.
+    n_no_demand_point
+        Of those, dropped: their community has no demand point.
+    n_under_60
+        People of a weighted group younger than 60: not older people, no weight.
+    groups
+        One row per weight that is not 1: ``weight`` (the key), ``value``, ``community_count``
+        (Σ n_g over the communities with demand points), ``roster`` (Σ r_g: the roster's people
+        counted there), ``at_homes`` (placed at their home's point), ``spread`` (Σ max(n_g, r_g) −
+        at_homes: the count beyond the roster, and people without coordinates), ``counted``
+        (Σ max(n_g, r_g) = at_homes + spread, the people whose ``w − 1`` is in the demand) and
+        ``communities_roster_over_count`` (communities where r_g > n_g: the roster's count used).
+    """
+
+    n_people: int
+    n_weighted: int
+    n_attached: int
+    n_no_coordinates: int
+    n_no_community: int
+    n_no_demand_point: int
+    n_under_60: int
+    groups: pd.DataFrame
+
+    @property
+    def n_dropped(self) -> int:
+        """People who carry no weight for want of a community or of a demand point."""
+        return self.n_no_community + self.n_no_demand_point
+
+    def note(self) -> str:
+        """A short line for stage tables (counts only)."""
+        return (
+            f"roster: {self.n_attached:,} at homes, {self.n_no_coordinates:,} spread, "
+            f"{self.n_dropped:,} dropped"
+        )
+
+    def describe(self) -> str:
+        """One line for the log (counts only)."""
+        over = int(self.groups["communities_roster_over_count"].sum())
+        return (
+            f"{self.n_attached:,} of the roster's {self.n_weighted:,} weighted people placed at "
+            f"their homes' demand points, {self.n_no_coordinates:,} spread over their community "
+            f"(no coordinates), {self.n_dropped:,} dropped ({self.n_no_community:,} in no "
+            f"community, {self.n_no_demand_point:,} where no demand point), {self.n_under_60:,} "
+            f"under 60 without weight; the roster above the community count in {over:,} "
+            "community × group pairs"
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class Demand:
     """Demand points and the per-community totals they preserve.
 
@@ -164,6 +315,9 @@ class Demand:
         The settings used.
     problems
         Warnings (communities placed on streets or a single point, buildings ignored, …).
+    roster
+        How the roster weighted the points (counts only); None when the roster was not used (no
+        roster, all weights 1, or ``roster = "counts"``).
     """
 
     points: gpd.GeoDataFrame
@@ -172,6 +326,7 @@ class Demand:
     basis: str = "auto"
     street_spacing_m: float = 50.0
     problems: tuple[Problem, ...] = ()
+    roster: RosterPlacement | None = None
 
     def __len__(self) -> int:
         return len(self.points)
@@ -179,8 +334,15 @@ class Demand:
     def __repr__(self) -> str:
         return (
             f"Demand({len(self.points):,} points for {len(self.communities)} communities, "
-            f"{self.points['elderly'].sum():,.0f} elderly, {len(self.problems)} warnings)"
+            f"{self.points['elderly'].sum():,.0f} elderly, {len(self.problems)} warnings"
+            + ("" if self.roster is None else f"; {self.roster.describe()}")
+            + ")"
         )
+
+    def note(self) -> str:
+        """The stage note: the number of demand points, and how the roster weighted them."""
+        text = f"{len(self.points):,} demand points"
+        return text if self.roster is None else f"{text}; {self.roster.note()}"
 
 
 def _rows_text(rows, limit: int = 8) -> str:
@@ -255,6 +417,101 @@ def _with_exact_total(shares: np.ndarray, total: float) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _RosterWeights:
+    """The roster's people who carry extra weight, and the counts per community × active weight."""
+
+    keys: tuple[str, ...]
+    extra: np.ndarray  # (K,) w − 1 of each active weight
+    unit: np.ndarray  # (p,) community position of each weighted person (−1: none)
+    xy: np.ndarray  # (p, 2) their coordinates (NaN without a point)
+    member: np.ndarray  # (p, K) in the group of each weight
+    counts: np.ndarray  # (C, K) the communities' counts n_g (0 where the column is missing)
+    listed: np.ndarray  # (C, K) the roster's people r_g per community
+    n_people: int
+    n_under_60: int
+
+
+def _roster_weights(
+    roster: gpd.GeoDataFrame,
+    com: gpd.GeoDataFrame,
+    weights: DemandWeights,
+    label: str,
+) -> tuple[_RosterWeights, list[Problem]]:
+    from siting.roster import person_communities
+
+    problems: list[Problem] = []
+    keys = weights.active()
+    n = len(roster)
+    if n and com.crs is not None and roster.crs is not None and not roster.crs.equals(com.crs):
+        roster = roster.to_crs(com.crs)
+    unit_all, no_point = person_communities(roster, com)
+    ages = roster["age"].to_numpy(dtype=float) if "age" in roster else np.full(n, np.nan)
+    groups = roster["group"].astype(str).to_numpy() if "group" in roster else np.full(n, "other")
+    member = np.zeros((n, len(keys)), dtype=bool)
+    for i, key in enumerate(keys):
+        group = ROSTER_GROUPS[key]
+        member[:, i] = ages >= 80 if group is None else groups == group
+    young = ages < 60  # unknown age (NaN) counts as older, not as 80+
+    n_under_60 = int((member.any(axis=1) & young).sum())
+    member &= ~young[:, None]
+    sel = np.flatnonzero(member.any(axis=1))
+    xy = np.full((len(sel), 2), np.nan)
+    has = ~no_point[sel]
+    if has.any():
+        geoms = np.asarray(roster.geometry.array, dtype=object)[sel[has]]
+        xy[has] = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    unit = np.asarray(unit_all[sel], dtype=np.int64)
+    member = member[sel]
+    counts = np.zeros((len(com), len(keys)))
+    listed = np.zeros((len(com), len(keys)))
+    inside = unit >= 0
+    for i, key in enumerate(keys):
+        column = GROUP_COLUMNS[key]
+        if column in com:
+            counts[:, i] = np.nan_to_num(com[column].to_numpy(dtype=float)).clip(min=0)
+        else:
+            problems.append(
+                Problem(
+                    "communities",
+                    f"{key} = {getattr(weights, key):g} but the communities have no '{column}' "
+                    f"column: only the {label}'s people carry the weight",
+                    column=column,
+                    severity="warning",
+                )
+            )
+        listed[:, i] = np.bincount(unit[inside & member[:, i]], minlength=len(com))
+    result = _RosterWeights(
+        keys=keys,
+        extra=np.array([getattr(weights, k) - 1.0 for k in keys]),
+        unit=unit,
+        xy=xy,
+        member=member,
+        counts=counts,
+        listed=listed,
+        n_people=n,
+        n_under_60=n_under_60,
+    )
+    return result, problems
+
+
+def _homes(xy: np.ndarray, points: np.ndarray, footprints: np.ndarray | None) -> np.ndarray:
+    """Position among a community's demand ``points`` of each person's home: the building whose
+    footprint holds their point (the lowest position if several), else the nearest point."""
+    at = np.asarray(cKDTree(shapely.get_coordinates(points)).query(xy)[1], dtype=np.int64)
+    if footprints is not None and (shapely.get_type_id(footprints) != 0).any():
+        person, building = shapely.STRtree(footprints).query(
+            shapely.points(xy), predicate="intersects"
+        )
+        if len(person):
+            order = np.lexsort((building, person))
+            person, building = person[order], building[order]
+            first = np.ones(len(person), dtype=bool)
+            first[1:] = person[1:] != person[:-1]
+            at[person[first]] = building[first]
+    return at
+
+
 def place_demand(
     communities: gpd.GeoDataFrame,
     *,
@@ -263,6 +520,9 @@ def place_demand(
     weights: DemandWeights = DemandWeights(),
     basis: DemandBasis = "auto",
     street_spacing_m: float = 50.0,
+    roster: gpd.GeoDataFrame | None = None,
+    roster_use: RosterUse = "homes",
+    roster_label: str = "roster",
 ) -> Demand:
     """Place each community's elderly on its buildings, else its streets (see the module docstring).
 
@@ -283,6 +543,14 @@ def place_demand(
         basis that sums to 0 in a community falls back like "auto" there (with a warning).
     street_spacing_m
         Largest street piece carried by one point.
+    roster
+        The care roster (``age``, ``group``, optional ``community_code``, a point per person) in
+        any CRS: with a weight that is not 1, its people's extra weight goes to their homes.
+    roster_use
+        {"homes", "counts"}: place the roster's people at their homes, or use the community
+        counts only (as without a roster).
+    roster_label
+        Name of the roster file in warnings.
 
     Returns
     -------
@@ -290,6 +558,8 @@ def place_demand(
     """
     if basis not in _BASES:
         raise ValueError(f"basis must be one of {_BASES}, got {basis!r}")
+    if roster_use not in _ROSTER_USES:
+        raise ValueError(f"roster_use must be one of {_ROSTER_USES}, got {roster_use!r}")
     if not street_spacing_m > 0:
         raise ValueError(f"street_spacing_m must be > 0, got {street_spacing_m}")
     problems: list[Problem] = []
@@ -309,6 +579,9 @@ def place_demand(
         )
         elderly = np.nan_to_num(elderly)
     weighted, wp = weighted_elderly(com, weights)
+    rw: _RosterWeights | None = None
+    if roster is not None and roster_use == "homes" and weights.active():
+        rw, wp = _roster_weights(roster, com, weights, roster_label)
     problems.extend(wp)
     com_geoms = np.asarray(com.geometry.array, dtype=object)
     crs = communities.crs
@@ -318,11 +591,13 @@ def place_demand(
     reps = np.empty(0, dtype=object)
     bweights: dict[str, np.ndarray] = {}
     b_rows = np.zeros(0, dtype=np.int64)
+    b_geoms = np.empty(0, dtype=object)
     if buildings is not None and len(buildings):
         bld = buildings.reset_index(drop=True)
         if crs is not None and bld.crs is not None and not bld.crs.equals(crs):
             bld = bld.to_crs(crs)
         geoms = np.asarray(bld.geometry.array, dtype=object)
+        b_geoms = geoms
         usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         b_rows = bld["row"].to_numpy() if "row" in bld else np.arange(len(bld))
         owner = np.full(len(bld), -1, dtype=np.int64)
@@ -379,6 +654,19 @@ def place_demand(
         preference.remove(basis)
         preference.insert(0, basis)
 
+    table_weighted = weighted.copy()
+    if rw is not None:
+        # per community and group: the roster's people are among the count; the roster wins above it
+        counted = np.maximum(rw.counts, rw.listed)
+        roster_total = elderly + counted @ rw.extra
+        order_p = np.argsort(rw.unit, kind="stable")
+        starts_p = np.searchsorted(rw.unit[order_p], np.arange(len(com) + 1))
+        tally = {
+            name: np.zeros(len(rw.keys))
+            for name in ("community_count", "roster", "at_homes", "counted", "over")
+        }
+        n_attached = n_no_coordinates = n_no_demand_point = n_clipped = 0
+
     out_comm, out_src, out_brow, out_el, out_w, out_geom = [], [], [], [], [], []
     placement, used_basis, n_points = [], [], []
     fell_back: list[str] = []
@@ -387,7 +675,9 @@ def place_demand(
     for c in range(len(com)):
         code = com["code"].iloc[c]
         members = order_b[starts[c] : starts[c + 1]]
-        if elderly[c] <= 0 and weighted[c] <= 0:
+        if elderly[c] <= 0 and weighted[c] <= 0 and (rw is None or roster_total[c] <= 0):
+            if rw is not None:
+                n_no_demand_point += int(starts_p[c + 1] - starts_p[c])
             placement.append("none")
             used_basis.append("none")
             n_points.append(0)
@@ -423,7 +713,38 @@ def place_demand(
         out_src.append(np.full(len(share), src, dtype=object))
         out_brow.append(np.asarray(brow, dtype=np.int64))
         out_el.append(_with_exact_total(share, float(elderly[c])))
-        out_w.append(_with_exact_total(share, float(weighted[c])))
+        if rw is None:
+            out_w.append(_with_exact_total(share, float(weighted[c])))
+        else:
+            # the roster's people at the nearest demand point of their community, the rest spread
+            people = order_p[starts_p[c] : starts_p[c + 1]]
+            home = people[~np.isnan(rw.xy[people, 0])]
+            extras = np.zeros(len(share))
+            at_home = np.zeros(len(rw.keys))
+            if len(home):
+                at = _homes(
+                    rw.xy[home],
+                    np.asarray(geoms, dtype=object),
+                    b_geoms[members] if src == "building" else None,
+                )
+                for k in range(len(rw.keys)):
+                    here = rw.member[home, k]
+                    np.add.at(extras, at[here], rw.extra[k])
+                    at_home[k] = here.sum()
+            spread = math.fsum([float(elderly[c]), *((counted[c] - at_home) * rw.extra)])
+            w_pts = _with_exact_total(share, spread) + extras
+            below = w_pts < 0
+            n_clipped += int(below.sum())
+            w_pts[below] = 0.0
+            out_w.append(w_pts)
+            table_weighted[c] = math.fsum(w_pts)
+            n_attached += len(home)
+            n_no_coordinates += len(people) - len(home)
+            tally["community_count"] += rw.counts[c]
+            tally["roster"] += rw.listed[c]
+            tally["at_homes"] += at_home
+            tally["counted"] += counted[c]
+            tally["over"] += rw.listed[c] > rw.counts[c]
         out_geom.append(np.asarray(geoms, dtype=object))
 
     if fell_back:
@@ -458,6 +779,32 @@ def place_demand(
             )
         )
 
+    placed_roster: RosterPlacement | None = None
+    if rw is not None:
+        n_no_community = int((rw.unit < 0).sum())
+        placed_roster = RosterPlacement(
+            n_people=rw.n_people,
+            n_weighted=len(rw.unit),
+            n_attached=n_attached,
+            n_no_coordinates=n_no_coordinates,
+            n_no_community=n_no_community,
+            n_no_demand_point=n_no_demand_point,
+            n_under_60=rw.n_under_60,
+            groups=pd.DataFrame(
+                {
+                    "weight": list(rw.keys),
+                    "value": rw.extra + 1.0,
+                    "community_count": tally["community_count"],
+                    "roster": tally["roster"],
+                    "at_homes": tally["at_homes"],
+                    "spread": tally["counted"] - tally["at_homes"],
+                    "counted": tally["counted"],
+                    "communities_roster_over_count": tally["over"].astype(np.int64),
+                }
+            ),
+        )
+        problems.extend(_roster_problems(placed_roster, n_clipped, roster_label))
+
     comm_idx = np.concatenate(out_comm).astype(np.int64) if out_comm else np.zeros(0, np.int64)
     points = gpd.GeoDataFrame(
         {
@@ -479,7 +826,7 @@ def place_demand(
             "street_code": com["street_code"].to_numpy(),
             "kind": com["kind"].to_numpy(),
             "elderly": elderly,
-            "weighted": weighted,
+            "weighted": table_weighted,
             "n_points": np.asarray(n_points, dtype=np.int64),
             "placement": placement,
             "basis": used_basis,
@@ -497,6 +844,7 @@ def place_demand(
         basis=basis,
         street_spacing_m=float(street_spacing_m),
         problems=tuple(problems),
+        roster=placed_roster,
     )
     log.info(
         "place_demand returned %s demand points for %d communities (%s elderly; %d on streets, "
@@ -507,16 +855,75 @@ def place_demand(
         len(on_streets),
         len(on_point),
     )
+    if placed_roster is not None:
+        log.info("place_demand weighted the priority groups: %s", placed_roster.describe())
     return result
+
+
+def _roster_problems(placed: RosterPlacement, n_clipped: int, label: str) -> list[Problem]:
+    """Warnings about the roster's weight, with counts only (never a person or a row)."""
+    problems = []
+    if placed.n_no_community:
+        problems.append(
+            Problem(
+                label,
+                f"{placed.n_no_community:,} people of a weighted priority group have no known "
+                "community code and lie outside every community: their extra weight is dropped",
+                severity="warning",
+                hint="check their coordinates (coords = bd09/gcj02/wgs84) or community codes",
+            )
+        )
+    if placed.n_no_demand_point:
+        problems.append(
+            Problem(
+                label,
+                f"{placed.n_no_demand_point:,} people of a weighted priority group live in "
+                "communities without demand points (no older people): their extra weight is dropped",
+                severity="warning",
+                hint="check the communities' pop_60p",
+            )
+        )
+    if placed.n_no_coordinates:
+        problems.append(
+            Problem(
+                label,
+                f"{placed.n_no_coordinates:,} people of a weighted priority group have no "
+                "coordinates: their extra weight is spread over their community",
+                severity="warning",
+            )
+        )
+    for row in placed.groups.itertuples():
+        if row.communities_roster_over_count:
+            problems.append(
+                Problem(
+                    label,
+                    f"in {row.communities_roster_over_count:,} communities the roster lists more "
+                    f"people for {row.weight} than the communities' '{GROUP_COLUMNS[row.weight]}': "
+                    "the roster's count is used there",
+                    column=GROUP_COLUMNS[row.weight],
+                    severity="warning",
+                    hint="update the community counts",
+                )
+            )
+    if n_clipped:
+        problems.append(
+            Problem(
+                label,
+                f"{n_clipped:,} demand points would weigh less than 0 (weights below 1): set to 0",
+                severity="warning",
+            )
+        )
+    return problems
 
 
 def build_demand(inputs: Inputs, graph: WalkGraph | None = None) -> Demand:
     """Demand points of a district with the scenario's ``[demand]`` settings.
 
     Streets for communities without buildings are the graph's walkable edges when ``graph`` is
-    given, else every edge of the road network (if loaded).
+    given, else every edge of the road network (if loaded). The roster (``inputs.roster``), when
+    there is one, places the weighted groups at their homes (``[demand] roster``).
     """
-    weights, basis, spacing = _demand_settings(
+    weights, basis, spacing, roster_use = _demand_settings(
         inputs.scenario.section("demand"), str(inputs.scenario.path)
     )
     streets = None
@@ -531,4 +938,7 @@ def build_demand(inputs: Inputs, graph: WalkGraph | None = None) -> Demand:
         weights=weights,
         basis=basis,  # type: ignore[arg-type]
         street_spacing_m=spacing,
+        roster=inputs.roster,
+        roster_use=roster_use,  # type: ignore[arg-type]
+        roster_label=spec.label if (spec := inputs.scenario.inputs.get("roster")) else "roster",
     )

@@ -38,10 +38,12 @@ def default_map_path(scenario: Scenario) -> Path:
 
 
 def uncovered_points(coverage: CoverageResult):
-    """Demand points no home-care facility covers today (for the density layer)."""
+    """Demand points no home-care facility covers today (for the density layer): their older
+    people and position only — never the weighted demand, which carries the roster's priority
+    groups home by home (:mod:`siting.demand`)."""
     types = list(coverage.settings.home_care_types)
     covered = coverage.matrix.is_covered(types=types)
-    return coverage.demand.points[~covered]
+    return coverage.demand.points.loc[~covered, ["demand_id", "elderly", "geometry"]]
 
 
 def proposed_sites(inputs: Inputs, siting):
@@ -179,7 +181,7 @@ def run_pipeline(
     with status, timed as info:
         coverage = compute_coverage(inputs, graph)
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
-        info["note"] = f"{len(coverage.demand.points):,} demand points"
+        info["note"] = coverage.demand.note()
     siting = None
     opt = scenario.section("optimize")
     if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")):

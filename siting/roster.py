@@ -23,7 +23,9 @@ name the row number in the user's file only.
 
 A person belongs to the community of their ``community_code`` when it is a known code, else to the
 community whose polygon holds their point. People in neither are counted apart (``n_unassigned``)
-with a warning naming their rows.
+with a warning naming their rows. :func:`person_communities` makes the same decision for
+:mod:`siting.demand`, which adds the priority groups' weight at the demand point of each person's
+home (inside the tool only: demand points are never exported with the weight's breakdown).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "RosterAggregates",
     "RosterSettings",
     "aggregate_roster",
+    "person_communities",
     "roster_from_inputs",
     "suppress_small",
 ]
@@ -163,6 +166,58 @@ def _rows_text(rows, limit: int = 8) -> str:
     return text + (f" … ({len(rows)} rows)" if len(rows) > limit else "")
 
 
+def _community_of_people(
+    roster: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    no_point: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each person's community by ``community_code`` and by the polygon holding their
+    point (−1 where none; the lowest community position wins on shared boundaries)."""
+    n = len(roster)
+    code_index = pd.Index(communities["code"].to_numpy())
+    by_code = (
+        code_index.get_indexer(roster["community_code"].astype(str).to_numpy())
+        if "community_code" in roster and n
+        else np.full(n, -1)
+    )
+    by_place = np.full(n, -1, dtype=np.int64)
+    placed = np.flatnonzero(~no_point)
+    if len(placed):
+        tree = shapely.STRtree(np.asarray(communities.geometry.array, dtype=object))
+        p, c = tree.query(geoms[placed], predicate="intersects")
+        order = np.lexsort((c, p))
+        p, c = p[order], c[order]
+        first = np.ones(len(p), dtype=bool)
+        first[1:] = p[1:] != p[:-1]
+        by_place[placed[p[first]]] = c[first]
+    return np.asarray(by_code, dtype=np.int64), by_place
+
+
+def person_communities(
+    roster: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's community, as :func:`aggregate_roster` decides it, and who has no point.
+
+    Returns
+    -------
+    unit
+        (n,) position in ``communities`` of the community of their ``community_code`` when it is a
+        known code, else of the polygon that holds their point; −1 in neither.
+    no_point
+        (n,) True where the person has no coordinates.
+    """
+    n = len(roster)
+    geoms = np.asarray(roster.geometry.array, dtype=object) if n else np.empty(0, dtype=object)
+    no_point = (
+        np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms), dtype=bool)
+        if n
+        else np.zeros(0, bool)
+    )
+    by_code, by_place = _community_of_people(roster, communities, geoms, no_point)
+    return np.where(by_code >= 0, by_code, by_place), no_point
+
+
 def aggregate_roster(
     roster: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame,
@@ -188,7 +243,6 @@ def aggregate_roster(
     n = len(roster)
     rows = roster["row"].to_numpy() if "row" in roster else np.arange(2, n + 2)
     codes = communities["code"].to_numpy()
-    code_index = pd.Index(codes)
 
     geoms = np.asarray(roster.geometry.array, dtype=object) if n else np.empty(0, dtype=object)
     no_point = shapely.is_missing(geoms) | shapely.is_empty(geoms) if n else np.zeros(0, bool)
@@ -220,22 +274,9 @@ def aggregate_roster(
     groups = np.where(np.isin(groups, GROUPS), groups, "other")
 
     # community: by code first, else by location
-    by_code = (
-        code_index.get_indexer(roster["community_code"].astype(str).to_numpy())
-        if "community_code" in roster and n
-        else np.full(n, -1)
-    )
-    by_place = np.full(n, -1, dtype=np.int64)
-    placed = np.flatnonzero(~no_point)
-    if len(placed):
-        tree = shapely.STRtree(np.asarray(communities.geometry.array, dtype=object))
-        p, c = tree.query(geoms[placed], predicate="intersects")
-        order = np.lexsort((c, p))
-        p, c = p[order], c[order]
-        first = np.ones(len(p), dtype=bool)
-        first[1:] = p[1:] != p[:-1]
-        by_place[placed[p[first]]] = c[first]
+    by_code, by_place = _community_of_people(roster, communities, geoms, no_point)
     unit = np.where(by_code >= 0, by_code, by_place)
+    placed = np.flatnonzero(~no_point)
     mismatch = (by_code >= 0) & (by_place >= 0) & (by_code != by_place)
     if mismatch.any():
         problems.append(

@@ -92,6 +92,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "weight_disabled": (int, float),
         "weight_extreme_poor": (int, float),
         "weight_living_alone": (int, float),
+        "roster": str,
     },
     "coverage": {
         "community_minutes": (int, float),
@@ -198,6 +199,7 @@ _DEFAULTS: dict[str, Any] = {
     "output": {"dir": "output"},
     # siting.demand: the elderly on their homes; every older person weighs 1 unless a priority
     # group is given more (POLICY_RULES §5). basis: auto|households|floor_area|footprint.
+    # roster: homes (the roster's people weigh at their homes) | counts (community counts only).
     "demand": {
         "basis": "auto",
         "street_spacing_m": 50.0,
@@ -205,6 +207,7 @@ _DEFAULTS: dict[str, Any] = {
         "weight_disabled": 1.0,
         "weight_extreme_poor": 1.0,
         "weight_living_alone": 1.0,
+        "roster": "homes",
     },
     # siting.coverage: the 15-minute (一刻钟) circle in 社区 and 村 (POLICY_RULES §2: 000, 001, 003,
     # 004); 医养结合 access is its own measure: 15 min in 社区, 25 in 村 (002 §25), within 500 m of health
@@ -441,6 +444,12 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                         hint=f"known keys of [{section}]: {sorted(schema)}",
                     )
                 )
+            elif section == "demand" and key.startswith("weight_"):
+                from siting.demand import weight_problem
+
+                problem = weight_problem(key, value, src)
+                if problem is not None:
+                    problems.append(problem)
             elif not isinstance(value, schema[key]) or isinstance(value, bool):
                 problems.append(
                     Problem(
