@@ -162,9 +162,12 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     assert last is not None
     sm = last.summary
-    budget = sm["budget_wan_yuan"]
+    money = "; ".join(
+        f"{r.budget} {r.cap_wan_yuan:,.0f} 万元"
+        for r in last.budget.itertuples()
+    )
     print(
-        f"documents profile, budget {budget:,.0f} 万元: {sm['model_variables']:,} variables, "
+        f"documents profile, budgets {money}: {sm['model_variables']:,} variables, "
         f"{sm['model_constraints']:,} constraints, {sm['model_nonzeros']:,} nonzeros "
         f"({sm['classes']:,} demand classes); build + solve median {statistics.median(times):.2f} s"
     )
