@@ -1,6 +1,8 @@
 """The budget–coverage curve: how many more older people each extra 万元 reaches, and the knee.
 
-Each budget of the sweep is solved as a ``max_coverage`` instance without coverage targets or
+Each budget of the sweep is a total over every cost line (the scenario's budget lines,
+``[[budget.line]]``, are set aside: the curve asks what each total buys). It is solved as a
+``max_coverage`` instance without coverage targets or
 floors (the curve shows what each budget reaches) and with every other setting of the problem
 unchanged (policies, costs, limits, the greedy start).
 Budgets too small for the switched-on rules are reported as infeasible rows (with the reason).
@@ -95,6 +97,7 @@ def _default_budgets(problem: SitingProblem) -> list[float]:
             new_sites=None,
             coverage_target=None,
             community_floor=0.0,
+            budget_lines=(),
         )
         rules = active_rules(unbounded)
         model = build_model(unbounded, rules)
@@ -126,6 +129,7 @@ def budget_curve(problem: SitingProblem, budgets: Sequence[float] | None = None)
             new_sites=None,
             coverage_target=None,
             community_floor=0.0,
+            budget_lines=(),  # the curve is over the total (every line); the lines are set aside
         )
         try:
             r = solve(p)

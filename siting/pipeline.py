@@ -163,6 +163,14 @@ def run_pipeline(
     out_dir = scenario.output_dir()
     outputs: list[Path] = []
     ensure_writable_dir(out_dir)  # fail before the work, not after
+    opt = scenario.section("optimize")
+    siting_settings = None
+    if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")) or (
+        opt and scenario.section("budget").get("line")
+    ):
+        from siting.optimize import optimize_settings
+
+        siting_settings = optimize_settings(scenario)  # bad settings fail before anything is written
 
     def stage(key: str):
         name = label(key, lang)
@@ -183,16 +191,13 @@ def run_pipeline(
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
         info["note"] = coverage.demand.note()
     siting = None
-    opt = scenario.section("optimize")
-    if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")):
-        from siting.optimize import optimize, optimize_settings
+    if siting_settings is not None:
+        from siting.optimize import optimize
         from siting.reports import write_siting_outputs
 
         status, timed = stage("stage_optimize")
         with status, timed as info:
-            siting = optimize(
-                inputs, coverage, optimize_settings(scenario), graph=graph
-            )
+            siting = optimize(inputs, coverage, siting_settings, graph=graph)
             outputs.extend(write_siting_outputs(siting, out_dir, lang=lang))
             s = siting.summary
             info["note"] = (

@@ -124,6 +124,19 @@ def test_run_on_small_demo(capsys, monkeypatch, tmp_path):
     assert main(["run", str(SMALL)]) == 0
     out = capsys.readouterr().out
     assert "读取与校验输入" in out and "内存峰值(MB)" in out
+    # the siting stage runs on the scenario's budget lines and prints money by line and level
+    assert "资金分项（按年份、分项与层级，万元）" in out and "区级资金" in out and "市级建设补助" in out
+    folder = tmp_path / "output" / "demo-small"
+    money = pd.read_csv(folder / "siting_money.csv", encoding="utf-8-sig")
+    budget = pd.read_csv(folder / "siting_budget.csv", encoding="utf-8-sig")
+    assert money["第几年"].astype(str).tolist() == ["1", "2", "3", "4", "5", "合计"]
+    total = money.astype({"第几年": str}).set_index("第几年").loc["合计"]
+    assert float(total["合计(万元)"]) == pytest.approx(
+        float(total["市级合计(万元)"]) + float(total["区级合计(万元)"])
+    )
+    spend = dict(zip(budget["预算"], budget["支出(万元)"], strict=True))
+    assert spend["区级资金"] == pytest.approx(float(total["区级合计(万元)"]), abs=0.02)
+    assert float(budget.set_index("预算").loc["区级资金", "上限(万元)"]) == 300.0
 
 
 def test_coverage_writes_tables_whose_totals_match_the_census(capsys, monkeypatch, tmp_path):
