@@ -1129,8 +1129,7 @@ def _nursing_share(fac: gpd.GeoDataFrame, s: IndicatorSettings) -> Indicator:
             f"({int(known.sum())} institutions); target {sign} {100 * t.value:g} % ({t.source}; {others_en}){note_en}"
         ),
         source=SOURCES[key],
-        **{k: v for k, v in kw.items() if k != "unit"},
-        unit="%",
+        **kw,
     )
 
 
