@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -3832,7 +3832,11 @@ def write_boundaries(path: Path, w: World, units: list[Unit], comms: list[Commun
 
 
 def write_buildings(
-    path: Path, w: World, comms: list[Community], residences: list[Residence]
+    path: Path,
+    w: World,
+    comms: list[Community],
+    residences: list[Residence],
+    year_built: list | None = None,
 ) -> None:
     import geopandas as gpd
 
@@ -3853,6 +3857,8 @@ def write_buildings(
         geometry=geoms,
         crs=f"EPSG:{METRIC_EPSG}",
     )
+    if year_built is not None:
+        gdf.insert(len(gdf.columns) - 1, "建成年份", pd.array(year_built, dtype="Int64"))
     gdf.to_file(path, layer="residential", driver="GPKG", engine="pyogrio")
 
 
@@ -4006,8 +4012,96 @@ def gcj(w: World, xy) -> tuple[np.ndarray, np.ndarray]:
     return wgs84_to_gcj02(np.asarray(lon), np.asarray(lat))
 
 
+#: Operators (运营方式) of the facilities by type, with their probabilities (siting.io.OPERATORS:
+#: 公办公营 and 村委会自办 are public; 公建民营, 民办, 民办公助 are socially run, 001 §一, 004 一).
+OPERATOR_SHARES = {
+    "街道养老服务中心": {"公建民营": 1.0},  # 001 §二(三): city centers are run by institutions
+    "乡镇养老服务中心": {"公办公营": 0.45, "公建民营": 0.45, "民办公助": 0.1},
+    "社区养老服务站": {"公建民营": 0.8, "民办": 0.1, "公办公营": 0.1},
+    "村级互助养老点": {"村委会自办": 0.65, "公建民营": 0.35},
+    "小区养老服务点": {"民办": 0.6, "公建民营": 0.4},
+    "敬老院": {"公办公营": 0.6, "公建民营": 0.4},  # 002 §18: 公建民营 of town 敬老院
+    "养老院": {"民办": 1.0},
+}
+#: Share of nursing-type beds (护理型床位) among the beds, a uniform range per type.
+NURSING_SHARE = {
+    "敬老院": (0.3, 0.6),
+    "养老院": (0.5, 0.8),
+    "街道养老服务中心": (0.3, 0.6),
+    "乡镇养老服务中心": (0.3, 0.7),
+}
+#: Probability that a facility hosts a meal point (老年人助餐点, 000 专栏2).
+MEAL_SHARE = {
+    "街道养老服务中心": 1.0,
+    "乡镇养老服务中心": 0.9,
+    "社区养老服务站": 0.6,
+    "村级互助养老点": 0.3,
+    "小区养老服务点": 0.25,
+    "敬老院": 1.0,
+    "养老院": 1.0,
+}
+INDICATOR_STREAM = 1308  # the random stream of indicator_columns (apart from every other draw)
+
+
+def indicator_columns(d: dict, seed: int) -> dict:
+    """The optional columns of the plan indicators, drawn from their own random stream.
+
+    Facilities: 护理型床位数 (nursing-type beds), 运营方式 (operator), 助餐服务 (meal point: 是/否);
+    residences: 建成年份 (year built) for 小区 only — a compound with a 小区养老服务点 was built in the
+    point's year (its provision, "四同步"), the others uniformly in 1985–2024; 院落/散居 have none.
+    A separate generator (``seed``, INDICATOR_STREAM) leaves every other column and file as it was.
+    """
+    rng = np.random.default_rng([seed, INDICATOR_STREAM])
+    nursing, operator, meal = [], [], []
+    for r in d["facilities"]:
+        t, beds = r["type"], int(r["beds"])
+        lo, hi = NURSING_SHARE.get(t, (0.0, 0.0))
+        nursing.append(round(beds * rng.uniform(lo, hi)) if hi > 0 else 0)
+        names, probs = zip(*OPERATOR_SHARES[t].items(), strict=True)
+        operator.append(str(rng.choice(names, p=probs)))
+        meal.append("是" if rng.random() < MEAL_SHARE[t] else "否")
+    point_year = {
+        (r["compound"], r["comm"].idx): r["year"] for r in d["facilities"] if "compound" in r
+    }
+    years: list[int | None] = []
+    for r in d["residences"]:
+        if r.kind != "小区":
+            years.append(None)
+            continue
+        drawn = int(rng.integers(1985, 2025))
+        years.append(point_year.get((r.name, r.comm), drawn))
+    return {"nursing_beds": nursing, "operator": operator, "meal": meal, "year_built": years}
+
+
+def indicator_summary(cols: dict, d: dict, since: int = 2021) -> dict:
+    """Figures of the indicator columns for the data card."""
+    fac = d["facilities"]
+    inst = [k for k, r in enumerate(fac) if r["type"] in ("敬老院", "养老院")]
+    beds = sum(int(r["beds"]) for r in fac)
+    inst_beds = sum(int(fac[k]["beds"]) for k in inst)
+    inst_nursing = sum(cols["nursing_beds"][k] for k in inst)
+    new = [y for y in cols["year_built"] if y is not None and y >= since]
+    return {
+        "beds": beds,
+        "inst_beds": inst_beds,
+        "inst_nursing": inst_nursing,
+        "operators": dict(Counter(cols["operator"])),
+        "meal": sum(1 for m in cols["meal"] if m == "是"),
+        "compounds_dated": sum(1 for y in cols["year_built"] if y is not None),
+        "compounds_new": len(new),
+        "since": since,
+    }
+
+
 def write_poi_csv(
-    path: Path, w: World, rows: list[dict], *, facilities: bool, sites: Sites, rng
+    path: Path,
+    w: World,
+    rows: list[dict],
+    *,
+    facilities: bool,
+    sites: Sites,
+    rng,
+    extra: dict | None = None,
 ) -> None:
     lon, lat = gcj(w, [r["xy"] for r in rows])
     data = {
@@ -4022,6 +4116,10 @@ def write_poi_csv(
         data["建筑面积"] = [round(r["area"]) for r in rows]
         data["床位数"] = [r["beds"] for r in rows]
         data["建成年份"] = [r["year"] for r in rows]
+    if extra is not None:
+        data["护理型床位数"] = extra["nursing_beds"]
+        data["运营方式"] = extra["operator"]
+        data["助餐服务"] = extra["meal"]
     pd.DataFrame(data).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
 
 
@@ -4175,6 +4273,7 @@ layer = "residential"
 name = "名称"
 kind = "类别"
 households = "户数"
+year_built = "建成年份"
 
 [inputs.facilities]
 path = "facilities_amap.csv"
@@ -4189,6 +4288,9 @@ lat = "纬度"
 floor_area_m2 = "建筑面积"
 beds = "床位数"
 year_opened = "建成年份"
+nursing_beds = "护理型床位数"
+operator = "运营方式"
+meal_service = "助餐服务"
 [inputs.facilities.values.type]
 "街道养老服务中心" = "street_center"
 "乡镇养老服务中心" = "town_center"
@@ -4197,6 +4299,12 @@ year_opened = "建成年份"
 "小区养老服务点" = "compound_point"
 "敬老院" = "institution"
 "养老院" = "institution"
+[inputs.facilities.values.operator]
+"公办公营" = "public"
+"村委会自办" = "public"
+"公建民营" = "public_private"
+"民办" = "private"
+"民办公助" = "private"
 
 [inputs.health]
 path = "health_amap.csv"
@@ -4260,6 +4368,12 @@ lat = "纬度"
 
 [walking]
 speed = "older_adult"
+
+# [indicators]: targets of the plan indicators (siting/indicators.py). The indicators of 000 专栏1 that
+# the tool cannot compute are typed in by the planner (shares as fractions), e.g.
+# [indicators.reported]
+# family_doctor_signing = 0.83
+# social_workers = 1.2
 
 [optimize]
 # the siting stage of `siting run`: best coverage within the budget lines below (5-year horizon)
@@ -4353,6 +4467,7 @@ def readme_full(s: dict, seed: int) -> str:
     n = s["network"]
     fac = s["facilities"]
     km = n["km_by_highway"]
+    ic = s["indicator_columns"]
     fac_order = (
         "街道养老服务中心",
         "乡镇养老服务中心",
@@ -4418,6 +4533,18 @@ def readme_full(s: dict, seed: int) -> str:
         km_res=km.get("residential", 0.0) + km.get("living_street", 0.0),
         km_main=sum(km.get(k, 0.0) for k in ("primary", "secondary", "tertiary", "trunk")),
         km_mw=km.get("motorway", 0.0),
+        stream=INDICATOR_STREAM,
+        ic_beds=ic["beds"],
+        ic_inst_beds=ic["inst_beds"],
+        ic_inst_nursing=ic["inst_nursing"],
+        ic_nursing_pct=100 * ic["inst_nursing"] / ic["inst_beds"] if ic["inst_beds"] else 0.0,
+        ic_operators=_fmt_counts(
+            ic["operators"], ("公办公营", "村委会自办", "公建民营", "民办", "民办公助")
+        ),
+        ic_meal=ic["meal"],
+        ic_dated=ic["compounds_dated"],
+        ic_new=ic["compounds_new"],
+        ic_since=ic["since"],
     )
 
 
@@ -4471,10 +4598,10 @@ five-year plans, maps, GIS export) can be exercised and tested on it.
 | `boundaries.gpkg` 图层 `区界` | 区界（1 个面） district outline | EPSG:4490 (CGCS2000 经纬度) | `区划代码`, `名称` |
 | `boundaries.gpkg` 图层 `街道镇` | {streets} 个街道 + {towns} 个镇 | EPSG:4490 | `街镇代码` (9 位), `街镇名称`, `类型` (街道/镇) |
 | `boundaries.gpkg` 图层 `社区村` | {shequ} 个社区 + {cun} 个村，无缝无叠地铺满区界并嵌套于街镇 | EPSG:4490 | `社区村代码` (12 位), `社区村名称`, `街镇代码`, `类型` (社区/村), `常住人口`, `60岁及以上`, `65岁及以上`, `80岁及以上`, `失能半失能`, `特困`, `独居空巢` (整数) |
-| `buildings.gpkg` 图层 `residential` | 居住小区与农村院落（房屋多边形） residential compounds and rural house clusters | EPSG:4544 (CGCS2000 3°带 CM 105°E) | `名称`, `类别` (小区/院落/散居), `户数` (>0), `社区村代码` |
+| `buildings.gpkg` 图层 `residential` | 居住小区与农村院落（房屋多边形） residential compounds and rural house clusters | EPSG:4544 (CGCS2000 3°带 CM 105°E) | `名称`, `类别` (小区/院落/散居), `户数` (>0), `社区村代码`, `建成年份` (仅小区；院落/散居为空) |
 | `dem.tif` | 合成地形，仿 SRTM 1″ synthetic terrain like SRTM 1″ | EPSG:4326, 1″ 像元 | int16 米, nodata −32768, DEFLATE + predictor, 256×256 分块 |
 | `roads.osm.pbf` | OpenStreetMap 格式路网（含河流） road network in OSM format (with rivers) | WGS84 | OSM 标签 tags (见下 see below) |
-| `facilities_amap.csv` | 现有养老服务设施（仿高德 POI 导出，UTF-8 BOM） existing elderly-care facilities (Amap-like export) | GCJ-02 | `id`, `名称`, `类型`, `地址`, `经度`, `纬度`, `建筑面积` (m²), `床位数`, `建成年份` |
+| `facilities_amap.csv` | 现有养老服务设施（仿高德 POI 导出，UTF-8 BOM） existing elderly-care facilities (Amap-like export) | GCJ-02 | `id`, `名称`, `类型`, `地址`, `经度`, `纬度`, `建筑面积` (m²), `床位数`, `建成年份`, `护理型床位数`, `运营方式` (公办公营/村委会自办/公建民营/民办/民办公助), `助餐服务` (是/否) |
 | `health_amap.csv` | 医疗卫生机构（仿高德导出） health facilities | GCJ-02 | `id`, `名称`, `类型` (社区卫生服务中心/卫生院/村卫生室), `地址`, `经度`, `纬度` |
 | `candidates.xlsx` 工作表 `候选点` | 候选建设点位 candidate sites | GCJ-02 | `编号`, `名称`, `来源` (闲置国有资产/社区用房/租赁), `可建类型` (以"、"分隔), `建筑面积`, `改造费用(万元)` (空=按默认标准), `月租金(元)` (仅租赁), `经度`, `纬度`, `备注` |
 | `roster.csv` | 特殊困难老年人名册（虚构，GB18030 编码，Windows 换行，仿民政导出） roster of elderly in difficulty | BD-09 | `编号`, `姓名`, `性别`, `年龄`, `类别` (失能/半失能/特困/独居/空巢), `评估等级`, `社区村代码`, `地址`, `经度`, `纬度` |
@@ -4506,6 +4633,27 @@ The community columns `失能半失能`, `特困`, `独居空巢` equal the rost
   {st_with} of {shequ} 社区 ({st_share:.0f} %) have a 社区养老服务站, {pt_with} of {cun} 村 ({pt_share:.0f} %) a 村级互助养老点,
   {street_centers} of {streets} 街道 a 街道养老服务中心, {town_centers} of {towns} 镇 a 乡镇养老服务中心 (mostly next to the 卫生院, POLICY_RULES §1).
   Floor areas follow POLICY_RULES §1: street centres ≥ 1,500 m², town centres ≥ 800 m², stations 200–400 m², points 40–120 m².
+
+## 指标字段 / Columns of the plan indicators
+
+`facilities_amap.csv` 的 `护理型床位数`、`运营方式`、`助餐服务` 与 `buildings.gpkg` 的 `建成年份` 供规划指标使用
+（`siting/indicators.py`：000 专栏1 #1 床位总量、#2 护理型床位占比、#6 新建居住区配套，001 §一 与 004 一 社会化运营，
+000 专栏2 助餐点）；它们不影响覆盖率与选址。它们由生成器单独的随机流（种子 + {stream}）生成，其余字段与文件不变。
+The columns `护理型床位数` (nursing-type beds), `运营方式` (operator) and `助餐服务` (meal point) of the facilities and
+`建成年份` (year built) of the buildings feed the plan indicators only (coverage and siting do not read them); they come
+from a random stream of their own (seed + {stream}), so every other column and file is as before.
+
+- 护理型床位 Nursing-type beds: 敬老院 30–60 %, 养老院 50–80 %, street centres 30–60 %, town centres 30–70 % of their beds;
+  stations and points 0.
+- 运营方式 Operator, mapped in `scenario.toml` (`公办公营`, `村委会自办` → public; `公建民营` → public_private; `民办`, `民办公助` →
+  private; the last two kinds are "socially run", 001 §一, 004 一): street centres all 公建民营 (001 §二(三)); town centres
+  45 % 公办公营, 45 % 公建民营, 10 % 民办公助; stations 80 % 公建民营, 10 % 民办, 10 % 公办公营; village points 65 % 村委会自办,
+  35 % 公建民营; compound points 60 % 民办 (property managers), 40 % 公建民营; 敬老院 60 % 公办公营, 40 % 公建民营 (002 §18);
+  养老院 民办.
+- 助餐服务 Meal points (是/否): all centres but 10 % of the town centres, 60 % of the stations, 30 % of the village points,
+  25 % of the compound points, every institution.
+- 建成年份 Year built: 小区 only, uniformly 1985–2024, except that a 小区 with a 小区养老服务点 was built in the point's year
+  (its provision delivered with the housing); rural 院落/散居 have none (not judged as new housing).
 
 ## 假设 / Assumptions
 
@@ -4540,6 +4688,15 @@ The community columns `失能半失能`, `特困`, `独居空巢` equal the rost
 - 卫生机构 Health facilities: {health}.
 - 候选点 Candidate sites: {cand} ({cand_src}); every 街道/镇 without a centre has ≥ 2 centre-eligible sites, and
   {gap_share:.0f} % of the 社区/村 without a station or point have at least one site where one could be built.
+- 文件规则下的候选点 Candidates under the documents' rules (`siting/standards.py`, the default profile): of the 466
+  candidate options (site × eligible type), 14 village-point options stand in a 社区 (a 社区's facility is a station:
+  not an option) and 14 station options are below 300 m² (200 m² in a 社区 with fewer than 500 older people, 001
+  annex 1); every candidate site keeps at least one eligible type. 11 街道/镇 lack their center and 203 社区/村 their
+  own station or point (a village or compound point in a 社区 does not count): `siting run` plans 134 of these 214
+  units with 800 万元 and lists the other 80 with their reason (`output/demo/siting_gaps.csv`).
+- 指标字段 Indicator columns: {ic_beds:,} beds, {ic_inst_beds:,} of them in institutions ({ic_inst_nursing:,} nursing-type, {ic_nursing_pct:.1f} %);
+  operators {ic_operators}; {ic_meal} facilities with a meal point;
+  {ic_dated:,} 小区 with a year built, {ic_new} of them in {ic_since} or later.
 - 名册 Roster: {roster:,} people ({roster_groups}).
 - 路网 Network: {osm_nodes:,} OSM nodes ({road_nodes:,} on roads), {osm_ways:,} ways; {walk_km:,.0f} km walkable
   (main roads {km_main:,.0f} km, residential streets {km_res:,.0f} km, village roads {km_unc:,.0f} km, tracks {km_track:,.0f} km,
@@ -4973,7 +5130,11 @@ def write_all(d: dict, folder: Path, seed: int, summary: dict) -> None:
     w = d["w"]
     dist = w.dist
     write_boundaries(folder / "boundaries.gpkg", w, d["units"], d["comms"])
-    write_buildings(folder / "buildings.gpkg", w, d["comms"], d["residences"])
+    cols = indicator_columns(d, seed)
+    summary["indicator_columns"] = indicator_summary(cols, d)
+    write_buildings(
+        folder / "buildings.gpkg", w, d["comms"], d["residences"], year_built=cols["year_built"]
+    )
     write_dem(folder / "dem.tif", w)
     summary["osm"] = write_pbf(
         folder / "roads.osm.pbf",
@@ -4992,6 +5153,7 @@ def write_all(d: dict, folder: Path, seed: int, summary: dict) -> None:
         facilities=True,
         sites=d["sites"],
         rng=rng,
+        extra=cols,
     )
     write_poi_csv(
         folder / "health_amap.csv", w, d["health"], facilities=False, sites=d["sites"], rng=rng

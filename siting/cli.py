@@ -235,12 +235,18 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
 
 
 def _print_frame(console: Console, frame, title: str) -> None:
+    from rich.markup import escape
+
     t = Table(title=title)
     for col in frame.columns:
         t.add_column(str(col), overflow="fold")
     for row in frame.itertuples(index=False):
+        # cells are text, not markup: "[indicators.reported]" in a detail must print as written
         t.add_row(
-            *["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in row]
+            *[
+                "" if v is None or (isinstance(v, float) and np.isnan(v)) else escape(str(v))
+                for v in row
+            ]
         )
     console.print(t)
 

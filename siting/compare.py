@@ -352,11 +352,13 @@ def _display_value(key: str, value: Any, lang: Language) -> Any:
         return None
     if key.startswith("ind_"):
         item = value
-        status = "pass" if item.passed else ("na" if item.passed is None else "fail")
-        digits = 3 if item.unit == "m2/person" else (1 if item.unit == "%" else 0)
+        digits = item.digits
         num = "—" if item.value is None or math.isnan(item.value) else f"{item.value:.{digits}f}"
         unit = i18n_label(f"unit_{item.unit}", lang)
-        return f"{num} {unit} {i18n_label(f'status_{status}', lang)}"
+        text = f"{num} {unit} {i18n_label(f'status_{item.status}', lang)}"
+        if item.origin == "reported":
+            text += f" ({i18n_label('origin_reported', lang)})"
+        return text
     if key == "objective":
         return _t(f"obj_{value}", lang)
     if key == "status":

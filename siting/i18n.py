@@ -122,9 +122,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "status_pass": ("达标", "PASS"),
     "status_fail": ("未达标", "FAIL"),
     "status_na": ("无法评估", "n/a"),
+    "status_no_target": ("无目标（仅报告）", "no target (reported only)"),
+    "status_not_reported": ("未填报", "not reported"),
+    "col_origin": ("取得方式", "obtained"),
+    "origin_computed": ("计算", "computed"),
+    "origin_reported": ("填报", "reported"),
     "unit_%": ("%", "%"),
     "unit_m2/person": ("平方米/人", "m² per resident"),
     "unit_count": ("个", "count"),
+    "unit_beds": ("张", "beds"),
+    "unit_ratio": ("人", "persons"),
     "ind_home_care_coverage": ("居家养老服务覆盖率", "home-care coverage of the elderly"),
     "ind_center_per_street": ("一街道（镇）一中心", "a care center in every 街道/镇"),
     "ind_station_per_community": (
@@ -138,6 +145,40 @@ LABELS: dict[str, tuple[str, str]] = {
     "ind_stations_per_center": ("中心带站（每中心带站数）", "stations per center (中心带站)"),
     "ind_center_near_health": ("中心与卫生机构邻近设置", "centers next to a health facility"),
     "ind_size_standard": ("中心、站面积达标", "centers and stations meeting their size standard"),
+    "ind_total_beds": ("养老服务床位总量", "elderly-care beds in total"),
+    "ind_nursing_bed_share": (
+        "养老机构护理型养老床位占比",
+        "nursing-type share of institution beds",
+    ),
+    "ind_urban_service_coverage": (
+        "街道（社区）养老服务覆盖率",
+        "街道 and 社区 with their center or station",
+    ),
+    "ind_rural_service_coverage": (
+        "乡镇（村）养老服务覆盖率",
+        "镇 and 村 with their center or point",
+    ),
+    "ind_new_housing_provision": (
+        "新建居住区配套建设养老服务设施达标率",
+        "new housing with its elderly-care provision (20 m² per 100 households)",
+    ),
+    "ind_teaching_point_coverage": (
+        "街道（社区）级老年大学教学点覆盖率",
+        "街道 and 社区 with a teaching point of the university for the elderly",
+    ),
+    "ind_social_operation_urban": (
+        "城市养老服务设施社会化运营率",
+        "urban facilities run socially",
+    ),
+    "ind_social_operation_rural": (
+        "农村养老服务设施社会化运营率",
+        "rural facilities run socially",
+    ),
+    "ind_social_operation_beds": (
+        "社会运营养老床位占比",
+        "share of beds in socially run facilities",
+    ),
+    "ind_meal_points": ("老年人助餐点", "meal points for the elderly"),
     # care roster (siting.roster)
     "col_roster_total": ("困难老人数", "people on the roster"),
     "group_disabled": ("失能/半失能", "disabled"),
@@ -368,6 +409,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_plan_money": ("资金分项", "money by line"),
     "sheet_plan_budget": ("预算约束", "budgets"),
 }
+
+
+def _reported_labels() -> dict[str, tuple[str, str]]:
+    from siting.indicator_table import REPORTED
+
+    return {f"ind_{r.key}": (r.name_zh, r.name_en) for r in REPORTED}
+
+
+LABELS.update(_reported_labels())
 
 
 def label(key: str, lang: Language = "zh", **fmt: object) -> str:

@@ -15,6 +15,7 @@ from an input is ever evaluated, and inputs are never modified.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -63,12 +64,22 @@ HEALTH_TYPES: tuple[str, ...] = (
     "village_clinic",
     "hospital",
 )
+#: Who runs a facility: ``public`` 公办公营 (the government, a 街道/镇 or a village/residents'
+#: committee runs it itself), ``public_private`` 公建民营 (publicly built, run by an institution,
+#: enterprise or social organisation under contract), ``private`` 民办 / 民办公助 (built and run by
+#: 社会力量, with or without public aid). The last two are "socially operated" (社会化运营, 001 §一;
+#: 社会运营, 004 一; 002 §13).
+OPERATORS: tuple[str, ...] = ("public", "public_private", "private")
+SOCIAL_OPERATORS: tuple[str, ...] = ("public_private", "private")
+#: Values a yes/no column understands without a value mapping (case-insensitive).
+BOOL_TRUE = frozenset({"1", "true", "t", "yes", "y", "是", "有", "提供", "√", "✓"})
+BOOL_FALSE = frozenset({"0", "false", "f", "no", "n", "否", "无", "不提供", "×", "✗"})
 ROSTER_GROUPS: tuple[str, ...] = ("disabled", "extreme_poor", "living_alone", "low_income", "other")
 
 VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".zip"}
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 
-FieldKind = Literal["str", "code", "int", "float", "enum", "list"]
+FieldKind = Literal["str", "code", "int", "float", "enum", "list", "bool"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,8 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("kind"),
         Field("households", "float", minimum=0),
         Field("floor_area_m2", "float", minimum=0),
+        # new housing (indicator new_housing_provision): built in or after [indicators] new_housing_since
+        Field("year_built", "int", minimum=1900),
     ),
     "facilities": (
         Field("facility_id", "code"),
@@ -119,6 +132,11 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("floor_area_m2", "float", minimum=0),
         Field("beds", "int", minimum=0),
         Field("year_opened", "int", minimum=1900),
+        # optional, for the indicators of 000 专栏1/专栏2, 001 §一 and 004 (siting.indicators)
+        Field("nursing_beds", "int", minimum=0),
+        Field("operator", "enum", choices=OPERATORS),
+        Field("meal_service", "bool"),
+        Field("teaching_point", "bool"),
     ),
     "health": (
         Field("facility_id", "code"),
@@ -393,6 +411,8 @@ def _convert_field(
                 )
         return num.astype(float)
     mapping = {str(k): v for k, v in spec.values.get(fld.name, {}).items()}
+    if fld.kind == "bool":
+        return _convert_bool(spec, fld, source_col, raw, rows, mapping, problems)
     if fld.kind == "enum":
         text = raw.map(lambda v: "" if v is None else str(v).strip())
         mapped = text.map(lambda v: mapping.get(v, v))
@@ -434,6 +454,53 @@ def _convert_field(
             )
         )
     return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _convert_bool(
+    spec: InputSpec,
+    fld: Field,
+    source_col: str,
+    raw: pd.Series,
+    rows: pd.Series,
+    mapping: Mapping[str, Any],
+    problems: list[Problem],
+) -> pd.Series:
+    """A yes/no column as pandas' nullable boolean (blank: unknown, ``<NA>``)."""
+    out: list[bool | None] = []
+    bad = []
+    for value in raw:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            out.append(None)
+            continue
+        text = _cell_text(value)
+        mapped = mapping.get(text, text)
+        if isinstance(mapped, bool):
+            out.append(mapped)
+            continue
+        word = str(mapped).strip().lower()
+        if word in ("", "nan", "none", "null"):
+            out.append(None)
+        elif word in BOOL_TRUE:
+            out.append(True)
+        elif word in BOOL_FALSE:
+            out.append(False)
+        else:
+            out.append(None)
+            bad.append(text)
+    if bad:
+        texts = raw.map(lambda v: "" if v is None else _cell_text(v))
+        mask = texts.isin(bad)
+        problems.append(
+            Problem(
+                spec.label,
+                f"unknown yes/no value(s) {sorted(set(bad))[:10]} for '{fld.name}'",
+                row=_rows_text(rows[mask]),
+                column=source_col,
+                hint=f"use 是/否, yes/no, 1/0, or map them in [inputs.{spec.name}.values.{fld.name}] "
+                '(e.g. "提供" = true)',
+            )
+        )
+    return pd.Series(pd.array(out, dtype="boolean"), index=raw.index)
 
 
 def _points_from_lonlat(
@@ -998,6 +1065,19 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
     for name in ("facilities", "health", "candidates", "roster"):
         g = layers.get(name)
         points[name] = _outside(specs[name], g, district_geom, problems) if g is not None else None
+    fac = points.get("facilities")
+    if fac is not None and "nursing_beds" in fac and "beds" in fac:
+        over = fac["nursing_beds"].to_numpy(dtype=float) > fac["beds"].to_numpy(dtype=float)
+        if over.any():
+            problems.append(
+                Problem(
+                    specs["facilities"].label,
+                    "more nursing-type beds than beds",
+                    row=_rows_text(fac["row"][over]),
+                    column=specs["facilities"].columns.get("nursing_beds", "nursing_beds"),
+                    hint="nursing_beds counts the nursing-type beds among the facility's beds",
+                )
+            )
     buildings = layers.get("buildings")
     if buildings is not None:
         inside = shapely.intersects(buildings.geometry.values, union)

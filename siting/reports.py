@@ -653,31 +653,9 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
 
 def indicator_frame(indicators: Indicators, lang: Language) -> pd.DataFrame:
     """The indicators as a display table (as ``siting coverage`` writes them)."""
-    rows = []
-    for item in indicators.items:
-        digits = 3 if item.unit == "m2/person" else (1 if item.unit == "%" else 0)
+    from siting.tables import indicator_frame as frame
 
-        def num(x: float, digits: int = digits) -> Any:
-            if x is None or (isinstance(x, float) and math.isnan(x)):
-                return None
-            return round(x, digits) if digits else round(x)
-
-        status = "pass" if item.passed else ("na" if item.passed is None else "fail")
-        rows.append(
-            {
-                i18n_label("col_indicator", lang): i18n_label(f"ind_{item.key}", lang),
-                i18n_label("col_value", lang): num(item.value),
-                i18n_label("col_comparison", lang): {">=": "≥", "<=": "≤"}.get(
-                    item.comparison, item.comparison
-                ),
-                i18n_label("col_target", lang): num(item.target),
-                i18n_label("col_unit", lang): i18n_label(f"unit_{item.unit}", lang),
-                i18n_label("col_status", lang): i18n_label(f"status_{status}", lang),
-                i18n_label("col_detail", lang): item.detail(lang),
-                i18n_label("col_source", lang): item.source,
-            }
-        )
-    return pd.DataFrame(rows, dtype=object)
+    return frame(indicators, lang)
 
 
 def write_plan_outputs(

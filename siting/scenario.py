@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.errors import Problem, ScenarioError
+from siting.indicator_table import reported_problems
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -111,6 +112,19 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "health_max_distance_m": (int, float),
         "small_community_elderly": (int, float),
         "sharing_min_share": (int, float),
+        # the indicators of 000 专栏1 and the other documents' figures (defaults in
+        # siting.indicators.IndicatorSettings; district-specific ones in siting.indicator_table)
+        "total_beds_target": (int, float),
+        "nursing_bed_share_target": (int, float),
+        "social_operation_urban_target": (int, float),
+        "social_operation_rural_target": (int, float),
+        "social_operation_beds_target": (int, float),
+        "new_housing_since": int,
+        "new_housing_m2_per_100_households": (int, float),
+        "new_housing_target": (int, float),
+        "new_housing_max_distance_m": (int, float),
+        "teaching_point_target": (int, float),
+        "reported": dict,
     },
     "roster": {"cell_m": (int, float), "min_count": int},
     # siting.model: the policy rules, shared by siting optimize and siting plan
@@ -458,6 +472,9 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                         column=f"{section}.{key}",
                     )
                 )
+    reported = settings.get("indicators", {})
+    if isinstance(reported, dict) and isinstance(reported.get("reported"), dict):
+        problems.extend(reported_problems(reported["reported"], src))
     inputs = settings.get("inputs", {})
     if not isinstance(inputs, dict):
         problems.append(Problem(src, "'inputs' must be a table of input sections", column="inputs"))

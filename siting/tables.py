@@ -30,6 +30,7 @@ from siting.i18n import Language, label
 
 if TYPE_CHECKING:
     from siting.coverage import CoverageResult
+    from siting.indicators import Indicators
 
 __all__ = ["coverage_frames", "write_coverage_tables", "write_tables"]
 
@@ -178,27 +179,37 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
 
 
 def _indicator_frame(result: CoverageResult, lang: Language) -> pd.DataFrame:
+    return indicator_frame(result.indicators, lang)
+
+
+def indicator_frame(indicators: Indicators, lang: Language = "zh") -> pd.DataFrame:
+    """The indicators as a display table (``indicators.csv``, ``siting_indicators.csv``, …).
+
+    One row per indicator: name, value, comparison, target, unit, result (达标/未达标, or why not
+    assessed: 无法评估, 无目标（仅报告）, 未填报), how obtained (计算/填报), the numbers, the source.
+    """
     rows = []
-    for item in result.indicators.items:
-        unit = label(f"unit_{item.unit}", lang)
-        digits = 3 if item.unit == "m2/person" else (1 if item.unit == "%" else 0)
+    for item in indicators.items:
+        digits = item.digits
 
         def num(x: float, digits: int = digits) -> Any:
-            if x is None or math.isnan(x):
+            if x is None or (isinstance(x, float) and math.isnan(x)):
                 return None
             return round(x, digits) if digits else round(x)
 
-        status = "pass" if item.passed else ("na" if item.passed is None else "fail")
         rows.append(
             {
                 label("col_indicator", lang): label(f"ind_{item.key}", lang),
                 label("col_value", lang): num(item.value),
-                label("col_comparison", lang): {">=": "≥", "<=": "≤"}.get(
-                    item.comparison, item.comparison
+                label("col_comparison", lang): (
+                    {">=": "≥", "<=": "≤"}.get(item.comparison, item.comparison)
+                    if num(item.target) is not None
+                    else ""
                 ),
                 label("col_target", lang): num(item.target),
-                label("col_unit", lang): unit,
-                label("col_status", lang): label(f"status_{status}", lang),
+                label("col_unit", lang): label(f"unit_{item.unit}", lang),
+                label("col_status", lang): label(f"status_{item.status}", lang),
+                label("col_origin", lang): label(f"origin_{item.origin}", lang),
                 label("col_detail", lang): item.detail(lang),
                 label("col_source", lang): item.source,
             }

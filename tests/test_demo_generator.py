@@ -406,7 +406,17 @@ def test_facilities_and_health(layers, district_ll):
         "建筑面积",
         "床位数",
         "建成年份",
+        "护理型床位数",
+        "运营方式",
+        "助餐服务",
     ]
+    # the columns of the plan indicators (data card: "指标字段")
+    assert (fac["护理型床位数"] >= 0).all() and (fac["护理型床位数"] <= fac["床位数"]).all()
+    assert (fac.loc[fac["类型"].isin(["社区养老服务站", "村级互助养老点"]), "护理型床位数"] == 0).all()
+    assert set(fac["运营方式"]) <= {"公办公营", "村委会自办", "公建民营", "民办", "民办公助"}
+    assert (fac.loc[fac["类型"] == "街道养老服务中心", "运营方式"] == "公建民营").all()
+    assert (fac.loc[fac["类型"] == "养老院", "运营方式"] == "民办").all()
+    assert set(fac["助餐服务"]) == {"是", "否"}
     assert fac["id"].is_unique and fac["id"].str.fullmatch(r"B0FF[0-9A-Z]{6}").all()
     for typ, (lo, hi) in FLOOR_AREA_M2.items():
         areas = fac.loc[fac["类型"] == typ, "建筑面积"]
@@ -473,6 +483,10 @@ def test_buildings(metric, network):
     assert set(b["类别"]) == {"小区", "院落", "散居"}
     assert pd.api.types.is_integer_dtype(b["户数"]) and (b["户数"] > 0).all()
     assert b["名称"].str.len().min() > 0
+    # year built (the plan indicator of new housing): 小区 only, 1985–2024
+    dated = b["建成年份"].notna()
+    assert (dated == (b["类别"] == "小区")).all()
+    assert b.loc[dated, "建成年份"].between(1985, 2024).all()
     assert shapely.is_valid(b.geometry.values).all()
     comm = metric["社区村"]
     reps = shapely.point_on_surface(b.geometry.values)

@@ -760,10 +760,16 @@ def _hub_frame(
 
 
 def indicators_after(problem: SitingProblem, om: np.ndarray) -> Indicators:
-    """The plan indicators with the facilities open at the end and the final period's demand."""
+    """The plan indicators with the facilities open at the end and the final period's demand.
+
+    A site the plan builds gets the beds its size standard requires and, as a center or station,
+    a 公建民营 operator; an upgrade keeps the attributes of the facility it upgrades
+    (:func:`siting.indicators.planned_facility`).
+    """
     import geopandas as gpd
 
-    from siting.indicators import compute_indicators
+    from siting.indicators import IndicatorSettings, compute_indicators, planned_facility
+    from siting.standards import size_standards
 
     inputs = problem.inputs
     assert inputs is not None and problem.graph is not None and problem.demand is not None
@@ -786,14 +792,26 @@ def indicators_after(problem: SitingProblem, om: np.ndarray) -> Indicators:
     keep_rows = np.ones(len(fac), dtype=bool)
     for k in np.flatnonzero(problem.existing & ~final_open):
         keep_rows &= ids != str(o["site_id"].iat[k])
+    standards = size_standards(
+        dict(inputs.scenario.section("rules")),
+        IndicatorSettings.from_scenario(inputs.scenario).small_community_elderly,
+    )
     new_rows = []
     for k in np.flatnonzero(final_open & ~problem.existing):
+        site_id, site_type = str(o["site_id"].iat[k]), str(o["type"].iat[k])
+        original = None
+        if o["action"].iat[k] == "upgrade":
+            hit = np.flatnonzero(ids == site_id)
+            original = fac.iloc[hit[0]].to_dict() if len(hit) else None
         new_rows.append(
             {
-                "facility_id": str(o["site_id"].iat[k]),
+                "facility_id": site_id,
                 "name": str(o["name"].iat[k]),
-                "type": str(o["type"].iat[k]),
+                "type": site_type,
                 "floor_area_m2": float(o["floor_area_m2"].iat[k]),
+                **planned_facility(
+                    site_type, columns=fac.columns, standards=standards, original=original
+                ),
                 "geometry": problem.matrix.site_geometry[k],
             }
         )

@@ -34,6 +34,7 @@ from siting.coverage import (
 )
 from siting.demand import place_demand
 from siting.errors import InputError, ScenarioError
+from siting.indicators import INDICATOR_KEYS
 from siting.io import Inputs
 from siting.scenario import load_scenario
 from tests.isochrones.helpers import CRS, ORIGIN, grid_network, make_network
@@ -430,4 +431,4 @@ def test_compute_coverage_on_the_small_demo():
         ("village", "any"), "covered_elderly"
     ] == pytest.approx(d.loc[("district", "any"), "covered_elderly"])
     assert 0 < result.coverage_pct < 100
-    assert len(result.indicators.items) == 7
+    assert len(result.indicators.items) == len(INDICATOR_KEYS)
