@@ -3692,21 +3692,45 @@ ASSESS = {
 }
 
 
+#: The random stream of the roster's clustering (apart from every other draw).
+ROSTER_STREAM = 1309
+#: How strongly each group gathers where the residence's latent need is high (log-normal spread):
+#: the frail and the poor cluster in old compounds and remote hamlets, people living alone less.
+ROSTER_CLUSTER = {"失能": 1.2, "半失能": 1.2, "特困": 1.2, "独居": 0.5, "空巢": 0.5}
+
+
 def make_roster(w: World, units, comms, residences: list[Residence], rng) -> list[dict]:
+    """The roster of elderly people in difficulty: c.groups[g] people of each group per community.
+
+    People live in the community's residences in proportion to households times a need factor
+    ``exp(σ_g · z_r)``: ``z_r`` is a latent need of each residence (standard normal, +0.5 for
+    scattered rural homes, 散居), shared by the groups, so that the frail, the poor and those alone
+    gather in the same old compounds and remote hamlets as in real districts, rather than being
+    spread like everyone else. ``z`` comes from a stream of its own (seeded from the state of
+    ``rng`` without drawing from it).
+    """
     by_comm = defaultdict(list)
     for r in residences:
         by_comm[r.comm].append(r)
+    state = rng.bit_generator.state["state"]
+    crng = np.random.default_rng(
+        [ROSTER_STREAM, int(state["state"]) % 2**63, int(state["inc"]) % 2**63]
+    )
     rows = []
     age_mean = {"失能": 80.0, "半失能": 77.0, "特困": 72.0, "独居": 75.0, "空巢": 71.0}
     for c in comms:
         rs = by_comm[c.idx]
         wts = np.array([r.households for r in rs], float)
+        need = crng.standard_normal(len(rs)) + np.array(
+            [0.5 if r.kind == "散居" else 0.0 for r in rs]
+        )
         inner = c.geom.buffer(-1.0)
         shapely.prepare(inner)
         u = units[c.unit]
         for group in ("失能", "半失能", "特困", "独居", "空巢"):
+            gw = wts * np.exp(ROSTER_CLUSTER[group] * need)
             for _ in range(c.groups[group]):
-                r = rs[int(rng.choice(len(rs), p=wts / wts.sum()))]
+                r = rs[int(rng.choice(len(rs), p=gw / gw.sum()))]
                 p = roster_point(r, inner, rng)
                 age = int(
                     np.clip(round(60 + rng.gamma(2.2, (age_mean[group] - 60) / 2.2)), 60, 104)
@@ -4745,6 +4769,7 @@ REAL_CODES_NOTE_EN = (
     "Chongqing's 38 county-level codes in the 2020 census list are 500101–500120, "
     "500151–500156 and 500229–500243, and none of 500191–500199 is among them"
 )
+
 
 def municipal_allocation(budget_wan_yuan: int) -> int:
     """The demo's assumed municipal construction subsidies over five years: 3/4 of the district's money."""

@@ -417,3 +417,49 @@ def test_weighted_outputs_hold_no_individual_record(tmp_path):
     # the only demand points that leave the tool (the map's density of uncovered older people)
     # carry their older people, not the weighted demand
     assert list(uncovered_points(result).columns) == ["demand_id", "elderly", "geometry"]
+
+
+def test_priority_weights_change_the_demo_plan_in_their_direction(tmp_path):
+    """On the demo, weights 2/3/3/2 for 80+/失能/特困/独居 (the roster's people at their homes) give
+    another plan than no weights (coverage and money alone: under the documents' rules the units
+    to serve fix almost every choice), and each plan is the better one by its own measure."""
+    from siting.model.result import coverage_fraction
+    from siting.optimize import optimize, optimize_settings
+    from siting.walking import walking_graph
+
+    weights = (
+        "[demand]\nweight_80p = 2\nweight_disabled = 3\nweight_extreme_poor = 3\n"
+        "weight_living_alone = 2\n"
+    )
+    runs = {}
+    graph = None
+    for weighted in (False, True):
+        path = tmp_path / f"w{int(weighted)}.toml"
+        path.write_text(
+            f'extends = "{DEMO.as_posix()}"\n[rules]\nprofile = "coverage_only"\n'
+            + (weights if weighted else ""),
+            encoding="utf-8",
+        )
+        scenario = load_scenario(path)
+        inputs = load_inputs(scenario)
+        graph = graph or walking_graph(inputs)
+        cov = compute_coverage(inputs, graph)
+        runs[weighted] = optimize(inputs, cov, optimize_settings(scenario), graph=graph)
+    plain, weighted = runs[False], runs[True]
+    assert plain.status == weighted.status == "optimal"
+    a, b = set(plain.sites["option_id"]), set(weighted.sites["option_id"])
+    assert a != b
+
+    def measure(result, other):
+        """(older people, weighted demand) covered by ``other``'s sites in ``result``'s problem."""
+        p = result.problem
+        ids = p.options["option_id"].to_numpy()
+        open_ = p.existing | np.isin(ids, other.sites["option_id"].to_numpy())
+        frac = coverage_fraction(p, open_)
+        return float((p.matrix.elderly * frac).sum()), float((p.matrix.weights * frac).sum())
+
+    # the weighted plan covers more weighted demand than the plain plan would, the plain plan more
+    # older people (both optimal: neither can be beaten on its own measure)
+    assert measure(weighted, weighted)[1] > measure(weighted, plain)[1]
+    assert measure(plain, plain)[0] > measure(plain, weighted)[0]
+    assert measure(weighted, weighted)[1] == pytest.approx(weighted.summary["weighted_after"])
