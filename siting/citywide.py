@@ -73,7 +73,7 @@ CITY_LABELS: dict[str, tuple[str, str]] = {
     "spent_wan_yuan": ("投入(万元)", "spend (10,000 yuan)"),
     "covered_after_elderly": ("规划后覆盖老年人", "elderly covered after"),
     "coverage_after_pct": ("规划后覆盖率(%)", "coverage after (%)"),
-    "indicators_passed": ("达标指标", "indicators met"),
+    "indicators_passed": ("达标指标（达标数/已评估数）", "indicators met (met / assessed)"),
     "seconds": ("用时(秒)", "wall time (s)"),
     "worker": ("计算节点", "worker"),
     "worker_peak_rss_mb": ("节点内存峰值(MB)", "worker peak memory (MB)"),
@@ -242,7 +242,8 @@ def run_district(scenario_path: str | Path, lang: Language = "zh") -> DistrictRe
         covered_elderly=float(row["covered_elderly"]),
         coverage_pct=float(row["coverage_pct"]),
         n_facilities=0 if result.inputs.facilities is None else len(result.inputs.facilities),
-        indicators_passed=f"{sum(1 for i in items if i.passed)}/{len(items)}",
+        # of the indicators assessed (not computable, no target, not reported are left out)
+        indicators_passed=f"{sum(1 for i in items if i.passed)}/{sum(1 for i in items if i.passed is not None)}",
     )
     if result.siting is not None:
         s = result.siting.summary
