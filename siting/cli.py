@@ -515,7 +515,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         written = write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
     frames = plan_frames(result, lang=lang)
-    for stem in ("plan_years", "plan_builds", "plan_indicators", "plan_gaps"):
+    for stem in ("plan_years", "plan_builds", "plan_quotas", "plan_indicators", "plan_gaps"):
         if stem in frames and len(frames[stem]):
             _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
     for p in written:

@@ -18,6 +18,26 @@ Milestones (``[[plan.milestones]]``), each from its year on:
   村 without a 村级互助养老点 (or station) one ("一村（社区）一站（点）", 001 §二(一) and annex 1; 001 §一:
   all 社区 by 2020, all 村 by 2022); a village or compound point is not a 社区's station;
 - ``every_street_center``: every 街道/镇 without its center gets one (001 §二(一)).
+
+Quotas (``[[plan.quota]]``), a build table by unit and year (江津's annexes 2 and 3, 001; 万州's 21
+centers by 2022 and 80 points a year, 002; 沙坪坝's 专栏, 000)::
+
+    [[plan.quota]]
+    year = 2020                 # by this plan year (and in every later one)
+    unit = "500199001"          # a 街道/镇 (or 社区/村) code; omitted or "": the whole district
+    type = "station"
+    at_least = 3
+    count_existing = false      # count only what the plan builds (default true: existing ones count)
+    at_most = 3                 # optional cap in that year (same programme as another plan)
+    hard = false                # default: unreachable → listed as a gap with its reason
+    name = "附件2 紫庙街道 2020年"
+    source = "001 附件2"
+
+A quota is soft by default: one that the candidates (or the money) cannot reach is listed in the
+gaps with its reason and the numbers, and everything else is planned; ``hard = true`` makes it a
+constraint (a plan that cannot meet it is refused, explained). ``plan_quotas.csv`` reports every
+quota year by year: required, planned, met. See :class:`~siting.model.settings.Quota` and
+:class:`~siting.model.rules.QuotaRule`.
 """
 
 from __future__ import annotations
@@ -30,7 +50,7 @@ from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.growth import growth_problems
 from siting.model import Milestone, ModelSettings, PlannedBuild, SitingResult, build_problem
-from siting.model.settings import RULE_KEYS, rules_from_scenario
+from siting.model.settings import RULE_KEYS, Quota, rules_from_scenario
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
@@ -113,6 +133,7 @@ _PLAN_KEYS = {
     "max_new_per_year",
     "min_new_per_year",
     "milestones",
+    "quota",
     "builds",
     "solver",
     "time_limit_s",
@@ -122,6 +143,17 @@ _PLAN_KEYS = {
 }
 _MILESTONE_KEYS = {"year", "rule", "kind", "share", "name", "exclude"}
 _BUILD_KEYS = {"site", "type", "year", "capital_wan_yuan"}
+_QUOTA_KEYS = {
+    "year",
+    "unit",
+    "type",
+    "at_least",
+    "at_most",
+    "count_existing",
+    "hard",
+    "name",
+    "source",
+}
 
 
 def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) -> dict[str, Any]:
@@ -200,6 +232,7 @@ def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) ->
             )
         )
     kw["milestones"] = tuple(milestones)
+    kw["quotas"] = _parse_quotas(sec.get("quota", []), years, bad)
     builds = []
     for i, raw in enumerate(sec.get("builds", [])):
         key = f"builds[{i}]"
@@ -231,6 +264,52 @@ def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) ->
         )
     kw["builds"] = tuple(builds)
     return kw
+
+
+def _parse_quotas(raw_list: Any, years: tuple[int, ...], bad: Any) -> tuple[Quota, ...]:
+    """``[[plan.quota]]`` as :class:`~siting.model.settings.Quota` (values checked by the settings).
+
+    A quota that lacks a key is reported here and kept with a harmless stand-in for the missing
+    value, so that the settings' messages name the same ``quota[i]`` as the file.
+    """
+    if not isinstance(raw_list, list):
+        bad("quota", "quota must be an array of tables ([[plan.quota]])")
+        return ()
+    quotas = []
+    for i, raw in enumerate(raw_list):
+        key = f"quota[{i}]"
+        if not isinstance(raw, Mapping):
+            bad(key, f"{key} must be a table ([[plan.quota]])")
+            continue
+        for k in raw:
+            if k not in _QUOTA_KEYS:
+                bad(
+                    f"{key}.{k}",
+                    f"unknown key '{k}' in {key}",
+                    f"known keys: {sorted(_QUOTA_KEYS)}",
+                )
+        missing = [k for k in ("year", "type", "at_least") if k not in raw]
+        if missing:
+            bad(
+                key,
+                f"{key} lacks {missing}",
+                'e.g. { year = 2020, unit = "500199001", type = "station", at_least = 3 }',
+            )
+        unit = raw.get("unit", "")
+        quotas.append(
+            Quota(
+                year=raw.get("year", years[0]),
+                type=str(raw.get("type", "station")),
+                at_least=raw.get("at_least", 0),
+                unit=unit if not isinstance(unit, int | float) else str(unit),
+                at_most=raw.get("at_most"),
+                count_existing=raw.get("count_existing", True),
+                hard=raw.get("hard", False),
+                name=str(raw.get("name", "")),
+                source=str(raw.get("source", "")),
+            )
+        )
+    return tuple(quotas)
 
 
 def _parse_budget(value: Any, years: tuple[int, ...], bad: Any) -> tuple[float | None, ...] | None:

@@ -155,7 +155,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "default_floor_area_m2": dict,
         "upgrade_capital_wan_yuan": dict,
     },
-    # siting.plan: the five-year plan (milestones and builds are lists of tables, checked there)
+    # siting.plan: the five-year plan (milestones, quota and builds are lists of tables, checked there)
     "plan": {
         "first_year": int,
         "last_year": int,
@@ -172,6 +172,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "max_new_per_year": dict,
         "min_new_per_year": dict,
         "milestones": list,
+        "quota": list,
         "builds": list,
         "solver": str,
         "time_limit_s": (int, float),
@@ -263,6 +264,7 @@ _DEFAULTS: dict[str, Any] = {
         "time_limit_s": 60.0,
         "mip_gap": 0.0001,
         "milestones": [],
+        "quota": [],
         "builds": [],
     },
 }

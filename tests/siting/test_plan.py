@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from siting.model import (
     Milestone,
     ModelSettings,
     PlannedBuild,
+    Quota,
     SitingProblem,
     build_problem,
     coverage_fraction,
@@ -556,6 +559,75 @@ def test_override_of_an_unknown_key_names_file_and_key(tmp_path):
         in str(info.value)
     )
     assert base.exists()
+
+
+def test_quotas_are_read_from_the_scenario(tmp_path):
+    path = _scenario(
+        tmp_path,
+        "[plan]\nfirst_year = 2021\nlast_year = 2023\nbudget_wan_yuan = 100\n"
+        '[[plan.quota]]\nyear = 2022\nunit = "500199001"\ntype = "station"\nat_least = 3\n'
+        'count_existing = false\nat_most = 4\nname = "附件2 紫庙街道"\nsource = "001 附件2"\n'
+        '[[plan.quota]]\nyear = 2023\ntype = "village_point"\nat_least = 10\nhard = true\n',
+    )
+    s = plan_settings(load_scenario(path))
+    assert s.quotas == (
+        Quota(
+            year=2022,
+            type="station",
+            at_least=3,
+            unit="500199001",
+            at_most=4,
+            count_existing=False,
+            name="附件2 紫庙街道",
+            source="001 附件2",
+        ),
+        Quota(year=2023, type="village_point", at_least=10, hard=True),
+    )
+
+
+def test_bad_quotas_name_file_and_key(tmp_path):
+    path = _scenario(
+        tmp_path,
+        "[plan]\nfirst_year = 2021\nlast_year = 2025\nbudget_wan_yuan = 100\n"
+        '[[plan.quota]]\nyear = 2030\nunit = "500199001"\ntype = "centre"\nat_least = -1\ncolour = 1\n'
+        '[[plan.quota]]\nyear = 2022\ntype = "station"\n'
+        '[[plan.quota]]\nyear = 2022\ntype = "station"\nat_least = 2.5\ncount_existing = "no"\n',
+    )
+    with pytest.raises(ScenarioError) as info:
+        plan_settings(load_scenario(path))
+    msg = str(info.value)
+    for text in (
+        "column 'plan.quota[0].year': quota year 2030 is outside the plan years 2021–2025",
+        "column 'plan.quota[0].type': unknown facility type 'centre'",
+        "column 'plan.quota[0].at_least': at_least must be a whole number >= 0, got -1",
+        "column 'plan.quota[0].colour': unknown key 'colour' in quota[0]",
+        "column 'plan.quota[1]': quota[1] lacks ['at_least']",
+        "column 'plan.quota[2].at_least': at_least must be a whole number >= 0, got 2.5",
+        "column 'plan.quota[2].count_existing': count_existing must be true or false, got 'no'",
+    ):
+        assert f"{path.resolve()}, {text}" in msg
+
+
+def test_a_quota_for_a_unit_outside_the_district_is_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "out"
+    path = _scenario(
+        tmp_path,
+        f'[output]\ndir = "{out.as_posix()}"\n'
+        "[plan]\nfirst_year = 2021\nlast_year = 2022\nbudget_wan_yuan = 50\n"
+        '[[plan.quota]]\nyear = 2022\nunit = "500101001"\ntype = "station"\nat_least = 1\n',
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "plan", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert run.returncode != 0
+    text = run.stdout + run.stderr
+    assert "plan.quota[0].unit" in text
+    assert "quota unit '500101001' is not a 街道/镇 or 社区/村 of district 500199" in text
+    assert not out.exists() or not any(out.iterdir())
+    assert not (tmp_path / "maps").exists() or not any((tmp_path / "maps").iterdir())
 
 
 def test_planned_build_of_an_unknown_site(tmp_path):
