@@ -43,8 +43,8 @@ quota year by year: required, planned, met. See :class:`~siting.model.settings.Q
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from siting.coverage import CoverageResult
     from siting.io import Inputs
 
-__all__ = ["plan", "plan_settings"]
+__all__ = ["plan", "plan_settings", "programme_quotas"]
 
 
 def _is_number(value: Any) -> bool:
@@ -398,3 +398,64 @@ def plan(
     if settings.mode == "evaluate":
         return evaluate(problem, settings.builds, name=name)
     return solve(problem, name=name)
+
+
+def programme_quotas(
+    result: SitingResult,
+    *,
+    units: Sequence[tuple[str, str, bool]] = (),
+    unit_years: Literal["every", "last"] = "every",
+    types: Sequence[str] | None = None,
+    name: str = "同一方案",
+) -> tuple[Quota, ...]:
+    """Quotas that hold another plan to ``result``'s programme: same types and counts, year by year.
+
+    For every plan year and every type built or buildable (``build_types``; or of ``types``):
+    exactly as many builds of the type
+    in the district (new sites and upgrades into it) as ``result`` has by then; and for every
+    ``(unit, type, count_existing)`` of ``units``, exactly as many counted in the unit — in every
+    year, or (``unit_years = "last"``) by the final year only, leaving which unit comes first to the
+    plan (the district's count per year still holds). A plan
+    optimized under these quotas differs from ``result`` only in *where* (and, within a year's
+    count, which site) — a gain it shows is a better choice of places, not a different programme.
+    Each quota's count is a cap (``at_most``, hard) and a soft requirement (``at_least``: ``result``
+    itself meets it, so a plan with its money can too; one that cannot, under other hard rules,
+    shows it as a gap instead of failing).
+    """
+    from siting.model.money import open_matrix
+    from siting.model.rules import QuotaRule
+
+    problem = result.problem
+    s = problem.settings
+    om = open_matrix(problem, result.opened, result.closed)
+    built = result.opened >= 0
+    keys = [
+        ("", t, False)
+        for t in (
+            types
+            if types is not None
+            else sorted(
+                set(s.build_types) | set(problem.options["type"].to_numpy()[built].astype(str))
+            )
+        )
+    ]
+    n_district = len(keys)
+    keys += [k for k in units if k not in keys]
+    out = []
+    for i, (unit, typ, count_existing) in enumerate(keys):
+        for j, year in enumerate(s.years):
+            if i >= n_district and unit_years == "last" and j < len(s.years) - 1:
+                continue
+            probe = Quota(year=year, type=typ, at_least=0, unit=unit, count_existing=count_existing)
+            n = QuotaRule(quota=probe).counted(problem, om, j)
+            where = unit or "全区"
+            out.append(
+                dataclasses.replace(
+                    probe,
+                    at_least=n,
+                    at_most=n,
+                    name=f"{name}：{year}年 {where} {typ} = {n}",
+                    source=f"{result.name}",
+                )
+            )
+    return tuple(out)

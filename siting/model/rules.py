@@ -116,6 +116,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "center_full": ("可带的中心已满", "the centers in reach are full"),
     "too_few_candidates": ("单元内符合条件的候选点不足", "too few eligible candidates in the unit"),
     "over_cap": ("超过上限", "above its cap"),
+    "sites_used_otherwise": ("候选点已作其他类型", "candidate sites used for other types"),
 }
 GAP_COLUMNS = ("rule", "unit_kind", "code", "name", "needs", "reason", "detail", "source")
 
@@ -1208,8 +1209,19 @@ class QuotaRule(Rule):
                 f"{q.year}年需 {q.at_least} 个，规划 {n} 个；单元内可作该类型的点位 {most} 个{have}"
                 f"{self._excluded(problem)}"
             )
-            reason = "too_few_candidates" if most < q.at_least else "out_of_budget"
-            return False, reason, detail
+            if most < q.at_least:
+                return False, "too_few_candidates", detail
+            # sites the quota could use that hold another type (one type per site)
+            ks = self.members(problem)
+            ks = ks[problem.allowed[ks]]
+            groups = problem.options["group"].to_numpy()
+            open_now = np.flatnonzero(open_matrix[:, j + 1] > 0.5)
+            taken = set(groups[np.setdiff1d(open_now, ks)].tolist())
+            free = set(groups[ks].tolist()) - taken
+            if len(free) < q.at_least:
+                used = len(set(groups[ks].tolist()) & taken)
+                return False, "sites_used_otherwise", f"{detail}；其中 {used} 处已作他用"
+            return False, "out_of_budget", detail
         if q.at_most is not None and j == self.period(problem) and n > q.at_most:
             return False, "over_cap", f"{q.year}年至多 {q.at_most} 个，规划 {n} 个"
         return True, "", ""

@@ -520,6 +520,37 @@ def test_a_whole_district_quota_and_a_community_quota():
     assert r.quotas["met"].all()
 
 
+def test_the_same_programme_as_another_plan():
+    from siting.plan import programme_quotas
+
+    # the fixed plan: 东亭 (10) in 2021, 双河村 (100) in 2022: 10 + 110 + 110 = 230 elderly-years
+    problem = quota_instance()
+    fixed = problem.evaluate(
+        [PlannedBuild("0", "station", 2021), PlannedBuild("2", "station", 2022)]
+    )
+    assert fixed.summary["elderly_years_covered"] == pytest.approx(230.0)
+    # same programme in the district (1, 2, 2 stations by 2021, 2022, 2023): 双河村 first, then
+    # 龙池 (20): 100 + 120 + 120 = 340, and nothing in 2023 although the money would allow it
+    same = programme_quotas(fixed)
+    assert [(q.year, q.at_least, q.at_most) for q in same if q.type == "station"] == [
+        (2021, 1, 1),
+        (2022, 2, 2),
+        (2023, 2, 2),
+    ]
+    # the other build types: none, every year
+    assert {(q.at_least, q.at_most) for q in same if q.type != "station"} == {(0, 0)}
+    r = problem.solve(quotas=same)
+    assert builds(r) == [[2021, "2"], [2022, "1"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(340.0)
+    # and per unit: 紫庙街道 keeps one station from 2021 on, so 2021's is 龙池 (20), 2022's 双河村:
+    # 20 + 120 + 120 = 260
+    same = programme_quotas(fixed, units=[("500199001", "station", True)])
+    r = problem.solve(quotas=same)
+    assert builds(r) == [[2021, "1"], [2022, "2"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(260.0)
+    assert r.quotas["met"].all()
+
+
 def test_bad_quotas_name_the_key_and_the_value():
     with pytest.raises(ScenarioError) as info:
         quota_instance(Quota(year=2030, unit="500199001", type="statio", at_least=-2))

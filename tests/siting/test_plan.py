@@ -707,6 +707,34 @@ def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
     assert len(builds) == len(r.builds) and set(builds["年份"]) <= set(r.years)
 
 
+def test_a_plan_with_a_quota_writes_plan_quotas(small, tmp_path):
+    inputs, graph = small
+    settings = plan_settings(inputs.scenario, budget_wan_yuan=40, time_limit_s=20)
+    problem = build_problem(inputs, graph=graph, settings=settings)
+    o = problem.options
+    free = problem.allowed & ~problem.existing & (o["type"].to_numpy() == "station")
+    streets = o["street"].to_numpy()[free]
+    pos = int(np.bincount(streets[streets >= 0]).argmax())  # the 街道/镇 with most station options
+    code, name = str(problem.streets["code"].iat[pos]), str(problem.streets["name"].iat[pos])
+    n_options = int((streets == pos).sum())
+    quota = Quota(
+        year=2022, unit=code, type="station", at_least=2, count_existing=False, name="两个站"
+    )
+    r = problem.solve(quotas=(quota,))
+    q = r.quotas
+    assert q["year"].tolist() == [2022, 2023, 2024, 2025]
+    assert (q["unit_name"] == name).all() and (q["most_possible"] == n_options).all()
+    assert (q["planned"] >= 2).all() and q["met"].all()
+    # the plan's own count: its new stations inside that 街道/镇 by each year
+    b = r.builds
+    inside = b[(b["type"] == "station") & (b["street_code"] == code)]
+    assert q["planned"].tolist() == [int((inside["year"] <= y).sum()) for y in q["year"]]
+    write_plan_outputs(r, tmp_path / "plan", with_map=False)
+    table = pd.read_csv(tmp_path / "plan" / "plan_quotas.csv", encoding="utf-8-sig", dtype=str)
+    assert table["建设任务"].tolist() == ["两个站"] * 4 and set(table["是否达成"]) == {"达成"}
+    assert table["单元代码"].tolist() == [code] * 4
+
+
 def _covered_without(r) -> float:
     """Final-year older people covered by the existing facilities alone."""
     p = r.problem
@@ -717,7 +745,11 @@ def test_demo_scenarios_load(small):
     for name in ("shapingba_style", "wanzhou_style", "jiangjin_style", "tongliang_style"):
         sc = load_scenario(ROOT / "data" / "demo" / "plans" / f"{name}.toml")
         s = plan_settings(sc)
-        assert s.years[0] == 2021 and sc.output_dir().name == name
+        # 江津's annexes keep the document's years (001 §一: 社区 by 2020, 村 by 2022)
+        first = 2019 if name == "jiangjin_style" else 2021
+        assert s.years[0] == first and sc.output_dir().name == name
+        assert all(q.unit == "" or q.unit.startswith("500199") for q in s.quotas)
+        assert all(q.year in s.years for q in s.quotas)
     # the one-year plan: optimize's money (capital + five years of operating) for one period
     one = plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "one_year.toml"))
     assert one.years == (2026,) and one.budget_basis == "commitment" and one.budgets() == [800.0]
