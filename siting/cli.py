@@ -536,7 +536,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         written = write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
     frames = plan_frames(result, lang=lang)
-    for stem in ("plan_years", "plan_builds", "plan_indicators", "plan_gaps"):
+    if "plan_quotas" in frames:  # each quota in the year it falls due (the file has every year)
+        due = (result.quotas["year"] == result.quotas["from_year"]).to_numpy()
+        frames["plan_quotas"] = frames["plan_quotas"][due]
+    for stem in ("plan_years", "plan_builds", "plan_quotas", "plan_indicators", "plan_gaps"):
         if stem in frames and len(frames[stem]):
             _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
     _print_money(console, result, lang)

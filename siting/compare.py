@@ -40,6 +40,7 @@ __all__ = [
     "comparison_map",
     "gain_report",
     "gains",
+    "quota_report",
     "write_comparison",
 ]
 
@@ -162,6 +163,40 @@ def gain_report(reference: SitingResult, other: SitingResult) -> str:
     lines.append(
         "(gain: optimized minus fixed; for money, fixed minus optimized: positive = saved)"
     )
+    return "\n".join(lines)
+
+
+def quota_report(
+    result: SitingResult, *, quotas: Sequence[int] | None = None, limit: int = 6
+) -> str:
+    """A plain-text account of a plan's quotas year by year (for scripts): how many are due by
+    each year and met, and each one missed in the year it falls due, with its numbers and reason.
+
+    ``quotas``: the positions in ``[[plan.quota]]`` to report (default all).
+    """
+    from siting.model.rules import REASONS
+
+    q = result.quotas
+    if quotas is not None:
+        q = q[q["quota"].isin(list(quotas))]
+    if not len(q):
+        return "  (no quotas)"
+    lines = []
+    for year, g in q.groupby("year", sort=True):
+        lines.append(
+            f"  {year}: {int(g['met'].sum())} of {len(g)} quotas due by {year} met "
+            f"(required {int(g['required'].sum())}, planned {int(g['planned'].clip(upper=g['required']).sum())} "
+            "towards them)"
+        )
+        missed = g[~g["met"] & (g["from_year"] == year)]
+        for _, row in missed.head(limit).iterrows():
+            why = REASONS.get(row["reason"], (row["reason"], row["reason"]))[1]
+            lines.append(
+                f"    not met: {row['label']} — {row['unit_name']} {row['type']} {row['planned']} of "
+                f"{row['required']} ({why}; at most {row['most_possible']} possible)"
+            )
+        if len(missed) > limit:
+            lines.append(f"    … and {len(missed) - limit} more (plan_quotas.csv)")
     return "\n".join(lines)
 
 

@@ -18,26 +18,46 @@ Milestones (``[[plan.milestones]]``), each from its year on:
   村 without a 村级互助养老点 (or station) one ("一村（社区）一站（点）", 001 §二(一) and annex 1; 001 §一:
   all 社区 by 2020, all 村 by 2022); a village or compound point is not a 社区's station;
 - ``every_street_center``: every 街道/镇 without its center gets one (001 §二(一)).
+
+Quotas (``[[plan.quota]]``), a build table by unit and year (江津's annexes 2 and 3, 001; 万州's 21
+centers by 2022 and 80 points a year, 002; 沙坪坝's 专栏, 000)::
+
+    [[plan.quota]]
+    year = 2020                 # by this plan year (and in every later one)
+    unit = "500199001"          # a 街道/镇 (or 社区/村) code; omitted or "": the whole district
+    type = "station"
+    at_least = 3
+    count_existing = false      # count only what the plan builds (default true: existing ones count)
+    at_most = 3                 # optional cap in that year (same programme as another plan)
+    hard = false                # default: unreachable → listed as a gap with its reason
+    name = "附件2 紫庙街道 2020年"
+    source = "001 附件2"
+
+A quota is soft by default: one that the candidates (or the money) cannot reach is listed in the
+gaps with its reason and the numbers, and everything else is planned; ``hard = true`` makes it a
+constraint (a plan that cannot meet it is refused, explained). ``plan_quotas.csv`` reports every
+quota year by year: required, planned, met. See :class:`~siting.model.settings.Quota` and
+:class:`~siting.model.rules.QuotaRule`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.growth import growth_problems
 from siting.model import Milestone, ModelSettings, PlannedBuild, SitingResult, build_problem
-from siting.model.settings import RULE_KEYS, budget_lines_from_scenario, rules_from_scenario
+from siting.model.settings import RULE_KEYS, Quota, budget_lines_from_scenario, rules_from_scenario
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
     from siting.coverage import CoverageResult
     from siting.io import Inputs
 
-__all__ = ["plan", "plan_settings"]
+__all__ = ["plan", "plan_settings", "programme_quotas"]
 
 
 def _is_number(value: Any) -> bool:
@@ -115,6 +135,7 @@ _PLAN_KEYS = {
     "max_new_per_year",
     "min_new_per_year",
     "milestones",
+    "quota",
     "builds",
     "solver",
     "time_limit_s",
@@ -124,6 +145,17 @@ _PLAN_KEYS = {
 }
 _MILESTONE_KEYS = {"year", "rule", "kind", "share", "name", "exclude"}
 _BUILD_KEYS = {"site", "type", "year", "capital_wan_yuan"}
+_QUOTA_KEYS = {
+    "year",
+    "unit",
+    "type",
+    "at_least",
+    "at_most",
+    "count_existing",
+    "hard",
+    "name",
+    "source",
+}
 
 
 def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) -> dict[str, Any]:
@@ -202,6 +234,7 @@ def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) ->
             )
         )
     kw["milestones"] = tuple(milestones)
+    kw["quotas"] = _parse_quotas(sec.get("quota", []), years, bad)
     builds = []
     for i, raw in enumerate(sec.get("builds", [])):
         key = f"builds[{i}]"
@@ -233,6 +266,52 @@ def _parse_plan(sec: Mapping[str, Any], source: str, problems: list[Problem]) ->
         )
     kw["builds"] = tuple(builds)
     return kw
+
+
+def _parse_quotas(raw_list: Any, years: tuple[int, ...], bad: Any) -> tuple[Quota, ...]:
+    """``[[plan.quota]]`` as :class:`~siting.model.settings.Quota` (values checked by the settings).
+
+    A quota that lacks a key is reported here and kept with a harmless stand-in for the missing
+    value, so that the settings' messages name the same ``quota[i]`` as the file.
+    """
+    if not isinstance(raw_list, list):
+        bad("quota", "quota must be an array of tables ([[plan.quota]])")
+        return ()
+    quotas = []
+    for i, raw in enumerate(raw_list):
+        key = f"quota[{i}]"
+        if not isinstance(raw, Mapping):
+            bad(key, f"{key} must be a table ([[plan.quota]])")
+            continue
+        for k in raw:
+            if k not in _QUOTA_KEYS:
+                bad(
+                    f"{key}.{k}",
+                    f"unknown key '{k}' in {key}",
+                    f"known keys: {sorted(_QUOTA_KEYS)}",
+                )
+        missing = [k for k in ("year", "type", "at_least") if k not in raw]
+        if missing:
+            bad(
+                key,
+                f"{key} lacks {missing}",
+                'e.g. { year = 2020, unit = "500199001", type = "station", at_least = 3 }',
+            )
+        unit = raw.get("unit", "")
+        quotas.append(
+            Quota(
+                year=raw.get("year", years[0]),
+                type=str(raw.get("type", "station")),
+                at_least=raw.get("at_least", 0),
+                unit=unit if not isinstance(unit, int | float) else str(unit),
+                at_most=raw.get("at_most"),
+                count_existing=raw.get("count_existing", True),
+                hard=raw.get("hard", False),
+                name=str(raw.get("name", "")),
+                source=str(raw.get("source", "")),
+            )
+        )
+    return tuple(quotas)
 
 
 def _parse_budget(value: Any, years: tuple[int, ...], bad: Any) -> tuple[float | None, ...] | None:
@@ -321,3 +400,64 @@ def plan(
     if settings.mode == "evaluate":
         return evaluate(problem, settings.builds, name=name)
     return solve(problem, name=name)
+
+
+def programme_quotas(
+    result: SitingResult,
+    *,
+    units: Sequence[tuple[str, str, bool]] = (),
+    unit_years: Literal["every", "last"] = "every",
+    types: Sequence[str] | None = None,
+    name: str = "同一方案",
+) -> tuple[Quota, ...]:
+    """Quotas that hold another plan to ``result``'s programme: same types and counts, year by year.
+
+    For every plan year and every type built or buildable (``build_types``; or of ``types``):
+    exactly as many builds of the type
+    in the district (new sites and upgrades into it) as ``result`` has by then; and for every
+    ``(unit, type, count_existing)`` of ``units``, exactly as many counted in the unit — in every
+    year, or (``unit_years = "last"``) by the final year only, leaving which unit comes first to the
+    plan (the district's count per year still holds). A plan
+    optimized under these quotas differs from ``result`` only in *where* (and, within a year's
+    count, which site) — a gain it shows is a better choice of places, not a different programme.
+    Each quota's count is a cap (``at_most``, hard) and a soft requirement (``at_least``: ``result``
+    itself meets it, so a plan with its money can too; one that cannot, under other hard rules,
+    shows it as a gap instead of failing).
+    """
+    from siting.model.money import open_matrix
+    from siting.model.rules import QuotaRule
+
+    problem = result.problem
+    s = problem.settings
+    om = open_matrix(problem, result.opened, result.closed)
+    built = result.opened >= 0
+    keys = [
+        ("", t, False)
+        for t in (
+            types
+            if types is not None
+            else sorted(
+                set(s.build_types) | set(problem.options["type"].to_numpy()[built].astype(str))
+            )
+        )
+    ]
+    n_district = len(keys)
+    keys += [k for k in units if k not in keys]
+    out = []
+    for i, (unit, typ, count_existing) in enumerate(keys):
+        for j, year in enumerate(s.years):
+            if i >= n_district and unit_years == "last" and j < len(s.years) - 1:
+                continue
+            probe = Quota(year=year, type=typ, at_least=0, unit=unit, count_existing=count_existing)
+            n = QuotaRule(quota=probe).counted(problem, om, j)
+            where = unit or "全区"
+            out.append(
+                dataclasses.replace(
+                    probe,
+                    at_least=n,
+                    at_most=n,
+                    name=f"{name}：{year}年 {where} {typ} = {n}",
+                    source=f"{result.name}",
+                )
+            )
+    return tuple(out)

@@ -35,6 +35,7 @@ __all__ = [
     "indicator_frame",
     "money_frame",
     "plan_frames",
+    "quota_frame",
     "siting_frames",
     "write_plan_outputs",
     "write_siting_outputs",
@@ -398,6 +399,22 @@ PLAN_LABELS: dict[str, tuple[str, str]] = {
     ),
     "p_action_close": ("关闭", "close"),
     "sheet_plan_gaps": ("规则缺口", "rule gaps"),
+    "sheet_plan_quotas": ("建设任务", "quotas"),
+    "q_quota": ("建设任务", "quota"),
+    "q_unit": ("单元", "unit"),
+    "q_unit_code": ("单元代码", "unit code"),
+    "q_counts": ("计数口径", "what counts"),
+    "q_counts_all": ("含现有", "existing included"),
+    "q_counts_new": ("仅新建/改建", "builds only"),
+    "q_from_year": ("完成年份", "by year"),
+    "q_required": ("要求(个)", "required"),
+    "q_at_most": ("上限(个)", "at most"),
+    "q_planned": ("规划(个)", "planned"),
+    "q_existing": ("其中现有(个)", "existing"),
+    "q_built": ("其中新建改建(个)", "built"),
+    "q_most": ("可达上限(个)", "most possible"),
+    "q_reason": ("未达原因", "why not met"),
+    "q_hard": ("硬约束", "hard"),
     "s_profile": ("政策规则集", "policy profile"),
     "s_n_gaps": ("未能满足的规则单元", "rule units left unmet"),
     "s_cash_in_plan_wan_yuan": (
@@ -648,7 +665,40 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
     frames["plan_money"] = money_frame(result, lang)
     frames["plan_budget"] = budget_frame(result, lang)
     frames["plan_gaps"] = gap_frame(result, lang)
+    if result.settings.quotas:
+        frames["plan_quotas"] = quota_frame(result, lang)
     return frames
+
+
+def quota_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
+    """The quotas (``[[plan.quota]]``) year by year as a display table: required, planned, met."""
+    q = result.quotas
+    zh = lang == "zh"
+    return pd.DataFrame(
+        {
+            _t("q_quota", lang): q["label"],
+            _t("q_unit_code", lang): q["unit_code"].astype(str),
+            _t("q_unit", lang): q["unit_name"],
+            _t("p_type", lang): [i18n_label(str(t), lang) for t in q["type"]],
+            _t("q_counts", lang): [
+                _t("q_counts_all" if c else "q_counts_new", lang) for c in q["count_existing"]
+            ],
+            _t("q_from_year", lang): q["from_year"],
+            _t("p_year", lang): q["year"],
+            _t("q_required", lang): q["required"],
+            _t("q_at_most", lang): [None if pd.isna(v) else int(v) for v in q["at_most"]],
+            _t("q_planned", lang): q["planned"],
+            _t("q_existing", lang): q["existing"],
+            _t("q_built", lang): q["built"],
+            _t("q_most", lang): q["most_possible"],
+            _t("p_met", lang): [_t("p_yes" if m else "p_no", lang) for m in q["met"]],
+            _t("q_reason", lang): [REASONS[r][0 if zh else 1] if r else "" for r in q["reason"]],
+            i18n_label("gap_detail", lang): q["detail"],
+            _t("q_hard", lang): ["✓" if h else "" for h in q["hard"]],
+            i18n_label("gap_source", lang): q["source"],
+        },
+        dtype=object,
+    )
 
 
 def indicator_frame(indicators: Indicators, lang: Language) -> pd.DataFrame:
@@ -673,8 +723,9 @@ def write_plan_outputs(
     Files: ``plan_summary.csv`` (with the scenario hash and tool version), ``plan_years.csv``
     (spend and coverage trajectory), ``plan_builds.csv`` (per-year build list),
     ``plan_milestones.csv``, ``plan_communities.csv``, ``plan_indicators.csv`` (final year),
-    ``plan.xlsx``; the map at ``map_path`` (default ``maps/<out_dir name>.html``). Every file is
-    written whole or not at all.
+    ``plan_gaps.csv``, with quotas ``plan_quotas.csv`` (each quota year by year), ``plan.xlsx``;
+    the map at ``map_path`` (default ``maps/<out_dir name>.html``). Every file is written whole
+    or not at all.
     """
     from siting.tables import write_tables
 

@@ -180,7 +180,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
     },
     # budget lines (siting.model.settings.BudgetLine), shared by siting optimize and siting plan
     "budget": {"line": list},
-    # siting.plan: the five-year plan (milestones and builds are lists of tables, checked there)
+    # siting.plan: the five-year plan (milestones, quota and builds are lists of tables, checked there)
     "plan": {
         "first_year": int,
         "last_year": int,
@@ -197,6 +197,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "max_new_per_year": dict,
         "min_new_per_year": dict,
         "milestones": list,
+        "quota": list,
         "builds": list,
         "solver": str,
         "time_limit_s": (int, float),
@@ -293,6 +294,7 @@ _DEFAULTS: dict[str, Any] = {
         "time_limit_s": 60.0,
         "mip_gap": 0.0001,
         "milestones": [],
+        "quota": [],
         "builds": [],
     },
 }

@@ -12,13 +12,14 @@ doors to it; tables and maps are the deliverables' business.
 from siting.model.build import build_problem
 from siting.model.problem import SitingProblem
 from siting.model.result import SitingResult, coverage_fraction
-from siting.model.settings import Milestone, ModelSettings, PlannedBuild
+from siting.model.settings import Milestone, ModelSettings, PlannedBuild, Quota
 from siting.model.solving import evaluate, solve
 
 __all__ = [
     "Milestone",
     "ModelSettings",
     "PlannedBuild",
+    "Quota",
     "SitingProblem",
     "SitingResult",
     "build_problem",

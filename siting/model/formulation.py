@@ -55,13 +55,15 @@ _RIGID = frozenset({"structure", "site", "cover", "capacity", "floor", "soft"})
 
 @dataclass(frozen=True)
 class SoftRow:
-    """A rule for one unit that may go unmet: ``Σ terms ≥ 1 − shortfall`` (shortfall in [0, 1])."""
+    """A rule for one unit that may go unmet: ``Σ terms ≥ need − shortfall`` (shortfall in [0, need];
+    ``need`` is 1 for a unit's facility, N for a quota of N)."""
 
     rule: str
     key: str
     label: str
     shortfall: Any
     rows: tuple[tuple[list, float], ...] = ()  # (terms, constant) of each period it holds in
+    need: float = 1.0  # facilities required: Σ terms + const ≥ need − shortfall, shortfall ≤ need
 
 
 @dataclass(eq=False)
@@ -152,12 +154,21 @@ class Model:
             pulp.LpConstraint(pulp.LpAffineExpression(terms), _SENSE[sense], name, rhs), name
         )
 
-    def add_soft(self, rule: str, key: str, label: str, rows: list[tuple[list, float]]) -> None:
-        """``Σ terms + const ≥ 1 − s`` for each of ``rows`` (the periods it holds in), one shortfall ``s``."""
-        s = new_var(self.prob, f"u{len(self.soft)}", 0.0, 1.0)
-        self.soft.append(SoftRow(rule, key, label, s, tuple(rows)))
+    def add_soft(
+        self,
+        rule: str,
+        key: str,
+        label: str,
+        rows: list[tuple[list, float]],
+        *,
+        need: float = 1.0,
+    ) -> None:
+        """``Σ terms + const ≥ need − s`` for each of ``rows`` (the periods it holds in), one shortfall
+        ``0 ≤ s ≤ need``."""
+        s = new_var(self.prob, f"u{len(self.soft)}", 0.0, float(need))
+        self.soft.append(SoftRow(rule, key, label, s, tuple(rows), float(need)))
         for terms, const in rows:
-            self.add("soft", key, label, [*terms, (s, 1.0)], ">=", 1.0 - const)
+            self.add("soft", key, label, [*terms, (s, 1.0)], ">=", float(need) - const)
 
     def size(self) -> dict[str, int]:
         return {

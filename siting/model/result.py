@@ -156,6 +156,14 @@ class SitingResult:
         s = self.sites
         return s[s["action"] != "close"].reset_index(drop=True) if len(s) else s
 
+    @property
+    def quotas(self) -> pd.DataFrame:
+        """Every ``[[plan.quota]]`` year by year from its year on: required, planned, met, and why
+        not (:func:`siting.model.rules.quota_frame`); empty without quotas."""
+        from siting.model.rules import quota_frame
+
+        return quota_frame(self.problem, make_open_matrix(self.problem, self.opened, self.closed))
+
     def open_columns(self) -> np.ndarray:
         """(K,) options open at the end (existing kept and built)."""
         return self.open_options

@@ -30,6 +30,9 @@ CoverageTarget              ≥ share of the scope's elderly covered, from a per
 UnitCoverage                ≥ share of every 社区/村's elderly covered, from a period on      the scenario
 MaxNew, NewSites,           at most ``max_new`` new of a type; exactly ``new_sites`` new;    the scenario
 NewPerPeriod, Spacing       per period bounds; two sites of a type closer than its spacing
+QuotaRule                   at least N facilities of a type in a 街道/镇 (社区/村, district)     001 附件2、3;
+                            by a year, existing ones counted or not (``[[plan.quota]]``);     002 §12, §17;
+                            optionally at most M in that year                                 000 专栏
 ==========================  ==============================================================  ====================
 
 Under the ``documents`` profile the center and station rules are *soft*: a unit that no eligible
@@ -37,6 +40,12 @@ option can serve, or that the money cannot reach, does not make the plan infeasi
 as a gap with its reason, and everything else is planned. Priorities (lexicographic, one solve per
 stage, :mod:`siting.model.solving`): first as many units served as the rules allow, then coverage,
 then cost. Switched on in ``policies`` (or as a milestone) the same rule is hard.
+
+Quotas (:class:`QuotaRule`) are soft in the same way: one that the unit's eligible candidates
+cannot reach, or the money, is a gap with its reason and numbers (one shortfall per missing
+facility, weighed like a unit without its facility in the rules stage); ``hard = true`` makes it a
+constraint, refused before solving when the unit has too few eligible candidates. Their cap
+(``at_most``) is always hard.
 """
 
 from __future__ import annotations
@@ -76,13 +85,16 @@ __all__ = [
     "MaxNew",
     "NewPerPeriod",
     "NewSites",
+    "QuotaRule",
     "Spacing",
     "StationPerUnit",
     "UnitCoverage",
     "active_rules",
+    "check_quotas",
     "coverage_ceiling",
     "eligibility",
     "hub_assignment",
+    "quota_frame",
 ]
 
 #: Why an option may not open, or why a unit is left without its facility.
@@ -102,6 +114,9 @@ REASONS: dict[str, tuple[str, str]] = {
         "no center in its 街道/镇 or within reach",
     ),
     "center_full": ("可带的中心已满", "the centers in reach are full"),
+    "too_few_candidates": ("单元内符合条件的候选点不足", "too few eligible candidates in the unit"),
+    "over_cap": ("超过上限", "above its cap"),
+    "sites_used_otherwise": ("候选点已作其他类型", "candidate sites used for other types"),
 }
 GAP_COLUMNS = ("rule", "unit_kind", "code", "name", "needs", "reason", "detail", "source")
 
@@ -997,6 +1012,305 @@ class Spacing(Rule):
 
 
 # ------------------------------------------------------------------------------------------
+# quotas: at least N facilities of a type in a unit by a year
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaUnit:
+    """Where a quota counts: the whole district, a 街道/镇 or a 社区/村."""
+
+    code: str
+    name: str
+    kind: str  # "whole_district", a 街道/镇 kind (street, town) or a 社区/村 kind (community, village)
+    inside: np.ndarray  # (K,) options inside it
+
+
+def quota_unit(problem: SitingProblem, code: str) -> QuotaUnit | None:
+    """The unit a quota names (None: no such unit in the district)."""
+    o = problem.options
+    if code in ("", problem.district_code):
+        return QuotaUnit(
+            problem.district_code, "全区", "whole_district", np.ones(len(o), dtype=bool)
+        )
+    for frame, col in ((problem.streets, "street"), (problem.communities, "community")):
+        codes = frame["code"].astype(str).to_numpy() if len(frame) else np.zeros(0, dtype=object)
+        hit = np.flatnonzero(codes == code)
+        if len(hit):
+            pos = int(hit[0])
+            return QuotaUnit(
+                code,
+                str(frame["name"].iat[pos]),
+                str(frame["kind"].iat[pos]),
+                o[col].to_numpy() == pos,
+            )
+    return None
+
+
+def check_quotas(problem: SitingProblem) -> None:
+    """Refuse quotas that name a unit the district does not have, naming the key and the value.
+
+    Raises
+    ------
+    ScenarioError
+        Every quota whose ``unit`` is neither a 街道/镇 nor a 社区/村 code of the district (nor
+        the district's own code), at once.
+    """
+    from siting.errors import Problem, ScenarioError
+
+    source = str(problem.inputs.scenario.path) if problem.inputs is not None else "settings"
+    bad = []
+    for i, q in enumerate(problem.settings.quotas):
+        if quota_unit(problem, str(q.unit)) is None:
+            examples = ", ".join(
+                f"{c} {n}"
+                for c, n in zip(
+                    problem.streets["code"].astype(str)[:3],
+                    problem.streets["name"].astype(str)[:3],
+                    strict=True,
+                )
+            )
+            bad.append(
+                Problem(
+                    source,
+                    f"quota unit {q.unit!r} is not a 街道/镇 or 社区/村 of district "
+                    f"{problem.district_code or '(this problem)'}",
+                    column=f"plan.quota[{i}].unit",
+                    hint=f"use a 街镇代码 or 社区村代码 of the boundaries (e.g. {examples})"
+                    if examples
+                    else "use a 社区/村 code of the problem, or omit unit for the whole district",
+                )
+            )
+    if bad:
+        raise ScenarioError(f"{len(bad)} quota(s) name a unit that is not in the district", bad)
+
+
+@dataclass(frozen=True)
+class QuotaRule(Rule):
+    """At least ``quota.at_least`` facilities of ``quota.type`` in a unit by ``quota.year``.
+
+    Rows, for every period :math:`j` from the quota's year on, over the options :math:`Q` of the
+    type inside the unit (the existing ones only when ``count_existing``):
+    :math:`\\sum_{k \\in Q} o_{kj} + s \\ge N` with one shortfall :math:`0 \\le s \\le N` (soft: the
+    rules stage minimises it, one unit per missing facility) or without it (hard); with
+    ``at_most``, :math:`\\sum_{k \\in Q} o_{kj} \\le M` in the quota's year (always hard).
+    """
+
+    group: str = "quota"
+    source: str = "[plan] quota"
+    quota: Any = None  # siting.model.settings.Quota
+    index: int = 0
+
+    # -- what it counts -------------------------------------------------------------------
+
+    def unit(self, problem: SitingProblem) -> QuotaUnit:
+        u = quota_unit(problem, str(self.quota.unit))
+        if u is None:  # pragma: no cover - check_quotas refuses it first
+            raise ValueError(f"quota unit {self.quota.unit!r} is not in the district")
+        return u
+
+    def members(self, problem: SitingProblem) -> np.ndarray:
+        """Options that count: the quota's type inside the unit (existing ones if counted)."""
+        q = self.quota
+        o = problem.options
+        mask = self.unit(problem).inside & (o["type"].to_numpy() == q.type)
+        if not q.count_existing:
+            mask &= ~problem.existing
+        return np.flatnonzero(mask)
+
+    def period(self, problem: SitingProblem) -> int:
+        return problem.settings.year_index(self.quota.year)
+
+    def most(self, problem: SitingProblem) -> tuple[int, int]:
+        """(most facilities the unit can have counted, existing ones among them): one per
+        physical site with an eligible option of the type."""
+        ks = self.members(problem)
+        ks = ks[problem.allowed[ks]]
+        groups = problem.options["group"].to_numpy()[ks]
+        return len(set(groups.tolist())), int(problem.existing[ks].sum())
+
+    def counted(self, problem: SitingProblem, open_matrix: np.ndarray, j: int) -> int:
+        """Facilities counted in period ``j`` of an open matrix (column ``j + 1``)."""
+        return round(float(open_matrix[self.members(problem), j + 1].sum()))
+
+    def describe(self, problem: SitingProblem) -> str:
+        q = self.quota
+        u = self.unit(problem)
+        what = "facilities" if q.count_existing else "new or upgraded facilities"
+        return (
+            f"quota '{q.label}' (plan.quota[{self.index}]: {u.name} ({u.code or 'district'}), at least "
+            f"{q.at_least} {q.type} {what} by {q.year})"
+        )
+
+    def _excluded(self, problem: SitingProblem) -> str:
+        """The unit's candidates of the type that other rules exclude, by reason."""
+        ks = self.members(problem)
+        ks = ks[~problem.allowed[ks] & ~problem.existing[ks]]
+        if not len(ks):
+            return ""
+        why = pd.Series(problem.eligibility.reason[ks]).value_counts()
+        return "; excluded: " + ", ".join(
+            f"{n} {REASONS.get(r, (r, r))[1]}" for r, n in why.items()
+        )
+
+    # -- the rule -----------------------------------------------------------------------
+
+    def add(self, model: Model) -> None:
+        problem = model.problem
+        q = self.quota
+        p = self.period(problem)
+        ks = self.members(problem)
+        u = self.unit(problem)
+        label = f"{q.label} ({u.name})"
+        need = float(q.at_least)
+        if need > 0:
+            rows = [model.option_terms(ks, j) for j in range(p, problem.n_periods)]
+            if self.soft:
+                model.add_soft(self.group, f"{u.code} {q.year} >=", label, rows, need=need)
+            else:
+                for terms, const in rows:
+                    model.add(self.group, f"{u.code} {q.year} >=", label, terms, ">=", need - const)
+        if q.at_most is not None:
+            terms, const = model.option_terms(ks, p)
+            model.add(self.group, f"{u.code} {q.year} <=", label, terms, "<=", q.at_most - const)
+
+    def presolve(self, problem: SitingProblem) -> list[str]:
+        q = self.quota
+        out = []
+        most, ex = self.most(problem)
+        if not self.soft and most < q.at_least:
+            have = f" ({ex} of them existing)" if q.count_existing else ""
+            out.append(
+                f"{self.describe(problem)} cannot be met: the unit has {most} eligible {q.type} "
+                f"option(s){have}, {q.at_least} required{self._excluded(problem)}"
+            )
+        if q.at_most is not None:
+            ks = self.members(problem)
+            fixed = problem.options["fixed"].to_numpy()[ks] & problem.allowed[ks]
+            n_fixed = int(fixed.sum())
+            if problem.settings.builds:
+                from siting.model.schedule import planned_schedule
+
+                forced = planned_schedule(problem, problem.settings.builds, source="plan")[ks]
+                n_fixed += int(((forced >= 0) & (forced <= self.period(problem))).sum())
+            if n_fixed > q.at_most:
+                out.append(
+                    f"{self.describe(problem)}: at most {q.at_most} in {q.year}, but {n_fixed} are "
+                    "there already (existing facilities that stay open, or planned builds)"
+                )
+        return out
+
+    def explain(self, problem: SitingProblem, items: list[tuple[str, str, float]]) -> str:
+        q = self.quota
+        parts = []
+        for key, _, v in items:
+            if key.endswith(">="):
+                parts.append(f"{v:,.0f} short of {q.at_least}")
+            else:
+                parts.append(f"{v:,.0f} over the cap of {q.at_most}")
+        return f"{self.describe(problem)} cannot be met under the other rules: " + "; ".join(parts)
+
+    def status(
+        self, problem: SitingProblem, open_matrix: np.ndarray, j: int
+    ) -> tuple[bool, str, str]:
+        """(met, reason, detail) of the quota in period ``j``."""
+        q = self.quota
+        n = self.counted(problem, open_matrix, j)
+        most, ex = self.most(problem)
+        if n < q.at_least:
+            have = f"（其中现有 {ex} 个计入）" if q.count_existing else ""
+            detail = (
+                f"{q.year}年需 {q.at_least} 个，规划 {n} 个；单元内可作该类型的点位 {most} 个{have}"
+                f"{self._excluded(problem)}"
+            )
+            if most < q.at_least:
+                return False, "too_few_candidates", detail
+            # sites the quota could use that hold another type (one type per site)
+            ks = self.members(problem)
+            ks = ks[problem.allowed[ks]]
+            groups = problem.options["group"].to_numpy()
+            open_now = np.flatnonzero(open_matrix[:, j + 1] > 0.5)
+            taken = set(groups[np.setdiff1d(open_now, ks)].tolist())
+            free = set(groups[ks].tolist()) - taken
+            if len(free) < q.at_least:
+                used = len(set(groups[ks].tolist()) & taken)
+                return False, "sites_used_otherwise", f"{detail}；其中 {used} 处已作他用"
+            return False, "out_of_budget", detail
+        if q.at_most is not None and j == self.period(problem) and n > q.at_most:
+            return False, "over_cap", f"{q.year}年至多 {q.at_most} 个，规划 {n} 个"
+        return True, "", ""
+
+    def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
+        q = self.quota
+        met, reason, detail = self.status(problem, open_matrix, self.period(problem))
+        if met or not self.soft:
+            return []
+        u = self.unit(problem)
+        return [
+            {
+                "rule": "quota",
+                "unit_kind": u.kind,
+                "code": u.code,
+                "name": u.name,
+                "needs": q.type,
+                "reason": reason,
+                "detail": f"{q.label}：{detail}",
+                "source": self.source,
+            }
+        ]
+
+
+QUOTA_COLUMNS = (
+    "quota", "label", "unit_code", "unit_name", "unit_kind", "type", "count_existing", "hard",
+    "from_year", "year", "required", "at_most", "planned", "existing", "built", "most_possible",
+    "met", "reason", "detail", "source",
+)  # fmt: skip
+
+
+def quota_frame(problem: SitingProblem, open_matrix: np.ndarray) -> pd.DataFrame:
+    """Every quota year by year from its year on: required, planned (as the quota counts), the
+    existing and built facilities of the type in the unit, the most the unit can have, met."""
+    rows = []
+    for r in active_rules(problem):
+        if not isinstance(r, QuotaRule):
+            continue
+        q = r.quota
+        u = r.unit(problem)
+        o = problem.options
+        of_type = u.inside & (o["type"].to_numpy() == q.type)
+        ex = np.flatnonzero(of_type & problem.existing)
+        new = np.flatnonzero(of_type & ~problem.existing)
+        most, _ = r.most(problem)
+        for j in range(r.period(problem), problem.n_periods):
+            met, reason, detail = r.status(problem, open_matrix, j)
+            rows.append(
+                {
+                    "quota": r.index,
+                    "label": q.label,
+                    "unit_code": u.code,
+                    "unit_name": u.name,
+                    "unit_kind": u.kind,
+                    "type": q.type,
+                    "count_existing": bool(q.count_existing),
+                    "hard": bool(q.hard),
+                    "from_year": q.year,
+                    "year": problem.settings.years[j],
+                    "required": int(q.at_least),
+                    "at_most": q.at_most if j == r.period(problem) else None,
+                    "planned": r.counted(problem, open_matrix, j),
+                    "existing": round(float(open_matrix[ex, j + 1].sum())),
+                    "built": round(float(open_matrix[new, j + 1].sum())),
+                    "most_possible": most,
+                    "met": met,
+                    "reason": reason,
+                    "detail": detail,
+                    "source": r.source,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(QUOTA_COLUMNS))
+
+
+# ------------------------------------------------------------------------------------------
 # helpers and the rule set of a problem
 # ------------------------------------------------------------------------------------------
 
@@ -1052,6 +1366,9 @@ def requirements(problem: SitingProblem) -> str:
         parts.append(f"community floor {100 * s.community_floor:g} %")
     if s.new_sites is not None:
         parts.append(f"exactly {s.new_sites} new sites")
+    n_hard = sum(1 for q in s.quotas if q.hard)
+    if n_hard:
+        parts.append(f"{n_hard} hard quota(s)")
     return ", ".join(parts) or "the switched-on rules"
 
 
@@ -1112,6 +1429,20 @@ def active_rules(problem: SitingProblem) -> list[Rule]:
             rules.append(
                 CenterPerUnit(group=group, period=x, exclude=ms.exclude, name=ms.label, milestone=i)
             )
+    if s.quotas:
+        check_quotas(problem)
+    for i, q in enumerate(s.quotas):
+        if q.year not in s.years:
+            continue
+        rules.append(
+            QuotaRule(
+                group=f"quota {i}: {q.label}",
+                source=q.source or "[plan] quota",
+                soft=not q.hard,
+                quota=q,
+                index=i,
+            )
+        )
     if s.profile == "documents":
         if not hard_center:
             rules.append(CenterPerUnit(soft=True, period=T - 1))

@@ -49,6 +49,7 @@ __all__ = [
     "Milestone",
     "ModelSettings",
     "PlannedBuild",
+    "Quota",
     "budget_lines_from_scenario",
     "rules_from_scenario",
 ]
@@ -186,6 +187,62 @@ class BudgetLine:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """At least ``at_least`` facilities of ``type`` in ``unit`` by ``year``: one cell of a build table.
+
+    江津's annexes 2 and 3 (001) list, per 街道/镇 and year, how many 社区养老服务站, 村级互助养老点 and
+    centers to build; 万州 (002 §12, §17) and 沙坪坝 (000 ch.4, 专栏) give district totals by a year.
+    The count is cumulative: every facility of the type open in the unit in ``year`` counts, the
+    existing ones included (``count_existing = True``), or only what the plan builds there from its
+    first year on — new sites and upgrades into the type (``count_existing = False``, for tables
+    whose numbers are builds, like 江津's annexes, which give the existing facilities in a column of
+    their own).
+
+    Parameters
+    ----------
+    year
+        The plan year by which the count must be reached; it must hold in every later plan year too.
+    unit
+        Code of a 街道/镇 or of a 社区/村 of the district; ``""`` (or the district's code): the whole
+        district.
+    type
+        The facility type counted.
+    at_least
+        The count required (a whole number ≥ 0).
+    at_most
+        Optional cap on the count *in* ``year`` (always hard): with ``at_most = at_least`` in every
+        year a plan is held to a given programme (same types and counts per unit and year).
+    count_existing
+        Whether the existing facilities of the type in the unit count (default True).
+    hard
+        False (default): a quota no plan can reach (too few eligible candidates, or the money) is
+        listed as a gap with its reason, like the documents' unit rules, and the rest is planned;
+        True: a constraint — no plan meets it, the plan is refused with the reason.
+    name, source
+        How tables and messages call it, and the document it comes from.
+    """
+
+    year: int
+    type: str
+    at_least: int
+    unit: str = ""
+    at_most: int | None = None
+    count_existing: bool = True
+    hard: bool = False
+    name: str = ""
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        where = self.unit or "全区"
+        cap = f"（至多 {self.at_most}）" if self.at_most is not None else ""
+        new = "" if self.count_existing else "新建"
+        return f"{self.year}年 {where} {new}{self.type} ≥ {self.at_least}{cap}"
+
+
+@dataclass(frozen=True)
 class PlannedBuild:
     """One facility the plan builds: a candidate (new) or an existing facility (upgrade).
 
@@ -229,6 +286,9 @@ class ModelSettings:
         Exactly this many new sites (the MCLP's p).
     milestones
         Targets by year (:class:`Milestone`).
+    quotas
+        At least so many facilities of a type in a 街道/镇 (or 社区/村, or the district) by a year
+        (:class:`Quota`; soft unless ``hard``).
     build_types
         Types new sites may take.
     max_new, max_new_per_year, min_new_per_year
@@ -271,6 +331,7 @@ class ModelSettings:
     community_floor: float = 0.0
     new_sites: int | None = None
     milestones: tuple[Milestone, ...] = ()
+    quotas: tuple[Quota, ...] = ()
     build_types: tuple[str, ...] = SITEABLE_TYPES
     max_new: Mapping[str, int] = field(default_factory=dict)
     max_new_per_year: Mapping[str, int] = field(default_factory=dict)
@@ -544,6 +605,8 @@ class ModelSettings:
                 bad(
                     f"{key}.share", f"share must be in (0, 1], got {m.share!r}", "e.g. 0.8 for 80 %"
                 )
+        for i, q in enumerate(self.quotas):
+            out.extend(_quota_problems(q, f"plan.quota[{i}]", source, years, span))
         seen: dict[str, int] = {}
         for i, bld in enumerate(self.builds):
             key = f"plan.builds[{i}]"
@@ -593,6 +656,41 @@ class ModelSettings:
                 "new_sites fixes the number of sites: it cannot be combined with objective min_cost",
             )
         return out
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _quota_problems(q: Quota, key: str, source: str, years: list[int], span: str) -> list[Problem]:
+    """The problems of one quota, each naming its key and value (the unit is checked against the
+    district when the plan is built: :func:`siting.model.rules.check_quotas`)."""
+    out: list[Problem] = []
+
+    def bad(k: str, message: str, hint: str | None = None) -> None:
+        out.append(Problem(source, message, column=f"{key}.{k}", hint=hint))
+
+    if not (_whole(q.year) and q.year in years):
+        bad(
+            "year",
+            f"quota year {q.year!r} is outside the plan years {span}",
+            "use a plan year, or change first_year/last_year",
+        )
+    if q.type not in SITEABLE_TYPES:
+        bad("type", f"unknown facility type {q.type!r}", f"types: {list(SITEABLE_TYPES)}")
+    if not (_whole(q.at_least) and q.at_least >= 0):
+        bad("at_least", f"at_least must be a whole number >= 0, got {q.at_least!r}")
+    if q.at_most is not None:
+        if not (_whole(q.at_most) and q.at_most >= 0):
+            bad("at_most", f"at_most must be a whole number >= 0, got {q.at_most!r}")
+        elif _whole(q.at_least) and q.at_most < q.at_least:
+            bad("at_most", f"at_most = {q.at_most} < at_least = {q.at_least}")
+    for k in ("count_existing", "hard"):
+        if not isinstance(getattr(q, k), bool):
+            bad(k, f"{k} must be true or false, got {getattr(q, k)!r}")
+    if not isinstance(q.unit, str):
+        bad("unit", f"unit must be a code in quotes (a 街道/镇 or 社区/村 code), got {q.unit!r}")
+    return out
 
 
 #: Keys of ``[rules]``: the policy rules shared by ``siting optimize`` and ``siting plan``.

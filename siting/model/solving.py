@@ -240,9 +240,16 @@ def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
     return out
 
 
+def _targets(problem: SitingProblem) -> str:
+    s = problem.settings
+    if s.quotas and s.milestones:
+        return "milestones and quotas"
+    return "quotas" if s.quotas else "milestones"
+
+
 def _header(problem: SitingProblem, name: str) -> str:
     return (
-        f"plan '{name}' cannot meet its milestones"
+        f"plan '{name}' cannot meet its {_targets(problem)}"
         if problem.settings.years
         else "no plan satisfies the rules"
     )
@@ -278,7 +285,7 @@ def explain(problem: SitingProblem, rules: Sequence[Rule], name: str) -> str:
         return "no plan satisfies the rules (numerically infeasible)"
     if s.years:
         return (
-            f"plan '{name}' cannot meet its milestones within its limits; the smallest relaxation that works:\n- "
+            f"plan '{name}' cannot meet its {_targets(problem)} within its limits; the smallest relaxation that works:\n- "
             + "\n- ".join(msgs[:20])
         )
     return "; ".join(msgs)
@@ -309,11 +316,11 @@ def _start_values(model: Model, chosen: np.ndarray) -> bool:
         av.setInitialValue(1.0 if assignment.get(a) == h else 0.0)
     for *_, sv, _ in model.slacks:
         sv.setInitialValue(0.0)
-    for row in model.soft:  # shortfall 1 where the plan leaves the unit without its facility
+    for row in model.soft:  # what the plan leaves short: a unit without its facility, a quota
         served = min(
             sum(c * (v.varValue or 0.0) for v, c in terms) + const for terms, const in row.rows
         )
-        row.shortfall.setInitialValue(float(min(1.0, max(0.0, 1.0 - served))))
+        row.shortfall.setInitialValue(float(min(row.need, max(0.0, row.need - served))))
     return all(c.valid(1e-6) for c in model.prob.constraints())
 
 

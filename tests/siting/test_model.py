@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from siting.errors import InfeasibleError, ScenarioError
-from siting.model import Milestone, ModelSettings, PlannedBuild, SitingProblem
+from siting.model import Milestone, ModelSettings, PlannedBuild, Quota, SitingProblem
 from siting.model.relations import community_table
 from siting.model.rules import active_rules, eligibility
 from siting.scenario import load_scenario
@@ -352,6 +352,226 @@ def test_closing_a_site_frees_money_in_a_plan():
 # ------------------------------------------------------------------------------------------
 
 
+# ------------------------------------------------------------------------------------------
+# quotas: at least N facilities of a type in a unit by a year (001 附件2、3)
+# ------------------------------------------------------------------------------------------
+
+
+def quota_instance(*quotas: Quota, budget: float = 1.0, **kw) -> SitingProblem:
+    # three stations, each 1 万元 (no operating), one a year with a budget of 1 万元 a year:
+    # 0 in 东亭社区 (紫庙街道) covers 10, 1 in 龙池社区 (紫庙街道) covers 20, 2 in 双河村 (石亭镇)
+    # covers 100; coverage and money alone, so that only the quota rules the places
+    return make(
+        [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+        weights=[10, 20, 100],
+        types=["station"] * 3,
+        costs=[1, 1, 1],
+        street=[0, 0, 1],
+        community=[0, 1, 2],
+        demand_community=[0, 1, 2],
+        years=(2021, 2022, 2023),
+        budget_wan_yuan=budget,
+        growth="none",
+        objective="elderly_years",
+        profile="coverage_only",
+        quotas=quotas,
+        **kw,
+    )
+
+
+def builds(result) -> list[list]:
+    return sorted(result.builds[["year", "site_id"]].values.tolist())
+
+
+def test_a_quota_decides_where_and_by_when():
+    # without it: 双河村 (100) first, then 龙池 (20), then 东亭 (10): 100·3 + 20·2 + 10 = 350
+    free = quota_instance().solve()
+    assert builds(free) == [[2021, "2"], [2022, "1"], [2023, "0"]]
+    assert free.summary["elderly_years_covered"] == pytest.approx(350.0)
+    # two stations in 紫庙街道 by 2022: 龙池 in 2021, 东亭 in 2022, 双河村 only in 2023:
+    # 20 + 30 + 130 = 180
+    q = Quota(year=2022, unit="500199001", type="station", at_least=2, name="紫庙街道2个站")
+    r = quota_instance(q).solve()
+    assert builds(r) == [[2021, "1"], [2022, "0"], [2023, "2"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(180.0)
+    assert r.stages[0]["stage"] == "rules" and r.stages[0]["objective"] == pytest.approx(0.0)
+    table = r.quotas
+    assert table[["year", "required", "planned", "built", "met"]].values.tolist() == [
+        [2022, 2, 2, 2, True],
+        [2023, 2, 2, 2, True],
+    ]
+    assert len(r.gaps) == 0
+    # the display table of plan_quotas.csv
+    from siting.reports import plan_frames
+
+    shown = plan_frames(r)["plan_quotas"]
+    assert shown["建设任务"].tolist() == ["紫庙街道2个站"] * 2 and shown["是否达成"].tolist() == [
+        "达成",
+        "达成",
+    ]
+
+
+def test_existing_facilities_count_unless_the_quota_counts_builds_only():
+    # an existing station (3) in 东亭社区: two stations in 紫庙街道 by 2022 need one new one
+    def with_existing(count_existing: bool) -> SitingProblem:
+        q = Quota(
+            year=2022, unit="500199001", type="station", at_least=2, count_existing=count_existing
+        )
+        return make(
+            [[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0]],
+            weights=[10, 20, 100],
+            types=["station"] * 4,
+            costs=[1, 1, 1, 0],
+            fixed=[False, False, False, True],
+            street=[0, 0, 1, 0],
+            community=[0, 1, 2, 0],
+            demand_community=[0, 1, 2],
+            years=(2021, 2022, 2023),
+            budget_wan_yuan=1.0,
+            growth="none",
+            objective="elderly_years",
+            profile="coverage_only",
+            quotas=(q,),
+        )
+
+    # existing counted: 双河村 in 2021, 龙池 in 2022 (the quota's second), 东亭 (covered already) never
+    r = with_existing(True).solve()
+    assert builds(r) == [[2021, "2"], [2022, "1"]]
+    assert r.quotas.iloc[0][["required", "planned", "existing", "built"]].tolist() == [2, 2, 1, 1]
+    # builds only: both stations of 紫庙街道 by 2022, 双河村 in 2023
+    r = with_existing(False).solve()
+    assert builds(r) == [[2021, "1"], [2022, "0"], [2023, "2"]]
+    assert r.quotas.iloc[0][["required", "planned", "existing", "built"]].tolist() == [2, 2, 1, 2]
+
+
+def test_an_unreachable_quota_is_a_gap_with_its_reason_and_the_rest_is_planned():
+    # three stations in 紫庙街道: it has two candidates
+    q = Quota(
+        year=2022, unit="500199001", type="station", at_least=3, name="三个站", source="001 附件2"
+    )
+    r = quota_instance(q).solve()
+    assert r.status == "optimal"
+    assert builds(r) == [[2021, "1"], [2022, "0"], [2023, "2"]]
+    assert r.stages[0]["objective"] == pytest.approx(1.0)  # one station short
+    gap = r.gaps.iloc[0]
+    assert (gap["rule"], gap["code"], gap["needs"], gap["reason"]) == (
+        "quota",
+        "500199001",
+        "station",
+        "too_few_candidates",
+    )
+    assert "需 3 个，规划 2 个" in gap["detail"] and "可作该类型的点位 2 个" in gap["detail"]
+    assert gap["source"] == "001 附件2"
+    assert r.quotas["met"].tolist() == [False, False]
+    assert set(r.quotas["reason"]) == {"too_few_candidates"}
+    # two by 2021 with 1 万元 a year: the money reaches one (龙池, the larger), the rest follows:
+    # 20 + 120 + 130 = 270
+    r = quota_instance(Quota(year=2021, unit="500199001", type="station", at_least=2)).solve()
+    assert builds(r) == [[2021, "1"], [2022, "2"], [2023, "0"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(270.0)
+    assert r.gaps["reason"].tolist() == ["out_of_budget"]
+    assert r.quotas[["year", "planned", "met"]].values.tolist() == [
+        [2021, 1, False],
+        [2022, 1, False],  # 2022's money went to 双河村
+        [2023, 2, True],
+    ]
+
+
+def test_a_hard_quota_that_cannot_be_met_is_explained():
+    with pytest.raises(InfeasibleError) as info:
+        quota_instance(
+            Quota(year=2022, unit="500199001", type="station", at_least=3, hard=True)
+        ).solve()
+    msg = str(info.value)
+    assert "plan 'plan' cannot meet its quotas" in msg
+    assert "plan.quota[0]: 紫庙街道 (500199001), at least 3 station facilities by 2022" in msg
+    assert "the unit has 2 eligible station option(s) (0 of them existing), 3 required" in msg
+    # enough candidates, not enough money: the elastic re-solve names the budget and the amount
+    with pytest.raises(
+        InfeasibleError, match=r"budget 2021 \(1\.0 万元\): meeting the rules needs 1\.0 万元 more"
+    ):
+        quota_instance(
+            Quota(year=2021, unit="500199001", type="station", at_least=2, hard=True)
+        ).solve()
+
+
+def test_a_cap_holds_in_its_year():
+    # at most 0 stations in 紫庙街道 in 2021, 2 万元 a year: 2021 only 双河村 (the second 万元
+    # lapses), 2022 both of 紫庙街道: 100 + 130 + 130 = 360 (without the cap 120 + 130 + 130)
+    cap = Quota(year=2021, unit="500199001", type="station", at_least=0, at_most=0)
+    r = quota_instance(cap, budget=2.0).solve()
+    assert builds(r) == [[2021, "2"], [2022, "0"], [2022, "1"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(360.0)
+    free = quota_instance(budget=2.0).solve()
+    assert free.summary["elderly_years_covered"] == pytest.approx(380.0)
+    # an evaluated plan over the cap is reported, not refused
+    over = quota_instance(cap, budget=2.0).evaluate([PlannedBuild("0", "station", 2021)])
+    assert over.quotas.iloc[0][["planned", "met", "reason"]].tolist() == [1, False, "over_cap"]
+
+
+def test_a_whole_district_quota_and_a_community_quota():
+    # the district: 3 stations by 2023 (one a year, all of them); 双河村: 1 by 2021
+    r = quota_instance(
+        Quota(year=2023, type="station", at_least=3),
+        Quota(year=2021, unit="500199101200", type="station", at_least=1),
+    ).solve()
+    assert builds(r) == [[2021, "2"], [2022, "1"], [2023, "0"]]
+    assert r.quotas.groupby("quota")["unit_name"].first().tolist() == ["全区", "双河村"]
+    assert r.quotas["met"].all()
+
+
+def test_the_same_programme_as_another_plan():
+    from siting.plan import programme_quotas
+
+    # the fixed plan: 东亭 (10) in 2021, 双河村 (100) in 2022: 10 + 110 + 110 = 230 elderly-years
+    problem = quota_instance()
+    fixed = problem.evaluate(
+        [PlannedBuild("0", "station", 2021), PlannedBuild("2", "station", 2022)]
+    )
+    assert fixed.summary["elderly_years_covered"] == pytest.approx(230.0)
+    # same programme in the district (1, 2, 2 stations by 2021, 2022, 2023): 双河村 first, then
+    # 龙池 (20): 100 + 120 + 120 = 340, and nothing in 2023 although the money would allow it
+    same = programme_quotas(fixed)
+    assert [(q.year, q.at_least, q.at_most) for q in same if q.type == "station"] == [
+        (2021, 1, 1),
+        (2022, 2, 2),
+        (2023, 2, 2),
+    ]
+    # the other build types: none, every year
+    assert {(q.at_least, q.at_most) for q in same if q.type != "station"} == {(0, 0)}
+    r = problem.solve(quotas=same)
+    assert builds(r) == [[2021, "2"], [2022, "1"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(340.0)
+    # and per unit: 紫庙街道 keeps one station from 2021 on, so 2021's is 龙池 (20), 2022's 双河村:
+    # 20 + 120 + 120 = 260
+    same = programme_quotas(fixed, units=[("500199001", "station", True)])
+    r = problem.solve(quotas=same)
+    assert builds(r) == [[2021, "1"], [2022, "2"]]
+    assert r.summary["elderly_years_covered"] == pytest.approx(260.0)
+    assert r.quotas["met"].all()
+
+
+def test_bad_quotas_name_the_key_and_the_value():
+    with pytest.raises(ScenarioError) as info:
+        quota_instance(Quota(year=2030, unit="500199001", type="statio", at_least=-2))
+    text = str(info.value)
+    assert "'plan.quota[0].year': quota year 2030 is outside the plan years 2021–2023" in text
+    assert "'plan.quota[0].type': unknown facility type 'statio'" in text
+    assert "'plan.quota[0].at_least': at_least must be a whole number >= 0, got -2" in text
+    with pytest.raises(
+        ScenarioError, match=r"'plan\.quota\[0\]\.at_most': at_most = 1 < at_least = 2"
+    ):
+        quota_instance(Quota(year=2021, type="station", at_least=2, at_most=1))
+    with pytest.raises(
+        ScenarioError,
+        match=r"'plan\.quota\[1\]\.unit': quota unit '500199999' is not a 街道/镇 or 社区/村",
+    ):
+        quota_instance(
+            Quota(year=2021, type="station", at_least=1),
+            Quota(year=2021, unit="500199999", type="station", at_least=1),
+        ).solve()
+
+
 def test_an_unknown_profile_or_type_is_named():
     with pytest.raises(ScenarioError) as err:
         ModelSettings(budget_wan_yuan=1.0, profile="docs", max_new={"centre": 1})
@@ -529,5 +749,9 @@ def test_a_plan_longer_than_the_commitment_pays_every_year_it_runs():
     assert r.summary["total_cost_wan_yuan"] == pytest.approx(6.0)
     # among the plans costing 6, the most elderly-years: open in 2026, the earliest year at that cost
     assert r.sites["year"].tolist() == [2026]
-    assert p.evaluate([PlannedBuild("0", "station", 2030)]).summary["total_cost_wan_yuan"] == pytest.approx(6.0)
-    assert p.evaluate([PlannedBuild("0", "station", 2021)]).summary["total_cost_wan_yuan"] == pytest.approx(11.0)
+    assert p.evaluate([PlannedBuild("0", "station", 2030)]).summary[
+        "total_cost_wan_yuan"
+    ] == pytest.approx(6.0)
+    assert p.evaluate([PlannedBuild("0", "station", 2021)]).summary[
+        "total_cost_wan_yuan"
+    ] == pytest.approx(11.0)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from siting.model import (
     Milestone,
     ModelSettings,
     PlannedBuild,
+    Quota,
     SitingProblem,
     build_problem,
     coverage_fraction,
@@ -558,6 +561,75 @@ def test_override_of_an_unknown_key_names_file_and_key(tmp_path):
     assert base.exists()
 
 
+def test_quotas_are_read_from_the_scenario(tmp_path):
+    path = _scenario(
+        tmp_path,
+        "[plan]\nfirst_year = 2021\nlast_year = 2023\nbudget_wan_yuan = 100\n"
+        '[[plan.quota]]\nyear = 2022\nunit = "500199001"\ntype = "station"\nat_least = 3\n'
+        'count_existing = false\nat_most = 4\nname = "附件2 紫庙街道"\nsource = "001 附件2"\n'
+        '[[plan.quota]]\nyear = 2023\ntype = "village_point"\nat_least = 10\nhard = true\n',
+    )
+    s = plan_settings(load_scenario(path))
+    assert s.quotas == (
+        Quota(
+            year=2022,
+            type="station",
+            at_least=3,
+            unit="500199001",
+            at_most=4,
+            count_existing=False,
+            name="附件2 紫庙街道",
+            source="001 附件2",
+        ),
+        Quota(year=2023, type="village_point", at_least=10, hard=True),
+    )
+
+
+def test_bad_quotas_name_file_and_key(tmp_path):
+    path = _scenario(
+        tmp_path,
+        "[plan]\nfirst_year = 2021\nlast_year = 2025\nbudget_wan_yuan = 100\n"
+        '[[plan.quota]]\nyear = 2030\nunit = "500199001"\ntype = "centre"\nat_least = -1\ncolour = 1\n'
+        '[[plan.quota]]\nyear = 2022\ntype = "station"\n'
+        '[[plan.quota]]\nyear = 2022\ntype = "station"\nat_least = 2.5\ncount_existing = "no"\n',
+    )
+    with pytest.raises(ScenarioError) as info:
+        plan_settings(load_scenario(path))
+    msg = str(info.value)
+    for text in (
+        "column 'plan.quota[0].year': quota year 2030 is outside the plan years 2021–2025",
+        "column 'plan.quota[0].type': unknown facility type 'centre'",
+        "column 'plan.quota[0].at_least': at_least must be a whole number >= 0, got -1",
+        "column 'plan.quota[0].colour': unknown key 'colour' in quota[0]",
+        "column 'plan.quota[1]': quota[1] lacks ['at_least']",
+        "column 'plan.quota[2].at_least': at_least must be a whole number >= 0, got 2.5",
+        "column 'plan.quota[2].count_existing': count_existing must be true or false, got 'no'",
+    ):
+        assert f"{path.resolve()}, {text}" in msg
+
+
+def test_a_quota_for_a_unit_outside_the_district_is_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "out"
+    path = _scenario(
+        tmp_path,
+        f'[output]\ndir = "{out.as_posix()}"\n'
+        "[plan]\nfirst_year = 2021\nlast_year = 2022\nbudget_wan_yuan = 50\n"
+        '[[plan.quota]]\nyear = 2022\nunit = "500101001"\ntype = "station"\nat_least = 1\n',
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "siting.cli", "plan", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert run.returncode != 0
+    text = run.stdout + run.stderr
+    assert "plan.quota[0].unit" in text
+    assert "quota unit '500101001' is not a 街道/镇 or 社区/村 of district 500199" in text
+    assert not out.exists() or not any(out.iterdir())
+    assert not (tmp_path / "maps").exists() or not any((tmp_path / "maps").iterdir())
+
+
 def test_planned_build_of_an_unknown_site(tmp_path):
     path = _scenario(
         tmp_path,
@@ -635,6 +707,35 @@ def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
     assert len(builds) == len(r.builds) and set(builds["年份"]) <= set(r.years)
 
 
+def test_a_plan_with_a_quota_writes_plan_quotas(small, tmp_path):
+    inputs, graph = small
+    # the total budget alone (the small demo's budget lines set aside), as the quota test was worked out
+    settings = plan_settings(inputs.scenario, budget_wan_yuan=80, time_limit_s=20, budget_lines=())
+    problem = build_problem(inputs, graph=graph, settings=settings)
+    o = problem.options
+    free = problem.allowed & ~problem.existing & (o["type"].to_numpy() == "station")
+    streets = o["street"].to_numpy()[free]
+    pos = int(np.bincount(streets[streets >= 0]).argmax())  # the 街道/镇 with most station options
+    code, name = str(problem.streets["code"].iat[pos]), str(problem.streets["name"].iat[pos])
+    n_options = int((streets == pos).sum())
+    quota = Quota(
+        year=2022, unit=code, type="station", at_least=2, count_existing=False, name="两个站"
+    )
+    r = problem.solve(quotas=(quota,))
+    q = r.quotas
+    assert q["year"].tolist() == [2022, 2023, 2024, 2025]
+    assert (q["unit_name"] == name).all() and (q["most_possible"] == n_options).all()
+    assert (q["planned"] >= 2).all() and q["met"].all()
+    # the plan's own count: its new stations inside that 街道/镇 by each year
+    b = r.builds
+    inside = b[(b["type"] == "station") & (b["street_code"] == code)]
+    assert q["planned"].tolist() == [int((inside["year"] <= y).sum()) for y in q["year"]]
+    write_plan_outputs(r, tmp_path / "plan", with_map=False)
+    table = pd.read_csv(tmp_path / "plan" / "plan_quotas.csv", encoding="utf-8-sig", dtype=str)
+    assert table["建设任务"].tolist() == ["两个站"] * 4 and set(table["是否达成"]) == {"达成"}
+    assert table["单元代码"].tolist() == [code] * 4
+
+
 def _covered_without(r) -> float:
     """Final-year older people covered by the existing facilities alone."""
     p = r.problem
@@ -645,7 +746,11 @@ def test_demo_scenarios_load(small):
     for name in ("shapingba_style", "wanzhou_style", "jiangjin_style", "tongliang_style"):
         sc = load_scenario(ROOT / "data" / "demo" / "plans" / f"{name}.toml")
         s = plan_settings(sc)
-        assert s.years[0] == 2021 and sc.output_dir().name == name
+        # 江津's annexes keep the document's years (001 §一: 社区 by 2020, 村 by 2022)
+        first = 2019 if name == "jiangjin_style" else 2021
+        assert s.years[0] == first and sc.output_dir().name == name
+        assert all(q.unit == "" or q.unit.startswith("500199") for q in s.quotas)
+        assert all(q.year in s.years for q in s.quotas)
     # the one-year plan: optimize's money (capital + five years of operating) for one period
     one = plan_settings(load_scenario(ROOT / "data" / "demo" / "plans" / "one_year.toml"))
     assert one.years == (2026,) and one.budget_basis == "commitment" and one.budgets() == [None]
