@@ -4716,8 +4716,9 @@ from a random stream of their own (seed + {stream}), so every other column and f
   candidate options (site × eligible type), 14 village-point options stand in a 社区 (a 社区's facility is a station:
   not an option) and 14 station options are below 300 m² (200 m² in a 社区 with fewer than 500 older people, 001
   annex 1); every candidate site keeps at least one eligible type. 11 街道/镇 lack their center and 203 社区/村 their
-  own station or point (a village or compound point in a 社区 does not count): `siting run` plans 134 of these 214
-  units with 800 万元 and lists the other 80 with their reason (`output/demo/siting_gaps.csv`).
+  own station or point (a village or compound point in a 社区 does not count): `siting run` plans 133 of these 214
+  units with its budget lines (区级 800 万元 over five years, 市级 subsidies up to 600) and lists the other 81
+  with their reason (`output/demo/siting_gaps.csv`).
 - 指标字段 Indicator columns: {ic_beds:,} beds, {ic_inst_beds:,} of them in institutions ({ic_inst_nursing:,} nursing-type, {ic_nursing_pct:.1f} %);
   operators {ic_operators}; {ic_meal} facilities with a meal point;
   {ic_dated:,} 小区 with a year built, {ic_new} of them in {ic_since} or later.
