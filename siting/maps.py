@@ -832,6 +832,13 @@ def _add_basemap(m: folium.Map, basemap: str, key: str | None, lang: Language) -
         ).add_to(m)
 
 
+def _band_note(band: float, lang: Language) -> str:
+    """What a band beyond the 15-minute rule is for: 25 minutes is 万州's rural 医养结合 circle."""
+    if abs(band - 25.0) > 1e-9:
+        return ""
+    return "（农村医养结合圈，002 §25）" if lang == "zh" else " (rural 医养结合 circle, 002 §25)"
+
+
 def _coverage_legend_title(table: pd.DataFrame, lang: Language) -> str:
     """ "覆盖率（社区、村15分钟步行）" (or per kind when they differ) from the table's thresholds."""
     if not {"threshold_minutes", "kind"} <= set(table.columns):
@@ -1157,7 +1164,7 @@ def _isochrone_layers(
         }
         folium.GeoJson(
             _feature_collection(geoms, props),
-            name=_t("layer_iso_existing", lang, m=f"{band:g}"),
+            name=_t("layer_iso_existing", lang, m=f"{band:g}") + _band_note(band, lang),
             show=k == 0,
             pane="siting-iso",
             style_function=lambda f, st=style: st,
@@ -1186,7 +1193,7 @@ def _isochrone_layers(
             props = [{}]
             folium.GeoJson(
                 _feature_collection(geoms, props),
-                name=_t("layer_iso_proposed", lang, m=f"{band:g}"),
+                name=_t("layer_iso_proposed", lang, m=f"{band:g}") + _band_note(band, lang),
                 show=band == bands[0],
                 pane="siting-iso",
                 style_function=lambda f: {
