@@ -972,10 +972,42 @@ def _outside(
                 spec.label,
                 f"{int((~inside).sum())} record(s) lie outside the district (more than {tol_m:g} m)",
                 row=_rows_text(gdf["row"][~inside]),
-                hint="check the coordinate system (coords = wgs84/gcj02/bd09) and the coordinates",
+                hint="check the coordinates; the coordinate-system check, when it reports, says "
+                "which system fits",
             )
         )
     return gdf[inside].reset_index(drop=True)
+
+
+def _coordinate_check(
+    specs: Mapping[str, InputSpec],
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    network: StreetNetwork | None,
+    crs: pyproj.CRS,
+    problems: list[Problem],
+) -> None:
+    """Which coordinate system fits the layers (:mod:`siting.crs_check`), as problems."""
+    from siting.crs_check import check_coordinate_systems
+
+    point_names = ("facilities", "health", "candidates", "roster")
+    findings, _ = check_coordinate_systems(
+        {n: layers.get(n) for n in point_names},
+        {n: layers.get(n) for n in ("district", "streets", "communities")},
+        roads=network.edges.geometry if network is not None else None,
+        declared={n: s.coords for n, s in specs.items()},
+        crs=crs,
+    )
+    # an error when points were found outside the district (the run stops anyway), else a warning
+    outside = any("outside the district" in p.message for p in problems)
+    for f in findings:
+        problems.append(
+            Problem(
+                ", ".join(dict.fromkeys(str(specs[n].path) for n in f.layers)),
+                f"coordinate systems: {f.message}",
+                hint=f.hint,
+                severity="error" if outside else "warning",
+            )
+        )
 
 
 def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
@@ -1106,6 +1138,7 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             street_network = read_network(specs["network"], crs=crs)
         except NetworkInputError as exc:
             problems.extend(exc.problems or [Problem(specs["network"].label, str(exc))])
+    _coordinate_check(specs, layers, street_network, crs, problems)
     dem_path = specs["dem"].path if "dem" in specs else None
     if dem_path is not None and not dem_path.exists():
         warnings.append(
