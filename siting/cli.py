@@ -106,9 +106,7 @@ def _print_warnings(console: Console, lang: Language, inputs, graph, coverage) -
     return attachment(inputs, graph, coverage).text(lang)
 
 
-def _stage_table(
-    console: Console, timer: StageTimer, lang: Language, attached: str = ""
-) -> None:
+def _stage_table(console: Console, timer: StageTimer, lang: Language, attached: str = "") -> None:
     t = Table(title=label("stage", lang))
     for col in ("stage", "seconds", "peak_mb", "note"):
         t.add_column(label(col, lang), justify="left" if col in ("stage", "note") else "right")

@@ -127,6 +127,8 @@ def attachment(inputs: Inputs, graph: WalkGraph, coverage: CoverageResult) -> At
 
     return Attachment(
         facilities=sites(inputs.facilities, "facilities"),
-        candidates=sites(inputs.candidates, "candidates") if inputs.candidates is not None else None,
+        candidates=sites(inputs.candidates, "candidates")
+        if inputs.candidates is not None
+        else None,
         homes=_count("homes", graph, snap_demand(graph, coverage.demand, max_snap_m=max_snap_m)),
     )

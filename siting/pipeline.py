@@ -176,7 +176,9 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
     ):
         from siting.optimize import optimize_settings
 
-        siting_settings = optimize_settings(scenario)  # bad settings fail before anything is written
+        siting_settings = optimize_settings(
+            scenario
+        )  # bad settings fail before anything is written
 
     def stage(key: str):
         name = label(key, lang)
