@@ -225,6 +225,11 @@ def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
     assert main(["plan", str(low)]) == 0
     out = capsys.readouterr().out
     assert "逐年投入与覆盖" in out
+    # the same warnings and attachment line as coverage and run
+    assert out.count("4 of 348 homes (159 older people) are on islands") == 1
+    assert (
+        out.rstrip().splitlines()[-1].startswith("接入步行网络：现有设施 14/14（1 个在孤立路网上）")
+    )
     years = pd.read_csv(tmp_path / "output" / "low" / "plan_years.csv", encoding="utf-8-sig")
     assert list(years["年份"]) == [2020, 2021, 2022, 2023]  # base year, then the plan years
     assert (tmp_path / "maps" / "plan_low.html").exists()
@@ -310,3 +315,18 @@ def test_failed_validation_leaves_no_output_folder(capsys, small_copy, monkeypat
         assert main([command, str(small_copy)]) == 1
         assert "outside the district" in capsys.readouterr().out
         assert not (tmp_path / "output").exists(), command
+
+
+def test_missing_dem_is_reported_by_coverage_and_run(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "nodem.toml"
+    path.write_text(
+        f'extends = "{(SMALL / "scenario.toml").as_posix()}"\n[output]\ndir = "output/nodem"\n'
+        f'[inputs.dem]\npath = "{(tmp_path / "missing.tif").as_posix()}"\n',
+        encoding="utf-8",
+    )
+    for command in ("coverage", "run"):
+        assert main([command, str(path)]) == 0
+        out = capsys.readouterr().out
+        assert out.count("DEM file not found: walking times will ignore slopes") == 1, command
+        assert out.count("no DEM given: every edge is treated as flat") == 1, command
