@@ -30,7 +30,14 @@ import shapely
 from isochrones.crs import working_crs
 from isochrones.errors import NetworkInputError
 from isochrones.network import StreetNetwork
-from siting.coords import COORD_SYSTEMS, convert
+from siting.coords import (
+    DECLARED_SYSTEMS,
+    SYSTEM_NAMES,
+    CoordSystem,
+    convert,
+    declared_system,
+    geometries_to_wgs84,
+)
 from siting.errors import InputError, Problem
 from siting.scenario import InputSpec, Scenario
 
@@ -503,6 +510,84 @@ def _convert_bool(
     return pd.Series(pd.array(out, dtype="boolean"), index=raw.index)
 
 
+def declared_coords(spec: InputSpec, problems: list[Problem]) -> CoordSystem | None:
+    """The offset system ``spec`` declares (``wgs84`` if none); None, with a problem, if unknown."""
+    system = declared_system(spec.coords)
+    if system is None:
+        problems.append(
+            Problem(
+                spec.label,
+                f"unknown coordinate system coords = '{spec.coords}' in [inputs.{spec.name}]",
+                column="coords",
+                hint=f"use one of {', '.join(DECLARED_SYSTEMS)} (gcj02: Amap/高德, Tencent; "
+                "bd09: Baidu/百度)",
+            )
+        )
+    return system
+
+
+def _is_geographic(crs: Any) -> bool:
+    try:
+        return pyproj.CRS.from_user_input(crs).is_geographic
+    except pyproj.exceptions.CRSError:
+        return False
+
+
+def _coords_note(
+    declared: str | None, n_converted: int, crs: Any, *, what: str = "vertices"
+) -> str:
+    """What was declared and what was done, for the validation table."""
+    if crs is not None and not pyproj.CRS.from_user_input(crs).is_geographic:
+        return ""
+    if declared is None:
+        return "coords not declared: lon/lat read as WGS84/CGCS2000"
+    name = SYSTEM_NAMES[str(declared).strip().lower()]
+    if declared_system(declared) == "wgs84":
+        return f"{name} declared: no offset"
+    return f"{name} declared, {n_converted:,} {what} converted to WGS84/CGCS2000"
+
+
+def _apply_coords(
+    spec: InputSpec, gdf: gpd.GeoDataFrame, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    """Convert every vertex of a vector layer from its declared system to WGS84.
+
+    The layer's file says EPSG:4326 (or 4490) whatever offset its lon/lat carry; ``coords`` says
+    which. A declaration on a layer in projected metres is an error. Sets ``attrs['coords_note']``.
+    """
+    system = declared_coords(spec, problems)
+    if system is None:
+        return None
+    if spec.coords is not None and not gdf.crs.is_geographic:
+        problems.append(
+            Problem(
+                spec.label,
+                f"coords = '{spec.coords}' in [inputs.{spec.name}], but the layer is in projected "
+                f"metres ({gdf.crs.name}): coords says which offset longitudes/latitudes carry",
+                column="coords",
+                hint=f"remove `coords` from [inputs.{spec.name}] (the layer's CRS is used as it "
+                "is), or export the layer as longitude/latitude in its original system",
+            )
+        )
+        return None
+    n_converted = 0
+    if system != "wgs84":
+        geoms = gdf.geometry.to_numpy()
+        converted = geometries_to_wgs84(geoms, src=system)
+        n_converted = int(shapely.get_num_coordinates(converted).sum())
+        gdf = gpd.GeoDataFrame(
+            gdf.drop(columns=gdf.geometry.name), geometry=converted, crs="EPSG:4326"
+        )
+        log.info(
+            "%s: %s declared, %s vertices converted to WGS84",
+            spec.label,
+            SYSTEM_NAMES[system],
+            f"{n_converted:,}",
+        )
+    gdf.attrs["coords_note"] = _coords_note(spec.coords, n_converted, gdf.crs)
+    return gdf
+
+
 def _points_from_lonlat(
     spec: InputSpec, frame: pd.DataFrame, rows: pd.Series, problems: list[Problem]
 ) -> gpd.GeoSeries | None:
@@ -519,16 +604,17 @@ def _points_from_lonlat(
             )
         )
         return None
-    coords = (spec.coords or "wgs84").lower()
-    if coords == "cgcs2000":
-        coords = "wgs84"  # CGCS2000 and WGS84 agree to centimetres: no offset
-    if coords not in COORD_SYSTEMS:
+    coords = declared_coords(spec, problems)
+    if coords is None:
+        return None
+    if spec.crs and not _is_geographic(spec.crs):
         problems.append(
             Problem(
                 spec.label,
-                f"unknown coordinate system coords = '{spec.coords}'",
-                column="coords",
-                hint="use one of wgs84, cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu)",
+                f"crs = '{spec.crs}' is not a longitude/latitude CRS, but a table gives lon/lat",
+                column="crs",
+                hint=f'remove `crs` from [inputs.{spec.name}] (or set "EPSG:4490"), and declare '
+                "the offset with `coords`",
             )
         )
         return None
@@ -580,7 +666,9 @@ def _points_from_lonlat(
         y[ok.to_numpy()] = wy
     geoms = shapely.points(x, y)
     geoms[~ok.to_numpy()] = None
-    return gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326")
+    out = gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326")
+    out.attrs["coords_note"] = _coords_note(spec.coords, int(ok.sum()), None, what="points")
+    return out
 
 
 def _check_geometry(
@@ -706,6 +794,7 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
         geometry = _points_from_lonlat(spec, frame, rows, problems)
         if geometry is None:
             return None
+        note = geometry.attrs.get("coords_note", "")
         gdf = gpd.GeoDataFrame(frame, geometry=geometry)
     else:
         gdf = frame
@@ -721,6 +810,12 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
                     )
                 )
                 return None
+        elif spec.crs:  # the scenario overrides a wrong CRS in the file
+            gdf = gdf.set_crs(spec.crs, allow_override=True)
+        gdf = _apply_coords(spec, gdf, problems)
+        if gdf is None:
+            return None
+        note = gdf.attrs.get("coords_note", "")
     usable = _check_geometry(spec, gdf, rows, problems)
 
     # columns
@@ -754,6 +849,7 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
     result = gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=gdf.index)
     result.insert(0, "row", rows)
     result = result[usable.to_numpy()].reset_index(drop=True)
+    result.attrs["coords_note"] = note
     return result
 
 
@@ -834,9 +930,28 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
     if not fmt:
         fmt = "osm" if any(s in suffixes for s in (".osm", ".pbf")) else "centrelines"
     if fmt == "osm":
-        return iso_io.read_osm(spec.path, crs=crs)
+        if spec.crs and not _is_geographic(spec.crs):
+            raise InputError(
+                f"{spec.label}: OpenStreetMap files are in longitude/latitude",
+                [
+                    Problem(
+                        spec.label,
+                        f"crs = '{spec.crs}' in [inputs.{spec.name}], but OpenStreetMap files "
+                        "are longitude/latitude",
+                        column="crs",
+                        hint=f"remove `crs` from [inputs.{spec.name}]; declare an offset with "
+                        "`coords`",
+                    )
+                ],
+            )
+        return iso_io.read_osm(spec.path, crs=crs, coords=spec.coords)
     if fmt == "centrelines":
-        kwargs: dict[str, Any] = {"layer": spec.layer, "crs": crs}
+        kwargs: dict[str, Any] = {
+            "layer": spec.layer,
+            "crs": crs,
+            "coords": spec.coords,
+            "source_crs": spec.crs,
+        }
         if spec.columns:
             kwargs["columns"] = dict(spec.columns)
         if spec.class_map:
@@ -1101,10 +1216,10 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             )
 
     street_network = None
-    if network:
+    if network and declared_coords(specs["network"], problems) is not None:
         try:
             street_network = read_network(specs["network"], crs=crs)
-        except NetworkInputError as exc:
+        except (NetworkInputError, InputError) as exc:
             problems.extend(exc.problems or [Problem(specs["network"].label, str(exc))])
     dem_path = specs["dem"].path if "dem" in specs else None
     if dem_path is not None and not dem_path.exists():
@@ -1127,21 +1242,36 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
 
     summaries = []
     for name, g in (
+        ("district", district),
         ("streets", streets),
         ("communities", com),
         *[(n, points.get(n)) for n in ("facilities", "health", "candidates", "roster")],
         ("buildings", buildings),
     ):
         if g is not None:
-            summaries.append(LayerSummary(name, specs[name].label, len(g), str(raw[name].crs)))
+            summaries.append(
+                LayerSummary(
+                    name,
+                    specs[name].label,
+                    len(g),
+                    str(raw[name].crs),
+                    note=raw[name].attrs.get("coords_note", ""),
+                )
+            )
     if street_network is not None:
+        meta = street_network.meta
+        coords_note = _coords_note(
+            specs["network"].coords,
+            int(meta.get("vertices_converted", 0)),
+            meta.get("source_crs"),
+        )
         summaries.append(
             LayerSummary(
                 "network",
                 specs["network"].label,
                 street_network.n_edges,
                 str(street_network.crs),
-                note=f"{street_network.n_nodes:,} nodes",
+                note="; ".join(t for t in (f"{street_network.n_nodes:,} nodes", coords_note) if t),
             )
         )
     if district is None:
