@@ -337,3 +337,33 @@ def test_undeclared_gcj02_layers_do_not_line_up(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match="lie outside the district"):
         load_inputs(load_scenario(path), network=False)
+
+
+def test_crs_on_inputs(tiny, tmp_path):
+    """``crs`` on a table must be lon/lat; on a vector layer it overrides the file's CRS."""
+    folder = tiny.parent
+    spec = InputSpec(
+        name="facilities",
+        path=folder / "facilities.csv",
+        coords="gcj02",
+        crs="EPSG:4545",
+        columns={"facility_id": "id", "name": "名称", "type": "类型", "lon": "经度", "lat": "纬度"},
+        values={
+            "type": {
+                "社区养老服务站": "station",
+                "村级互助养老点": "village_point",
+                "乡镇养老服务中心": "town_center",
+            }
+        },
+    )
+    problems: list[Problem] = []
+    assert read_input(spec, problems) is None
+    assert problems[0].column == "crs" and "EPSG:4545" in problems[0].message
+    # a layer whose file wrongly says EPSG:4545 while holding GCJ-02 lon/lat
+    gcj = shift(np.array([RING]), "gcj02")[0]
+    wrong = _communities(gcj).set_crs("EPSG:4545", allow_override=True)
+    problems = []
+    got = read_input(_polygon_spec(tmp_path, wrong, coords="gcj02", crs="EPSG:4326"), problems)
+    assert problems == []
+    err = np.abs(shapely.get_coordinates(got.geometry.iloc[0]) - shapely.get_coordinates(RING))
+    assert err.max() < 1e-9
