@@ -526,6 +526,14 @@ def declared_coords(spec: InputSpec, problems: list[Problem]) -> CoordSystem | N
     return system
 
 
+def _is_crs(crs: Any) -> bool:
+    try:
+        pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        return False
+    return True
+
+
 def _is_geographic(crs: Any) -> bool:
     try:
         return pyproj.CRS.from_user_input(crs).is_geographic
@@ -798,6 +806,16 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
         gdf = gpd.GeoDataFrame(frame, geometry=geometry)
     else:
         gdf = frame
+        if spec.crs and not _is_crs(spec.crs):
+            problems.append(
+                Problem(
+                    label,
+                    f"crs = '{spec.crs}' in [inputs.{spec.name}] is not a CRS",
+                    column="crs",
+                    hint='give an EPSG code, e.g. "EPSG:4490" (CGCS2000 lon/lat) or "EPSG:4545"',
+                )
+            )
+            return None
         if gdf.crs is None:
             if spec.crs:
                 gdf = gdf.set_crs(spec.crs)
@@ -1222,6 +1240,15 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
         except (NetworkInputError, InputError) as exc:
             problems.extend(exc.problems or [Problem(specs["network"].label, str(exc))])
     dem_path = specs["dem"].path if "dem" in specs else None
+    if dem_path is not None and declared_system(specs["dem"].coords) != "wgs84":
+        problems.append(
+            Problem(
+                specs["dem"].label,
+                f"coords = '{specs['dem'].coords}' in [inputs.dem]: a DEM is read in its own CRS",
+                column="coords",
+                hint="remove `coords` from [inputs.dem]; give the DEM in a real CRS (any)",
+            )
+        )
     if dem_path is not None and not dem_path.exists():
         warnings.append(
             Problem(

@@ -367,3 +367,19 @@ def test_crs_on_inputs(tiny, tmp_path):
     assert problems == []
     err = np.abs(shapely.get_coordinates(got.geometry.iloc[0]) - shapely.get_coordinates(RING))
     assert err.max() < 1e-9
+
+
+def test_osm_with_projected_crs_and_dem_with_coords_are_errors(tmp_path):
+    from siting.io import read_network
+
+    spec = InputSpec(name="network", path=SMALL / "roads.osm.pbf", format="osm", crs="EPSG:4545")
+    with pytest.raises(InputError) as info:
+        read_network(spec)
+    assert info.value.problems[0].column == "crs"
+    path = write_demo_in(tmp_path / "d", "wgs84")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("[inputs.dem]\n", '[inputs.dem]\ncoords = "gcj02"\n'), "utf-8")
+    with pytest.raises(InputError) as info:
+        load_inputs(load_scenario(path), network=False)
+    (p,) = info.value.problems
+    assert p.column == "coords" and "[inputs.dem]" in p.message
