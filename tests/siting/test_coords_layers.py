@@ -9,6 +9,7 @@ copy's is in GCJ-02 / BD-09 lon/lat with ``EPSG:4326`` in the file, as navigatio
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -28,6 +29,7 @@ from siting.coverage import compute_coverage
 from siting.errors import InputError, Problem
 from siting.io import load_inputs, read_input
 from siting.optimize import optimize, optimize_settings
+from siting.pipeline import proposal_catchments, write_export
 from siting.scenario import InputSpec, load_scenario
 from siting.walking import walking_graph
 
@@ -58,9 +60,14 @@ def _shift_layer(gdf: gpd.GeoDataFrame, dst: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(lonlat.drop(columns="geometry"), geometry=geoms, crs="EPSG:4326")
 
 
+@functools.cache
+def _demo_edges() -> gpd.GeoDataFrame:
+    return read_osm(SMALL / "roads.osm.pbf").edges
+
+
 def _centrelines(folder: Path, system: str) -> Path:
     """The demo's OSM roads as a centreline GeoPackage in ``system`` lon/lat (file says 4326)."""
-    edges = read_osm(SMALL / "roads.osm.pbf").edges
+    edges = _demo_edges()
     keep = ["highway", "name", "step_count", "incline", "access", "foot", "footway"]
     keep += ["sidewalk", "bridge", "tunnel"]
     table = edges[keep].copy()
@@ -144,12 +151,16 @@ def write_demo_in(folder: Path, system: str) -> Path:
 
 
 def _run(scenario_path: Path):
+    """Inputs, coverage, siting and the exported GeoPackage of a scenario."""
     scenario = load_scenario(scenario_path)
     inputs = load_inputs(scenario)
     graph = walking_graph(inputs)
     coverage = compute_coverage(inputs, graph)
     siting = optimize(inputs, coverage, optimize_settings(scenario), graph=graph)
-    return inputs, coverage, siting
+    catchments = proposal_catchments(inputs, graph, siting)
+    path = scenario_path.parent / "layers.gpkg"
+    write_export(inputs, catchments, coverage, path, siting=siting)
+    return inputs, coverage, siting, path
 
 
 @pytest.fixture(scope="module")
@@ -165,10 +176,27 @@ def _max_offset_m(a: gpd.GeoSeries, b: gpd.GeoSeries) -> float:
     return float(np.max(np.hypot(*(ca - cb).T)))
 
 
+def _vertex_distance_m(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest distance from a vertex of one geometry to the outline of its match (both ways).
+
+    GEOS's discrete Hausdorff distance measures the same, pair of vertices by pair, and takes
+    seconds on the isochrones; distances to the outline use an index.
+    """
+
+    def one_way(x: np.ndarray, y: np.ndarray) -> float:
+        if len(x) == 0:
+            return 0.0
+        xy, of = shapely.get_coordinates(x, return_index=True)
+        outline = np.where(np.isin(shapely.get_type_id(y), [3, 6]), shapely.boundary(y), y)
+        return float(shapely.distance(shapely.points(xy), outline[of]).max())
+
+    return max(one_way(a, b), one_way(b, a))
+
+
 @pytest.mark.parametrize("system", ["gcj02", "bd09"])
 def test_shifted_demo_gives_the_original_results(runs, system):
-    ref_in, ref_cov, ref_site = runs["wgs84"]
-    inp, cov, site = runs[system]
+    ref_in, ref_cov, ref_site, ref_gpkg = runs["wgs84"]
+    inp, cov, site, gpkg = runs[system]
     # every layer lines up with the reference: well within 0.5 m (the inverse is exact to 1e-9°)
     for name in ("streets", "communities", "buildings", "facilities", "health", "candidates"):
         assert _max_offset_m(getattr(inp, name).geometry, getattr(ref_in, name).geometry) < 0.5, (
@@ -203,6 +231,25 @@ def test_shifted_demo_gives_the_original_results(runs, system):
     assert site.summary["coverage_after_pct"] == pytest.approx(
         ref_site.summary["coverage_after_pct"], rel=1e-6
     )
+    # the exported GIS layers (CGCS2000): equal attributes, every feature within 0.5 m
+    layers = [name for name, _ in pyogrio.list_layers(ref_gpkg)]
+    assert [name for name, _ in pyogrio.list_layers(gpkg)] == layers
+    assert len(layers) >= 5
+    for layer in layers:
+        a = gpd.read_file(gpkg, layer=layer)
+        b = gpd.read_file(ref_gpkg, layer=layer)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b), layer
+        num = [c for c in b.columns if pd.api.types.is_numeric_dtype(b[c])]
+        text = [c for c in b.columns if c not in num and c != "geometry"]
+        pd.testing.assert_frame_equal(a[num], b[num], rtol=1e-6, check_dtype=False)
+        pd.testing.assert_frame_equal(a[text], b[text])
+        if b.geometry.notna().any():
+            a_m, b_m = (g.geometry.to_crs("EPSG:4544").to_numpy() for g in (a, b))
+            # vertex by vertex within 0.5 m; where the vertices differ (isochrones are unions of
+            # buffers), every vertex of each within 0.5 m of the other's outline
+            same = shapely.equals_exact(a_m, b_m, tolerance=0.5)
+            far = _vertex_distance_m(a_m[~same], b_m[~same])
+            assert far < 0.5, (layer, far)
 
 
 def test_validate_says_what_was_declared_and_done(runs):
