@@ -6,6 +6,12 @@ mapping, coordinate system) and returns a GeoDataFrame with the canonical column
 CSV/XLSX, with the header on row 1; feature ids for vector layers), so every later message can point
 back into the user's file.
 
+Coordinates: ``coords`` (``{wgs84, cgcs2000, gcj02, bd09}``) says which offset an input's
+longitudes/latitudes carry, whatever CRS its file declares (GCJ-02 files say EPSG:4326); every vertex
+of every point, line and polygon is converted to WGS84 on load by :mod:`isochrones.coords` (the road
+network by its reader, the same code). ``crs`` gives the CRS of a file that declares none or a wrong
+one. What was declared and done is the ``note`` of each :class:`LayerSummary` (``siting validate``).
+
 Readers never stop at the first problem: they collect every :class:`~isochrones.errors.Problem` into
 the list they are given, and :func:`load_inputs` raises one :class:`~siting.errors.InputError` listing
 them all. Files are only read (CSV as text, XLSX as cell values, vector layers through GDAL): nothing
@@ -510,7 +516,7 @@ def _convert_bool(
     return pd.Series(pd.array(out, dtype="boolean"), index=raw.index)
 
 
-def declared_coords(spec: InputSpec, problems: list[Problem]) -> CoordSystem | None:
+def _declared_coords(spec: InputSpec, problems: list[Problem]) -> CoordSystem | None:
     """The offset system ``spec`` declares (``wgs84`` if none); None, with a problem, if unknown."""
     system = declared_system(spec.coords)
     if system is None:
@@ -563,7 +569,7 @@ def _apply_coords(
     The layer's file says EPSG:4326 (or 4490) whatever offset its lon/lat carry; ``coords`` says
     which. A declaration on a layer in projected metres is an error. Sets ``attrs['coords_note']``.
     """
-    system = declared_coords(spec, problems)
+    system = _declared_coords(spec, problems)
     if system is None:
         return None
     if spec.coords is not None and not gdf.crs.is_geographic:
@@ -612,7 +618,7 @@ def _points_from_lonlat(
             )
         )
         return None
-    coords = declared_coords(spec, problems)
+    coords = _declared_coords(spec, problems)
     if coords is None:
         return None
     if spec.crs and not _is_geographic(spec.crs):
@@ -1234,7 +1240,7 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             )
 
     street_network = None
-    if network and declared_coords(specs["network"], problems) is not None:
+    if network and _declared_coords(specs["network"], problems) is not None:
         try:
             street_network = read_network(specs["network"], crs=crs)
         except (NetworkInputError, InputError) as exc:
