@@ -47,6 +47,11 @@ import pyproj
 import shapely
 
 from isochrones import _build
+from isochrones.coords import (
+    DECLARED_SYSTEMS,
+    declared_system,
+    geometries_to_wgs84,
+)
 from isochrones.crs import in_china, working_crs
 from isochrones.errors import NetworkInputError, Problem
 from isochrones.network import (
@@ -168,6 +173,7 @@ def read_osm(
     *,
     crs: Any = None,
     bbox: tuple[float, float, float, float] | None = None,
+    coords: str | None = None,
 ) -> StreetNetwork:
     """Read the walkable street network of an OpenStreetMap file.
 
@@ -182,6 +188,10 @@ def read_osm(
     bbox
         ``(west, south, east, north)`` in degrees (WGS84): keep only nodes inside; ways leaving
         the box are cut at their last node inside.
+    coords
+        Offset system of the file's longitudes/latitudes, ``{'wgs84', 'cgcs2000', 'gcj02',
+        'bd09'}`` (None: WGS84): real OSM data is WGS84; a file re-encoded from Amap (GCJ-02) or Baidu (BD-09)
+        data is converted to WGS84 node by node (:mod:`isochrones.coords`). ``bbox`` is in WGS84.
 
     Returns
     -------
@@ -198,11 +208,18 @@ def read_osm(
     _require_file(path, "OpenStreetMap file")
     target = _metric_crs(crs) if crs is not None else None
     box = _check_bbox(bbox)
+    offset = _coords_system(name, coords)
 
     scan = _scan_osm(path)
     lon = scan["x"] / 1e7
     lat = scan["y"] / 1e7
     valid = scan["x"] != _UNDEFINED_COORDINATE
+    n_converted = 0
+    if offset != "wgs84" and valid.any():
+        lonlat = geometries_to_wgs84(shapely.points(lon[valid], lat[valid]), src=offset)
+        lon, lat = lon.copy(), lat.copy()
+        lon[valid], lat[valid] = shapely.get_x(lonlat), shapely.get_y(lonlat)
+        n_converted = int(valid.sum())
     n_missing = int((~valid).sum())
     if box is not None:
         w, s, e, n = box
@@ -255,6 +272,8 @@ def read_osm(
         "zero_length_edges_dropped": n_zero,
         "merged_nodes": merged,
         "bbox": box,
+        "coords": offset,
+        "vertices_converted": n_converted,
     }
     if n_missing:
         logger.info(
@@ -368,6 +387,7 @@ def read_centrelines(
     grade_separated: str | Sequence[bool] | np.ndarray | None = None,
     source_crs: Any = None,
     encoding: str | None = None,
+    coords: str | None = None,
 ) -> StreetNetwork:
     """Build the street network of a road-centreline layer (SHP, GPKG, GeoJSON, ...).
 
@@ -408,6 +428,12 @@ def read_centrelines(
     encoding
         Text encoding of the attributes, when the file does not declare it (``"gbk"`` for many
         Chinese shapefiles without ``.cpg``).
+    coords
+        Offset system of the layer's longitudes/latitudes, ``{'wgs84', 'cgcs2000', 'gcj02',
+        'bd09'}``: navigation and Amap layers are GCJ-02 while their file says EPSG:4326. Every
+        vertex is converted to WGS84 before the layer is reprojected (:mod:`isochrones.coords`,
+        exact to 1e-9°). None: not declared (WGS84). Any declared value on a layer in
+        projected metres is an error: the systems are offsets of longitudes/latitudes.
 
     Returns
     -------
@@ -425,6 +451,7 @@ def read_centrelines(
     path = Path(path)
     _require_file(path, "centreline layer")
     target = _metric_crs(crs) if crs is not None else None
+    offset = _coords_system(path.name, coords)
     if snap_tolerance_m < 0:
         raise NetworkInputError(f"snap_tolerance_m must be >= 0, got {snap_tolerance_m}")
     layer = _choose_layer(path, layer)
@@ -479,6 +506,22 @@ def read_centrelines(
         )
 
     source = _source_crs(src, gdf, source_crs, geoms[is_line], problems)
+    n_converted = 0
+    if coords is not None and not source.is_geographic:
+        problems.append(
+            Problem(
+                src,
+                f"coords = '{coords}' on a layer in projected metres ({source.name}): "
+                "coords says which offset longitudes/latitudes carry",
+                column="coords",
+                hint="remove `coords` (the layer's CRS is used as it is), or export the "
+                "layer as longitude/latitude in its original system and declare that",
+            )
+        )
+    elif offset != "wgs84":
+        parts = geometries_to_wgs84(parts, src=offset)
+        n_converted = int(shapely.get_num_coordinates(parts).sum())
+        source = pyproj.CRS.from_epsg(4326)
 
     # attributes
     n = len(gdf)
@@ -557,6 +600,8 @@ def read_centrelines(
         "zero_length_edges_dropped": n_zero,
         "columns": mapping,
         "source_crs": source.to_string(),
+        "coords": offset,
+        "vertices_converted": n_converted,
     }
     if n_zero:
         logger.info(
@@ -568,6 +613,25 @@ def read_centrelines(
     network = StreetNetwork(nodes_gdf, edges_gdf, target, source=f"{path}:{layer}", meta=meta)
     _log_summary("read_centrelines", path.name, network)
     return network
+
+
+def _coords_system(name: str, coords: str | None) -> str:
+    """The offset system of a declared ``coords`` value (None: WGS84); NetworkInputError if unknown."""
+    system = declared_system(coords)
+    if system is None:
+        raise NetworkInputError(
+            f"{name}: unknown coordinate system coords = {coords!r}",
+            [
+                Problem(
+                    name,
+                    f"unknown coordinate system coords = '{coords}'",
+                    column="coords",
+                    hint=f"use one of {', '.join(DECLARED_SYSTEMS)} (gcj02: Amap, Tencent; "
+                    "bd09: Baidu)",
+                )
+            ],
+        )
+    return system
 
 
 def _finite_parts(parts: np.ndarray) -> np.ndarray:

@@ -6,6 +6,12 @@ mapping, coordinate system) and returns a GeoDataFrame with the canonical column
 CSV/XLSX, with the header on row 1; feature ids for vector layers), so every later message can point
 back into the user's file.
 
+Coordinates: ``coords`` (``{wgs84, cgcs2000, gcj02, bd09}``) says which offset an input's
+longitudes/latitudes carry, whatever CRS its file declares (GCJ-02 files say EPSG:4326); every vertex
+of every point, line and polygon is converted to WGS84 on load by :mod:`isochrones.coords` (the road
+network by its reader, the same code). ``crs`` gives the CRS of a file that declares none or a wrong
+one. What was declared and done is the ``note`` of each :class:`LayerSummary` (``siting validate``).
+
 Readers never stop at the first problem: they collect every :class:`~isochrones.errors.Problem` into
 the list they are given, and :func:`load_inputs` raises one :class:`~siting.errors.InputError` listing
 them all. Files are only read (CSV as text, XLSX as cell values, vector layers through GDAL): nothing
@@ -30,7 +36,14 @@ import shapely
 from isochrones.crs import working_crs
 from isochrones.errors import NetworkInputError
 from isochrones.network import StreetNetwork
-from siting.coords import COORD_SYSTEMS, convert
+from siting.coords import (
+    DECLARED_SYSTEMS,
+    SYSTEM_NAMES,
+    CoordSystem,
+    convert,
+    declared_system,
+    geometries_to_wgs84,
+)
 from siting.errors import InputError, Problem
 from siting.scenario import InputSpec, Scenario
 
@@ -503,6 +516,92 @@ def _convert_bool(
     return pd.Series(pd.array(out, dtype="boolean"), index=raw.index)
 
 
+def _declared_coords(spec: InputSpec, problems: list[Problem]) -> CoordSystem | None:
+    """The offset system ``spec`` declares (``wgs84`` if none); None, with a problem, if unknown."""
+    system = declared_system(spec.coords)
+    if system is None:
+        problems.append(
+            Problem(
+                spec.label,
+                f"unknown coordinate system coords = '{spec.coords}' in [inputs.{spec.name}]",
+                column="coords",
+                hint=f"use one of {', '.join(DECLARED_SYSTEMS)} (gcj02: Amap/高德, Tencent; "
+                "bd09: Baidu/百度)",
+            )
+        )
+    return system
+
+
+def _is_crs(crs: Any) -> bool:
+    try:
+        pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        return False
+    return True
+
+
+def _is_geographic(crs: Any) -> bool:
+    try:
+        return pyproj.CRS.from_user_input(crs).is_geographic
+    except pyproj.exceptions.CRSError:
+        return False
+
+
+def _coords_note(
+    declared: str | None, n_converted: int, crs: Any, *, what: str = "vertices"
+) -> str:
+    """What was declared and what was done, for the validation table."""
+    if crs is not None and not pyproj.CRS.from_user_input(crs).is_geographic:
+        return ""
+    if declared is None:
+        return "coords not declared: lon/lat read as WGS84/CGCS2000"
+    name = SYSTEM_NAMES[str(declared).strip().lower()]
+    if declared_system(declared) == "wgs84":
+        return f"{name} declared: no offset"
+    return f"{name} declared, {n_converted:,} {what} converted to WGS84/CGCS2000"
+
+
+def _apply_coords(
+    spec: InputSpec, gdf: gpd.GeoDataFrame, problems: list[Problem]
+) -> gpd.GeoDataFrame | None:
+    """Convert every vertex of a vector layer from its declared system to WGS84.
+
+    The layer's file says EPSG:4326 (or 4490) whatever offset its lon/lat carry; ``coords`` says
+    which. A declaration on a layer in projected metres is an error. Sets ``attrs['coords_note']``.
+    """
+    system = _declared_coords(spec, problems)
+    if system is None:
+        return None
+    if spec.coords is not None and not gdf.crs.is_geographic:
+        problems.append(
+            Problem(
+                spec.label,
+                f"coords = '{spec.coords}' in [inputs.{spec.name}], but the layer is in projected "
+                f"metres ({gdf.crs.name}): coords says which offset longitudes/latitudes carry",
+                column="coords",
+                hint=f"remove `coords` from [inputs.{spec.name}] (the layer's CRS is used as it "
+                "is), or export the layer as longitude/latitude in its original system",
+            )
+        )
+        return None
+    n_converted = 0
+    if system != "wgs84":
+        geoms = gdf.geometry.to_numpy()
+        converted = geometries_to_wgs84(geoms, src=system)
+        n_converted = int(shapely.get_num_coordinates(converted).sum())
+        gdf = gpd.GeoDataFrame(
+            gdf.drop(columns=gdf.geometry.name), geometry=converted, crs="EPSG:4326"
+        )
+        log.info(
+            "%s: %s declared, %s vertices converted to WGS84",
+            spec.label,
+            SYSTEM_NAMES[system],
+            f"{n_converted:,}",
+        )
+    gdf.attrs["coords_note"] = _coords_note(spec.coords, n_converted, gdf.crs)
+    return gdf
+
+
 def _points_from_lonlat(
     spec: InputSpec, frame: pd.DataFrame, rows: pd.Series, problems: list[Problem]
 ) -> gpd.GeoSeries | None:
@@ -519,16 +618,17 @@ def _points_from_lonlat(
             )
         )
         return None
-    coords = (spec.coords or "wgs84").lower()
-    if coords == "cgcs2000":
-        coords = "wgs84"  # CGCS2000 and WGS84 agree to centimetres: no offset
-    if coords not in COORD_SYSTEMS:
+    coords = _declared_coords(spec, problems)
+    if coords is None:
+        return None
+    if spec.crs and not _is_geographic(spec.crs):
         problems.append(
             Problem(
                 spec.label,
-                f"unknown coordinate system coords = '{spec.coords}'",
-                column="coords",
-                hint="use one of wgs84, cgcs2000, gcj02 (Amap, Tencent), bd09 (Baidu)",
+                f"crs = '{spec.crs}' is not a longitude/latitude CRS, but a table gives lon/lat",
+                column="crs",
+                hint=f'remove `crs` from [inputs.{spec.name}] (or set "EPSG:4490"), and declare '
+                "the offset with `coords`",
             )
         )
         return None
@@ -580,7 +680,9 @@ def _points_from_lonlat(
         y[ok.to_numpy()] = wy
     geoms = shapely.points(x, y)
     geoms[~ok.to_numpy()] = None
-    return gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326")
+    out = gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326")
+    out.attrs["coords_note"] = _coords_note(spec.coords, int(ok.sum()), None, what="points")
+    return out
 
 
 def _check_geometry(
@@ -706,9 +808,20 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
         geometry = _points_from_lonlat(spec, frame, rows, problems)
         if geometry is None:
             return None
+        note = geometry.attrs.get("coords_note", "")
         gdf = gpd.GeoDataFrame(frame, geometry=geometry)
     else:
         gdf = frame
+        if spec.crs and not _is_crs(spec.crs):
+            problems.append(
+                Problem(
+                    label,
+                    f"crs = '{spec.crs}' in [inputs.{spec.name}] is not a CRS",
+                    column="crs",
+                    hint='give an EPSG code, e.g. "EPSG:4490" (CGCS2000 lon/lat) or "EPSG:4545"',
+                )
+            )
+            return None
         if gdf.crs is None:
             if spec.crs:
                 gdf = gdf.set_crs(spec.crs)
@@ -721,6 +834,12 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
                     )
                 )
                 return None
+        elif spec.crs:  # the scenario overrides a wrong CRS in the file
+            gdf = gdf.set_crs(spec.crs, allow_override=True)
+        gdf = _apply_coords(spec, gdf, problems)
+        if gdf is None:
+            return None
+        note = gdf.attrs.get("coords_note", "")
     usable = _check_geometry(spec, gdf, rows, problems)
 
     # columns
@@ -754,6 +873,7 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
     result = gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=gdf.index)
     result.insert(0, "row", rows)
     result = result[usable.to_numpy()].reset_index(drop=True)
+    result.attrs["coords_note"] = note
     return result
 
 
@@ -834,9 +954,28 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
     if not fmt:
         fmt = "osm" if any(s in suffixes for s in (".osm", ".pbf")) else "centrelines"
     if fmt == "osm":
-        return iso_io.read_osm(spec.path, crs=crs)
+        if spec.crs and not _is_geographic(spec.crs):
+            raise InputError(
+                f"{spec.label}: OpenStreetMap files are in longitude/latitude",
+                [
+                    Problem(
+                        spec.label,
+                        f"crs = '{spec.crs}' in [inputs.{spec.name}], but OpenStreetMap files "
+                        "are longitude/latitude",
+                        column="crs",
+                        hint=f"remove `crs` from [inputs.{spec.name}]; declare an offset with "
+                        "`coords`",
+                    )
+                ],
+            )
+        return iso_io.read_osm(spec.path, crs=crs, coords=spec.coords)
     if fmt == "centrelines":
-        kwargs: dict[str, Any] = {"layer": spec.layer, "crs": crs}
+        kwargs: dict[str, Any] = {
+            "layer": spec.layer,
+            "crs": crs,
+            "coords": spec.coords,
+            "source_crs": spec.crs,
+        }
         if spec.columns:
             kwargs["columns"] = dict(spec.columns)
         if spec.class_map:
@@ -1115,13 +1254,22 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             )
 
     street_network = None
-    if network:
+    if network and _declared_coords(specs["network"], problems) is not None:
         try:
             street_network = read_network(specs["network"], crs=crs)
-        except NetworkInputError as exc:
+        except (NetworkInputError, InputError) as exc:
             problems.extend(exc.problems or [Problem(specs["network"].label, str(exc))])
     _coordinate_check(specs, layers, street_network, crs, problems)
     dem_path = specs["dem"].path if "dem" in specs else None
+    if dem_path is not None and declared_system(specs["dem"].coords) != "wgs84":
+        problems.append(
+            Problem(
+                specs["dem"].label,
+                f"coords = '{specs['dem'].coords}' in [inputs.dem]: a DEM is read in its own CRS",
+                column="coords",
+                hint="remove `coords` from [inputs.dem]; give the DEM in a real CRS (any)",
+            )
+        )
     if dem_path is not None and not dem_path.exists():
         warnings.append(
             Problem(
@@ -1142,21 +1290,36 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
 
     summaries = []
     for name, g in (
+        ("district", district),
         ("streets", streets),
         ("communities", com),
         *[(n, points.get(n)) for n in ("facilities", "health", "candidates", "roster")],
         ("buildings", buildings),
     ):
         if g is not None:
-            summaries.append(LayerSummary(name, specs[name].label, len(g), str(raw[name].crs)))
+            summaries.append(
+                LayerSummary(
+                    name,
+                    specs[name].label,
+                    len(g),
+                    str(raw[name].crs),
+                    note=raw[name].attrs.get("coords_note", ""),
+                )
+            )
     if street_network is not None:
+        meta = street_network.meta
+        coords_note = _coords_note(
+            specs["network"].coords,
+            int(meta.get("vertices_converted", 0)),
+            meta.get("source_crs"),
+        )
         summaries.append(
             LayerSummary(
                 "network",
                 specs["network"].label,
                 street_network.n_edges,
                 str(street_network.crs),
-                note=f"{street_network.n_nodes:,} nodes",
+                note="; ".join(t for t in (f"{street_network.n_nodes:,} nodes", coords_note) if t),
             )
         )
     if district is None:

@@ -578,3 +578,26 @@ def test_flip_incline_keeps_the_direction_of_rise() -> None:
     values = np.array(["up", "down", "10%", "-5°", "+3%", None, "yes"], dtype=object)
     flipped = flip_incline(values, np.array([True] * 6 + [False]))
     assert list(flipped) == ["down", "up", "-10%", "5°", "-3%", None, "yes"]
+
+
+def test_osm_declared_gcj02_is_converted_node_by_node() -> None:
+    """An OSM file re-encoded from GCJ-02 data: every node converted, exact to 1e-9°."""
+    from isochrones.coords import wgs84_to_gcj02
+
+    pbf = Path(__file__).resolve().parents[2] / "data" / "demo-small" / "roads.osm.pbf"
+    ref = read_osm(pbf, crs="EPSG:4544")
+    net = read_osm(pbf, crs="EPSG:4544", coords="gcj02")
+    assert net.n_edges == ref.n_edges and net.meta["vertices_converted"] > ref.n_nodes
+    assert ref.meta["coords"] == "wgs84" and ref.meta["vertices_converted"] == 0
+    starts = [shapely.get_point(n.edges.geometry.to_numpy(), 0) for n in (ref, net)]
+    moved = shapely.distance(*starts)
+    assert 400 < np.median(moved) < 700  # GCJ-02's offset in Chongqing
+    lonlat = net.edges.to_crs("EPSG:4326").geometry.to_numpy()
+    forward = shapely.transform(lonlat, lambda xy: np.column_stack(wgs84_to_gcj02(*xy.T)))
+    again = gpd.GeoSeries(forward, crs="EPSG:4326").to_crs("EPSG:4544")
+    err = np.abs(
+        shapely.get_coordinates(again.to_numpy()) - shapely.get_coordinates(ref.edges.geometry)
+    )
+    assert err.max() < 1e-3  # metres
+    with pytest.raises(NetworkInputError, match="unknown coordinate system coords = 'gcj'"):
+        read_osm(pbf, coords="gcj")
