@@ -28,9 +28,10 @@ import numpy as np
 import pyproj
 import shapely
 
+from isochrones.coords import declared_system
 from siting.coords import convert
 
-__all__ = ["READINGS", "Finding", "LayerFit", "check_coordinate_systems", "declared_system"]
+__all__ = ["READINGS", "Finding", "LayerFit", "check_coordinate_systems"]
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,10 @@ FAR_M = 30.0
 INSIDE_TOL_M = 100.0
 
 
-def declared_system(coords: str | None) -> str:
-    """The system a layer's coordinates were declared in: ``coords`` or WGS84 (CGCS2000 = WGS84)."""
-    value = (coords or "wgs84").lower()
-    return "wgs84" if value == "cgcs2000" else value
+def _declared(coords: str | None) -> str:
+    """The system a layer was declared in (:func:`isochrones.coords.declared_system`; WGS84 when
+    not declared; an unknown value is refused on load, before this check runs)."""
+    return declared_system(coords) or "wgs84"
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def check_coordinate_systems(
         fits, read = [], {}
         layers = [(k, g) for k, g in points.items() if g is not None and len(g)]
         for i, (name, g) in enumerate(layers):
-            decl = declared_system(declared.get(name))
+            decl = _declared(declared.get(name))
             geoms = _sample(np.asarray(g.geometry.values), sample, seed + i)
             read[name] = _readings(geoms, g.crs, crs, decl, only=only or (decl,))
             road_m = (
@@ -245,7 +246,7 @@ def check_coordinate_systems(
         return (), tuple(fits)
     fits, point_read = point_fits(READINGS)
     poly_read = {
-        k: _readings(np.asarray(g.geometry.values), g.crs, crs, declared_system(declared.get(k)))
+        k: _readings(np.asarray(g.geometry.values), g.crs, crs, _declared(declared.get(k)))
         for k, g in poly_layers.items()
     }
 
@@ -273,7 +274,7 @@ def check_coordinate_systems(
     pooled = np.concatenate(ref_points) if ref_points else None
     poly_change: dict[str, str] = {}
     for name, read in poly_read.items():
-        decl = declared_system(declared.get(name))
+        decl = _declared(declared.get(name))
         inside = {r: _share_inside(pooled, p) for r, p in read.items()}
         fit = LayerFit(name, "polygons", decl, {}, inside, 0 if pooled is None else len(pooled))
         fits.append(fit)
