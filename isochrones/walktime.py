@@ -252,8 +252,8 @@ class WalkGraph:
     ``profile_vu_s`` the time from v to each sample going v→u (delays excluded).
 
     ``component`` labels each node's strongly connected component, 0 being the largest one
-    (nodes without arcs are singletons). Every walkable edge has both arcs, so strong and weak
-    components coincide.
+    (nodes without arcs are singletons). Every walkable edge has both arcs (unless built with
+    ``respect_oneway``), so strong and weak components coincide.
     """
 
     node_ids: np.ndarray
@@ -537,6 +537,7 @@ def walking_arcs(
     model: WalkingModel | None = None,
     *,
     dem: Dem | EdgeProfiles | None = None,
+    respect_oneway: bool = False,
 ) -> WalkGraph:
     """Turn a street network into a directed walking graph with seconds per arc.
 
@@ -550,6 +551,11 @@ def walking_arcs(
         Elevation: a :class:`~isochrones.terrain.Dem` (sampled here at ``model.spacing_m``),
         profiles already sampled with :func:`~isochrones.terrain.sample_edge_profiles`, or
         ``None`` (every edge flat; a warning unless ``model.slope_function == "flat"``).
+    respect_oneway
+        Give ``oneway`` edges only their u→v arc (the loaders store one-way streets in their
+        legal direction). Off by default: pedestrians walk both ways on one-way streets. Only
+        the node-to-node arcs are affected: a point snapped onto a one-way edge still reaches
+        both of its ends.
 
     Returns
     -------
@@ -695,6 +701,11 @@ def walking_arcs(
     direction = np.concatenate(
         [np.ones(len(rows), dtype=np.int8), -np.ones(len(rows), dtype=np.int8)]
     )
+    if respect_oneway:
+        oneway = edges["oneway"].to_numpy(dtype=bool)[rows]
+        keep = np.r_[np.ones(len(rows), dtype=bool), ~oneway]
+        tail, head, seconds = tail[keep], head[keep], seconds[keep]
+        edge_row, direction = edge_row[keep], direction[keep]
     matrix = arcs_to_csr(tail, head, seconds, len(node_ids))
 
     n_comp, labels = connected_components(matrix, directed=True, connection="strong")
