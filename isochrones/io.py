@@ -551,8 +551,15 @@ def read_centrelines(
         say,
         skip=excluded,
     )
+    named_oneway = bool(columns) and "oneway" in columns  # a wrong name is reported already
     oneway, backward, closed = _parse_oneway(
-        src, gdf, mapping.get("oneway"), fids, problems, oneway_values, say
+        src,
+        gdf,
+        mapping.get("oneway"),
+        fids,
+        problems,
+        None if named_oneway and "oneway" not in mapping else oneway_values,
+        say,
     )
     level = _parse_layer(src, gdf, mapping.get("layer"), fids, problems)
     bridge = _flag(gdf, mapping.get("bridge"), n)
