@@ -908,6 +908,8 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
             kwargs["class_map"] = dict(spec.class_map)
         if spec.snap_tolerance_m is not None:
             kwargs["snap_tolerance_m"] = float(spec.snap_tolerance_m)
+        if spec.encoding:
+            kwargs["encoding"] = spec.encoding
         if spec.default_class is not None:
             kwargs["default_class"] = spec.default_class
         if spec.exclude:
