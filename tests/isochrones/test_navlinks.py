@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 
 from isochrones.errors import NetworkInputError
 from isochrones.io import read_centrelines
@@ -225,3 +225,60 @@ def test_expressway_excluded_by_column_value(tmp_path: Path) -> None:
         read_centrelines(
             path, default_class="residential", exclude={"KIND": ["城市道路", "高速公路", 3]}
         )
+
+
+def test_points_on_a_one_way_link_leave_and_arrive_its_way_only(tmp_path: Path) -> None:
+    """A point 5 m north of L1's middle (150, 0): L1 runs one way (100,0) → (200,0)."""
+    from isochrones.reach import reach
+    from isochrones.snap import snap_points
+
+    net = read_centrelines(_write(tmp_path, LINKS), default_class="residential")
+    point = [Point(X0 + 150, Y0 + 5)]
+
+    def reached(respect: bool, direction: str) -> dict[tuple, float]:
+        graph = walking_arcs(net, FLAT_1MPS, respect_oneway=respect)
+        table = reach(
+            graph, snap_points(graph, point), max_seconds=1000.0, direction=direction
+        ).to_frame(graph)
+        xy = net.nodes.loc[table["node_id"], ["x", "y"]].to_numpy() - (X0, Y0)
+        return {
+            (round(x), round(y)): round(t, 6)
+            for (x, y), t in zip(xy, table["seconds"], strict=True)
+        }
+
+    # 5 s of access, then 50 m either way along L1
+    assert reached(False, "from_sources") == {
+        (100, 0): 55,
+        (200, 0): 55,
+        (0, 0): 155,
+        (100, 100): 155,
+    }
+    assert reached(True, "from_sources") == {(200, 0): 55}  # and (200,0) is a dead end (L3 closed)
+    # to the point: from (100,0) along L1, from (0,0) by L0; not from (100,100) (L2 runs away)
+    assert reached(True, "to_sources") == {(100, 0): 55, (0, 0): 155}
+    graph = walking_arcs(net, FLAT_1MPS, respect_oneway=True)
+    assert (graph.component == 0).all()  # one-way stretches are not islands
+
+
+def test_od_times_on_one_way_links(tmp_path: Path) -> None:
+    """p 5 m off L1's middle (one way east), q 5 m off L0's middle (two-way); same-edge pairs too."""
+    from isochrones.od import od_times
+    from isochrones.snap import snap_points
+
+    net = read_centrelines(_write(tmp_path, LINKS), default_class="residential")
+    pts = [Point(X0 + 150, Y0 + 5), Point(X0 + 50, Y0 + 5), Point(X0 + 180, Y0 - 5)]
+
+    def table(respect: bool) -> np.ndarray:
+        graph = walking_arcs(net, FLAT_1MPS, respect_oneway=respect)
+        snapped = snap_points(graph, pts)
+        od = od_times(graph, snapped, snapped, max_seconds=1000.0)
+        return np.where(od.seconds.toarray() > 0, od.seconds.toarray(), np.nan).round(6)
+
+    nan = np.nan
+    # p→q 5+50+50+5, q→p the same, p→r 5+30+5 along L1, r→p 5+30+5, q→r 5+50+80+5; a point
+    # to itself is its access leg out and back, 10
+    both = np.array([[10, 110, 40], [110, 10, 140], [40, 140, 10]])
+    np.testing.assert_array_equal(table(False), both)
+    # one way: p and r leave L1 eastwards only, into the dead end at (200,0); r→p is backwards
+    one = np.array([[10, nan, 40], [110, 10, 140], [nan, nan, 10]])
+    np.testing.assert_array_equal(table(True), one)
