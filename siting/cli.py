@@ -49,7 +49,7 @@ def _print_problems(console: Console, exc: Exception, lang: Language) -> None:
         console.print(str(exc), style="red", markup=False, soft_wrap=True)
 
 
-def _summary_tables(console: Console, inputs, lang: Language) -> None:
+def _summary_tables(console: Console, inputs, lang: Language, *, warnings: bool = True) -> None:
     from siting.summary import district_summary
 
     s = district_summary(inputs)
@@ -87,12 +87,26 @@ def _summary_tables(console: Console, inputs, lang: Language) -> None:
         console.print(t)
     for line in s["lines"][lang]:
         console.print(line)
-    if inputs.warnings:
+    if warnings and inputs.warnings:
         console.print(f"{label('warnings', lang)} ({len(inputs.warnings)}):", style="yellow")
         console.print(format_problems(inputs.warnings), markup=False, soft_wrap=True)
 
 
-def _stage_table(console: Console, timer: StageTimer, lang: Language) -> None:
+def _print_warnings(console: Console, lang: Language, inputs, graph, coverage) -> str:
+    """The warnings of the inputs, walking graph and coverage (snapping, islands, no DEM), as every
+    command prints them; returns the line on what was attached, for after the stage table."""
+    from siting.notices import attachment, run_warnings
+
+    problems = run_warnings(inputs, graph, coverage)
+    if problems:
+        console.print(f"{label('warnings', lang)} ({len(problems)}):", style="yellow")
+        console.print(format_problems(problems, limit=20), markup=False, soft_wrap=True)
+    if inputs is None or graph is None or coverage is None:
+        return ""
+    return attachment(inputs, graph, coverage).text(lang)
+
+
+def _stage_table(console: Console, timer: StageTimer, lang: Language, attached: str = "") -> None:
     t = Table(title=label("stage", lang))
     for col in ("stage", "seconds", "peak_mb", "note"):
         t.add_column(label(col, lang), justify="left" if col in ("stage", "note") else "right")
@@ -105,6 +119,8 @@ def _stage_table(console: Console, timer: StageTimer, lang: Language) -> None:
         "",
     )
     console.print(t)
+    if attached:
+        console.print(attached, markup=False, soft_wrap=True)
 
 
 def _check_tile_km(args: argparse.Namespace) -> None:
@@ -157,6 +173,17 @@ def _add_compute_options(p: argparse.ArgumentParser, *, tiles: bool = True) -> N
     p.add_argument("--workers", type=int, help="workers of the local Dask cluster (default 2)")
 
 
+def _claim(args: argparse.Namespace, folder: Path) -> Path:
+    """Check the output folder before the work; if the command then fails, :func:`main` removes
+    the folder when the command created it (a folder that existed is left as it was)."""
+    from siting.atomic import ensure_writable_dir, output_folder
+
+    stack = getattr(args, "cleanup", None)
+    if stack is None:
+        return ensure_writable_dir(folder)
+    return stack.enter_context(output_folder(folder))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from siting.io import load_inputs
     from siting.scenario import load_scenario
@@ -183,13 +210,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     timer = StageTimer()
     with _computing(args):
         result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
-    _summary_tables(console, result.inputs, lang)
+    _summary_tables(console, result.inputs, lang, warnings=False)
     _print_coverage(console, result.coverage, lang)
     if result.siting is not None:
         _print_siting(console, result.siting, lang)
+    attached = _print_warnings(console, lang, result.inputs, result.graph, result.coverage)
     for path in result.outputs:
         console.print(f"→ {path}")
-    _stage_table(console, timer, lang)
+    _stage_table(console, timer, lang, attached)
     return 0
 
 
@@ -271,9 +299,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
     out_dir = Path(args.out) if args.out else scenario.output_dir()
-    from siting.atomic import ensure_writable_dir
-
-    ensure_writable_dir(out_dir)  # fail before the work, not after
+    _claim(args, out_dir)  # fail before the work, not after
     timer = StageTimer()
     with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
         inputs = load_inputs(scenario)
@@ -293,12 +319,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         written = write_coverage_tables(coverage, out_dir, lang=lang)
     _print_coverage(console, coverage, lang)
-    if coverage.problems:
-        console.print(f"{label('warnings', lang)} ({len(coverage.problems)}):", style="yellow")
-        console.print(format_problems(coverage.problems, limit=20), markup=False, soft_wrap=True)
+    attached = _print_warnings(console, lang, inputs, graph, coverage)
     for path in written:
         console.print(f"→ {path}")
-    _stage_table(console, timer, lang)
+    _stage_table(console, timer, lang, attached)
     return 0
 
 
@@ -373,9 +397,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.format
     ]
     out = Path(args.out) if args.out else scenario.output_dir() / suffix
-    from siting.atomic import ensure_writable_dir
-
-    ensure_writable_dir(out.parent)  # fail before the work, not after
+    _claim(args, out.parent)  # fail before the work, not after
     timer = StageTimer()
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     catchments = _catchments(console, timer, lang, inputs, graph)
@@ -468,7 +490,6 @@ def _print_siting(console: Console, result, lang: Language) -> None:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    from siting.atomic import ensure_writable_dir
     from siting.optimize import optimize, optimize_settings
     from siting.pipeline import default_map_path, write_map_for
     from siting.reports import write_siting_outputs
@@ -481,7 +502,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     lang = _lang(args, scenario0)
     settings = optimize_settings(scenario0, **_optimize_overrides(args))
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
-    ensure_writable_dir(out_dir)  # fail before the work, not after
+    _claim(args, out_dir)  # fail before the work, not after
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     with (
         console.status(label("stage_optimize", lang)),
@@ -508,14 +529,14 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         _print_frame(console, shown, label("cli_curve_title", lang))
         knee = curve.knee_budget_wan_yuan
         console.print(f"{label('cli_knee', lang)}: {'—' if knee is None else f'{knee:,.0f} 万元'}")
+    attached = _print_warnings(console, lang, inputs, graph, coverage)
     for p in written:
         console.print(f"→ {p}")
-    _stage_table(console, timer, lang)
+    _stage_table(console, timer, lang, attached)
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from siting.atomic import ensure_writable_dir
     from siting.plan import plan, plan_settings
     from siting.reports import plan_frames, write_plan_outputs
     from siting.scenario import load_scenario
@@ -525,7 +546,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     lang = _lang(args, scenario0)
     settings = plan_settings(scenario0)  # bad [plan] values fail before the work
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
-    ensure_writable_dir(out_dir)
+    _claim(args, out_dir)
     from siting.pipeline import default_map_path
 
     map_path = default_map_path(scenario0).with_name(f"plan_{scenario0.output_dir().name}.html")
@@ -543,20 +564,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if stem in frames and len(frames[stem]):
             _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
     _print_money(console, result, lang)
+    attached = _print_warnings(console, lang, inputs, graph, coverage)
     for p in written:
         console.print(f"→ {p}")
-    _stage_table(console, timer, lang)
+    _stage_table(console, timer, lang, attached)
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from siting.atomic import ensure_writable_dir
     from siting.compare import compare, comparison_frames, write_comparison
 
     console = _console()
     lang: Language = args.lang or "zh"
     out_dir = Path(args.out) if args.out else Path.cwd() / "output" / "compare"
-    ensure_writable_dir(out_dir)
+    _claim(args, out_dir)
     timer = StageTimer()
     with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
         result = compare(*args.scenarios)
@@ -577,9 +598,7 @@ def cmd_run_many(args: argparse.Namespace) -> int:
     console = _console()
     lang = _lang(args)
     out_dir = Path(args.out)
-    from siting.atomic import ensure_writable_dir
-
-    ensure_writable_dir(out_dir)  # fail before the work, not after
+    _claim(args, out_dir)  # fail before the work, not after
     with console.status(f"run-many: {len(args.scenarios)} scenarios"):
         city = run_many(args.scenarios, scheduler=args.scheduler, n_workers=args.workers, lang=lang)
         written = write_city(city, out_dir, lang=lang, map_path=args.map)
@@ -818,7 +837,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        with contextlib.ExitStack() as cleanup:  # output folders a failed command created go
+            args.cleanup = cleanup
+            return args.func(args)
     except (InputError, IsochronesError, SitingError) as exc:
         _print_problems(_console(), exc, _lang(args))
         return 1

@@ -1023,26 +1023,12 @@ def _community_checks(
 
 
 def _overlaps(
-    spec: InputSpec, gdf: gpd.GeoDataFrame, problems: list[Problem], *, tol_m2: float = 1.0
+    spec: InputSpec, gdf: gpd.GeoDataFrame, problems: list[Problem], tolerances=None
 ) -> None:
-    """Report pairs of polygons that overlap by more than ``tol_m2`` (metric CRS)."""
-    tree = shapely.STRtree(gdf.geometry.values)
-    left, right = tree.query(gdf.geometry.values, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if len(left) == 0:
-        return
-    area = shapely.area(shapely.intersection(gdf.geometry.values[left], gdf.geometry.values[right]))
-    bad = area > tol_m2
-    for i, j, a in list(zip(left[bad], right[bad], area[bad], strict=True))[:20]:
-        problems.append(
-            Problem(
-                spec.label,
-                f"polygons {gdf['code'].iloc[i]} and {gdf['code'].iloc[j]} overlap by {a:,.0f} m²",
-                row=f"{gdf['row'].iloc[i]} and {gdf['row'].iloc[j]}",
-                hint="communities must not overlap: fix the boundaries",
-            )
-        )
+    """Report pairs of polygons that overlap by more than the tolerance (metric CRS), all counted."""
+    from siting.polygon_checks import PolygonTolerances, overlap_problems
+
+    problems.extend(overlap_problems(spec.label, gdf, tolerances or PolygonTolerances()))
 
 
 def _outside(
@@ -1060,10 +1046,42 @@ def _outside(
                 spec.label,
                 f"{int((~inside).sum())} record(s) lie outside the district (more than {tol_m:g} m)",
                 row=_rows_text(gdf["row"][~inside]),
-                hint="check the coordinate system (coords = wgs84/gcj02/bd09) and the coordinates",
+                hint="check the coordinates; the coordinate-system check, when it reports, says "
+                "which system fits",
             )
         )
     return gdf[inside].reset_index(drop=True)
+
+
+def _coordinate_check(
+    specs: Mapping[str, InputSpec],
+    layers: Mapping[str, gpd.GeoDataFrame | None],
+    network: StreetNetwork | None,
+    crs: pyproj.CRS,
+    problems: list[Problem],
+) -> None:
+    """Which coordinate system fits the layers (:mod:`siting.crs_check`), as problems."""
+    from siting.crs_check import check_coordinate_systems
+
+    point_names = ("facilities", "health", "candidates", "roster")
+    findings, _ = check_coordinate_systems(
+        {n: layers.get(n) for n in point_names},
+        {n: layers.get(n) for n in ("district", "streets", "communities")},
+        roads=network.edges.geometry if network is not None else None,
+        declared={n: s.coords for n, s in specs.items()},
+        crs=crs,
+    )
+    # an error when points were found outside the district (the run stops anyway), else a warning
+    outside = any("outside the district" in p.message for p in problems)
+    for f in findings:
+        problems.append(
+            Problem(
+                ", ".join(dict.fromkeys(str(specs[n].path) for n in f.layers)),
+                f"coordinate systems: {f.message}",
+                hint=f.hint,
+                severity="error" if outside else "warning",
+            )
+        )
 
 
 def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
@@ -1109,24 +1127,19 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
     streets = layers["streets"].copy()
     if "kind" not in streets:
         streets["kind"] = np.where(streets["name"].str.endswith("街道"), "street", "town")
-    _overlaps(specs["communities"], com, problems)
+    from siting.polygon_checks import PolygonTolerances, gap_problems, listed
+
+    tolerances = PolygonTolerances.from_scenario(scenario)
+    _overlaps(specs["communities"], com, problems, tolerances)
 
     district = layers.get("district")
     district_geom = (
         district.geometry.union_all() if district is not None else com.geometry.union_all()
     )
     union = com.geometry.union_all()
-    gap = shapely.area(shapely.difference(district_geom, union))
-    warnings: list[Problem] = []
-    if gap > 0.001 * shapely.area(district_geom):
-        warnings.append(
-            Problem(
-                specs["communities"].label,
-                f"communities leave {gap / 1e6:,.2f} km² of the district uncovered",
-                severity="warning",
-                hint="people living in gaps are not counted",
-            )
-        )
+    warnings: list[Problem] = gap_problems(
+        specs["communities"].label, district_geom, union, crs, tolerances
+    )
     # nesting: each community inside its 街道/镇
     if "code" in streets:
         st_geom = dict(zip(streets["code"], streets.geometry.values, strict=True))
@@ -1139,15 +1152,16 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
                 spill = shapely.area(shapely.difference(geom, parent))
                 if spill > max(1.0, 0.01 * shapely.area(geom)):
                     outside.append((code, row, spill))
-        for code, row, spill in outside[:20]:
-            problems.append(
-                Problem(
-                    specs["communities"].label,
-                    f"community {code} extends {spill:,.0f} m² beyond its 街道/镇",
-                    row=row,
-                    hint="communities must nest inside their 街道/镇 polygon",
-                )
+        spills = [
+            Problem(
+                specs["communities"].label,
+                f"community {code} extends {spill:,.0f} m² beyond its 街道/镇",
+                row=row,
+                hint="communities must nest inside their 街道/镇 polygon",
             )
+            for code, row, spill in outside
+        ]
+        problems.extend(listed(spills, limit=tolerances.max_listed, what="communities"))
 
     points: dict[str, gpd.GeoDataFrame | None] = {}
     for name in ("facilities", "health", "candidates", "roster"):
@@ -1194,6 +1208,7 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             street_network = read_network(specs["network"], crs=crs)
         except NetworkInputError as exc:
             problems.extend(exc.problems or [Problem(specs["network"].label, str(exc))])
+    _coordinate_check(specs, layers, street_network, crs, problems)
     dem_path = specs["dem"].path if "dem" in specs else None
     if dem_path is not None and not dem_path.exists():
         warnings.append(

@@ -1177,7 +1177,7 @@ def _isochrone_layers(
                     opacity=style["fillOpacity"] * 2,
                     dash=style["dashArray"],
                 ),
-                _t("minutes", lang, m=f"{band:g}"),
+                _t("minutes", lang, m=f"{band:g}") + _band_note(band, lang),
             )
         )
     if proposed is not None and len(proposed) and "site_id" in proposed:

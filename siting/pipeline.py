@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from isochrones import WalkGraph
-from siting.atomic import ensure_writable_dir
+from siting.atomic import output_folder
 from siting.catchments import Catchments, facility_catchments, write_catchments
 from siting.coverage import CoverageResult, compute_coverage
 from siting.i18n import Language, label
@@ -158,11 +158,17 @@ class RunResult:
 def run_pipeline(
     scenario: Scenario, *, timer: StageTimer | None = None, console=None, lang: Language = "zh"
 ) -> RunResult:
-    """Run every stage of the pipeline on ``scenario``; outputs go to the scenario's output dir."""
-    timer = timer or StageTimer()
+    """Run every stage of the pipeline on ``scenario``; outputs go to the scenario's output dir.
+
+    The output folder is checked before the work; a run that fails leaves no folder it created.
+    """
+    with output_folder(scenario.output_dir()):  # fail before the work, not after
+        return _run_stages(scenario, timer=timer or StageTimer(), console=console, lang=lang)
+
+
+def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Language) -> RunResult:
     out_dir = scenario.output_dir()
     outputs: list[Path] = []
-    ensure_writable_dir(out_dir)  # fail before the work, not after
     opt = scenario.section("optimize")
     siting_settings = None
     if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")) or (
@@ -170,7 +176,9 @@ def run_pipeline(
     ):
         from siting.optimize import optimize_settings
 
-        siting_settings = optimize_settings(scenario)  # bad settings fail before anything is written
+        siting_settings = optimize_settings(
+            scenario
+        )  # bad settings fail before anything is written
 
     def stage(key: str):
         name = label(key, lang)

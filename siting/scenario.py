@@ -94,6 +94,12 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "slope_function": str,
     },
     "output": {"dir": str},
+    # tolerances of the polygon checks (siting/polygon_checks.py)
+    "validation": {
+        "overlap_tolerance_m2": (int, float),
+        "gap_tolerance_m2": (int, float),
+        "max_listed": int,
+    },
     "demand": {
         "basis": str,
         "street_spacing_m": (int, float),

@@ -303,12 +303,12 @@ def write_tables(
         The files written, in order.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     payloads: list[tuple[Path, bytes]] = []
     if csv:
         payloads += [(out / f"{stem}.csv", _csv_bytes(frame)) for stem, frame in frames.items()]
     if xlsx:
         payloads.append((out / xlsx, _xlsx_bytes(frames, sheet_names or {})))
+    out.mkdir(parents=True, exist_ok=True)  # once the payloads are ready
     temps: list[tuple[str, Path]] = []
     try:
         for target, data in payloads:

@@ -176,15 +176,6 @@ class BudgetLine:
             return [None if v is None else float(v) for v in b]
         return [float(b)] * settings.n_periods
 
-    def describe(self) -> str:
-        what = (
-            {"capital": "建设", "operating": "运营", "all": ""}[self.kind]
-            if self.kind in BUDGET_KINDS
-            else self.kind
-        )
-        who = {"municipal": "市级", "district": "区级", "all": ""}.get(self.level, self.level)
-        return f"{self.name}（{who}{what}资金）" if who or what else self.name
-
 
 @dataclass(frozen=True)
 class Quota:

@@ -125,7 +125,11 @@ def test_run_on_small_demo(capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "读取与校验输入" in out and "内存峰值(MB)" in out
     # the siting stage runs on the scenario's budget lines and prints money by line and level
-    assert "资金分项（按年份、分项与层级，万元）" in out and "区级资金" in out and "市级建设补助" in out
+    assert (
+        "资金分项（按年份、分项与层级，万元）" in out
+        and "区级资金" in out
+        and "市级建设补助" in out
+    )
     folder = tmp_path / "output" / "demo-small"
     money = pd.read_csv(folder / "siting_money.csv", encoding="utf-8-sig")
     budget = pd.read_csv(folder / "siting_budget.csv", encoding="utf-8-sig")
@@ -221,6 +225,11 @@ def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
     assert main(["plan", str(low)]) == 0
     out = capsys.readouterr().out
     assert "逐年投入与覆盖" in out
+    # the same warnings and attachment line as coverage and run
+    assert out.count("4 of 348 homes (159 older people) are on islands") == 1
+    assert (
+        out.rstrip().splitlines()[-1].startswith("接入步行网络：现有设施 14/14（1 个在孤立路网上）")
+    )
     years = pd.read_csv(tmp_path / "output" / "low" / "plan_years.csv", encoding="utf-8-sig")
     assert list(years["年份"]) == [2020, 2021, 2022, 2023]  # base year, then the plan years
     assert (tmp_path / "maps" / "plan_low.html").exists()
@@ -241,3 +250,83 @@ def test_plan_with_a_year_outside_the_plan_names_the_key(capsys, monkeypatch, tm
     out = capsys.readouterr().out
     assert "2030" in out and "budget_wan_yuan" in out
     assert not (tmp_path / "output").exists()
+
+
+def _warning_lines(out: str) -> list[str]:
+    """The warning lines a command printed (``  - …`` under 提示), wrapped lines joined."""
+    text = out.split("提示 (", 1)[1]
+    lines = [ln for ln in text.splitlines()[1:] if ln.startswith("  - ")]
+    return [ln for ln in lines if "island" in ln or "street" in ln]
+
+
+def test_run_and_optimize_print_the_warnings_coverage_prints(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["coverage", str(SMALL)]) == 0
+    coverage = _warning_lines(capsys.readouterr().out)
+    # the demo's island warnings: 4 homes of 159 older people, facility B0FFE97DYB
+    assert len(coverage) == 2
+    assert "4 of 348 homes (159 older people) are on islands" in coverage[0]
+    assert "row B0FFE97DYB: the source is on an island of 2 nodes" in coverage[1]
+    attached = "接入步行网络：现有设施 14/14（1 个在孤立路网上）；候选点 22/22（1 个在孤立路网上）；居住点 348/348（4 个在孤立路网上）"
+    for command in (["run", str(SMALL)], ["optimize", str(SMALL), "--budget", "300"]):
+        assert main(command) == 0
+        out = capsys.readouterr().out
+        assert _warning_lines(out) == coverage, command[0]
+        assert out.count("4 of 348 homes") == 1  # once, not once per section
+        # after the stage table: what was attached (14 facilities, 22 candidates, 348 homes)
+        assert out.rstrip().splitlines()[-1] == attached, command[0]
+
+
+def test_failed_run_leaves_no_output_folder(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'extends = "{(SMALL / "scenario.toml").as_posix()}"\n'
+        '[output]\ndir = "output/bad"\n[optimize]\nbudget_wan_yuan = -5\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(bad)]) == 1
+    assert "budget_wan_yuan" in capsys.readouterr().out
+    assert not (tmp_path / "output").exists()
+    # a run that fails after writing the coverage tables (an unreachable target) removes them too
+    late = tmp_path / "late.toml"
+    late.write_text(
+        f'extends = "{(SMALL / "scenario.toml").as_posix()}"\n[output]\ndir = "output/late"\n'
+        '[optimize]\nobjective = "min_cost"\ncoverage_target = 0.99\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(late)]) == 1
+    assert "cannot be met" in capsys.readouterr().out
+    assert not (tmp_path / "output").exists()
+    # a folder that existed is left as it was
+    kept = tmp_path / "output" / "late"
+    kept.mkdir(parents=True)
+    (kept / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["run", str(late)]) == 1
+    assert kept.is_dir() and (kept / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_failed_validation_leaves_no_output_folder(capsys, small_copy, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    path = small_copy / "facilities_amap.csv"
+    text = path.read_text(encoding="utf-8-sig").replace(",106.0", ",107.0", 1)  # one far away
+    path.write_text(text, encoding="utf-8-sig")
+    for command in ("run", "coverage", "optimize"):
+        assert main([command, str(small_copy)]) == 1
+        assert "outside the district" in capsys.readouterr().out
+        assert not (tmp_path / "output").exists(), command
+
+
+def test_missing_dem_is_reported_by_coverage_and_run(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "nodem.toml"
+    path.write_text(
+        f'extends = "{(SMALL / "scenario.toml").as_posix()}"\n[output]\ndir = "output/nodem"\n'
+        f'[inputs.dem]\npath = "{(tmp_path / "missing.tif").as_posix()}"\n',
+        encoding="utf-8",
+    )
+    for command in ("coverage", "run"):
+        assert main([command, str(path)]) == 0
+        out = capsys.readouterr().out
+        assert out.count("DEM file not found: walking times will ignore slopes") == 1, command
+        assert out.count("no DEM given: every edge is treated as flat") == 1, command
