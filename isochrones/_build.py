@@ -229,15 +229,24 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _cluster_points(xy: np.ndarray, tolerance_m: float) -> np.ndarray:
-    """Cluster label of each point: single linkage of points within ``tolerance_m``."""
+def _cluster_points(
+    xy: np.ndarray, tolerance_m: float, group: np.ndarray | None = None
+) -> np.ndarray:
+    """Cluster label of each point: single linkage of points within ``tolerance_m``.
+
+    With ``group``, only points of equal group (z-level) are linked.
+    """
     n = len(xy)
     pts = shapely.points(xy)
     if tolerance_m > 0:
         a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=tolerance_m)
     else:
         a = b = np.zeros(0, dtype=np.int64)
-    exact = pd.MultiIndex.from_arrays([xy[:, 0], xy[:, 1]]).factorize()[0]
+    if group is None:
+        group = np.zeros(n, dtype=np.int64)
+    same = group[a] == group[b]
+    a, b = a[same], b[same]
+    exact = pd.MultiIndex.from_arrays([xy[:, 0], xy[:, 1], group]).factorize()[0]
     first_of = pd.Series(np.arange(n)).groupby(exact).transform("first").to_numpy()
     return _components(n, np.r_[a, np.arange(n)], np.r_[b, first_of])
 
@@ -258,6 +267,7 @@ def node_lines(
     separated: np.ndarray,
     snap_tolerance_m: float,
     split_at_crossings: bool,
+    end_level: np.ndarray | None = None,
 ) -> NodedLines:
     """Snap digitising gaps and find the junctions of 2-D LineStrings in a metric CRS.
 
@@ -268,6 +278,12 @@ def node_lines(
        line (T-junction; also when the end already touches the line exactly).
     3. With ``split_at_crossings``, lines that cross are split at every common point, unless one
        of them is ``separated`` (bridge, tunnel) or their ``level`` differs.
+
+    With ``end_level`` (the z-level of each line's start, then of each line's end: ``2 *
+    len(lines)`` values, as navigation data's from/to z-levels), steps 1 and 2 join only ends and
+    lines at the same level, and nodes at one place but on different levels stay apart: an
+    overpass ending above a road's end does not meet it. Without it every end may join every
+    other end (a bridge's ends meet the ground streets).
 
     Nodes closer than :data:`NODE_MERGE_M` are merged. Vertex keys are node numbers (``-1`` for
     plain vertices); the part of each vertex is its line's position in ``lines``.
@@ -280,7 +296,10 @@ def node_lines(
     # 1. endpoint clusters
     end_idx = np.concatenate([starts, ends])
     end_xy = coords[end_idx]
-    label = _cluster_points(end_xy, snap_tolerance_m)
+    end_line = np.concatenate([np.arange(n_lines), np.arange(n_lines)])
+    by_level = end_level is not None
+    end_lev = np.asarray(end_level, dtype=np.int64) if by_level else level[end_line]
+    label = _cluster_points(end_xy, snap_tolerance_m, end_lev if by_level else None)
     snapped = _representatives(end_xy, label)
     n_end_snaps = int((np.abs(snapped - end_xy).max(axis=1) > 0).sum())
     coords[end_idx] = snapped
@@ -288,7 +307,6 @@ def node_lines(
     # 2. T-junctions: cluster points near the interior of another line at the same level
     geoms = shapely.linestrings(coords, indices=line_of)
     tree = shapely.STRtree(geoms)
-    end_line = np.concatenate([np.arange(n_lines), np.arange(n_lines)])
     end_pts = shapely.points(coords[end_idx])
     split_line: list[np.ndarray] = []
     split_xy: list[np.ndarray] = []
@@ -300,7 +318,7 @@ def node_lines(
         e, cand = tree.query(end_pts, predicate="intersects")
     keep = (
         (cand != end_line[e])
-        & (level[cand] == level[end_line[e]])
+        & (level[cand] == end_lev[e])
         & (separated[cand] == separated[end_line[e]])
     )
     e, cand = e[keep], cand[keep]
@@ -358,6 +376,9 @@ def node_lines(
         s_line = np.zeros(0, dtype=np.int64)
         s_xy = np.zeros((0, 2))
         s_along = np.zeros(0)
+    vertex_lev = level[line_of].copy()
+    vertex_lev[end_idx] = end_lev
+    all_lev = np.concatenate([vertex_lev, level[s_line]])
     all_line = np.concatenate([line_of, s_line])
     all_xy = np.concatenate([coords, s_xy])
     all_along = np.concatenate([vertex_along, s_along])
@@ -367,10 +388,13 @@ def node_lines(
     kind = np.r_[np.zeros(len(coords)), np.ones(len(s_line))]
     order = np.lexsort((kind, all_along, all_line))
     all_line, all_xy, node_flag = all_line[order], all_xy[order], node_flag[order]
+    all_lev = all_lev[order]
 
-    # one key per node location (merging floating-point noise), anchors as coordinates
+    # one key per node location and level (merging floating-point noise), anchors as coordinates
     node_at = np.flatnonzero(node_flag)
-    node_label = _cluster_points(all_xy[node_at], NODE_MERGE_M)
+    node_label = _cluster_points(
+        all_xy[node_at], NODE_MERGE_M, all_lev[node_at] if by_level else None
+    )
     all_xy[node_at] = _representatives(all_xy[node_at], node_label)
     key = np.full(len(all_line), -1, dtype=np.int64)
     key[node_at] = node_label

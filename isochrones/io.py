@@ -26,7 +26,11 @@ OpenStreetMap (:func:`read_osm`)
 
 Road-centreline layers (:func:`read_centrelines`)
     See the function; the road-class map is :data:`DEFAULT_CLASS_MAP`, one-way values are in
-    :data:`ONEWAY_VALUES`.
+    :data:`ONEWAY_VALUES`. Navigation-style link layers (Amap, NavInfo, planning bureaus' link
+    exports) load too: without a class column every link gets ``default_class``; direction
+    columns are read (and ignored by the walking model unless it is told to respect them), links
+    coded closed are dropped; from/to z-level columns keep overpasses and tunnels from becoming
+    junctions; ``exclude`` drops links by a column value (expressways).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,7 @@ __all__ = [
     "CENTRELINE_COLUMNS",
     "DEFAULT_CLASS_MAP",
     "ONEWAY_VALUES",
+    "OptionHint",
     "read_centrelines",
     "read_osm",
     "to_networkx",
@@ -73,6 +78,21 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
+
+#: How a hint names an option of :func:`read_centrelines`: ``(option, value) -> text``, where
+#: ``option`` is the keyword (``"default_class"``) or keyword and key (``"columns.highway"``),
+#: ``value`` an example value. The default writes Python (``default_class='residential'``); a
+#: caller reading the options from a settings file passes one that writes its syntax.
+OptionHint = Callable[[str, Any], str]
+
+
+def python_option(option: str, value: Any) -> str:
+    """``default_class='residential'``, ``columns={'highway': '<column>'}``: a Python hint."""
+    if "." in option:
+        head, key = option.split(".", 1)
+        return f"pass {head}={{{key!r}: {value!r}}}"
+    return f"pass {option}={value!r}"
+
 
 #: OSM tags carried onto the edges (besides ``way_id``).
 _OSM_TAGS = (
@@ -138,11 +158,16 @@ DEFAULT_CLASS_MAP: dict[str, str] = {
 
 #: One-way values of centreline layers (compared lower-case, stripped). ``forward``: one way in
 #: drawing direction; ``backward``: one way against it (the geometry is reversed); ``both``:
-#: two-way. ``F``/``T``/``B`` follow Geofabrik's shapefiles, ``FT``/``TF`` ArcGIS networks.
+#: two-way; ``closed``: closed to all traffic (禁行, 封闭), the link is dropped. ``F``/``T``/``B``
+#: follow Geofabrik's shapefiles, ``FT``/``TF`` ArcGIS networks. Numeric codes of navigation
+#: data differ between providers (NavInfo's ``DIRECTION`` is 1 both, 2 forward, 3 backward;
+#: others use 0 both, 1 forward, 2 backward, 3 closed), so only 1/0/-1 are read by default:
+#: declare a layer's coding with ``oneway_values``.
 ONEWAY_VALUES: dict[str, frozenset[str]] = {
-    "forward": frozenset({"1", "yes", "y", "true", "是", "单行", "单向", "ft", "f"}),
-    "backward": frozenset({"-1", "tf", "t", "reverse"}),
+    "forward": frozenset({"1", "yes", "y", "true", "是", "单行", "单向", "ft", "f", "顺向"}),
+    "backward": frozenset({"-1", "tf", "t", "reverse", "逆向"}),
     "both": frozenset({"0", "no", "n", "false", "否", "双向", "双行", "b", ""}),
+    "closed": frozenset({"closed", "禁行", "禁止通行", "封闭", "封路", "不通行"}),
 }
 
 #: Canonical attribute names ``read_centrelines`` understands, with the column names it looks
@@ -150,7 +175,7 @@ ONEWAY_VALUES: dict[str, frozenset[str]] = {
 CENTRELINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "highway": ("highway", "fclass", "road_class", "class", "道路等级", "等级", "道路类型"),
     "name": ("name", "名称", "道路名称", "路名"),
-    "oneway": ("oneway", "单行"),
+    "oneway": ("oneway", "direction", "dir", "dir_travel", "方向", "通行方向", "单行", "单向"),
     "step_count": ("step_count",),
     "incline": ("incline",),
     "access": ("access",),
@@ -159,8 +184,13 @@ CENTRELINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sidewalk": ("sidewalk",),
     "bridge": ("bridge", "桥梁"),
     "tunnel": ("tunnel", "隧道"),
-    "layer": ("layer",),
+    "layer": ("layer", "z_level", "zlevel", "zlev", "层级"),
+    "z_from": ("z_from", "f_zlev", "from_zlev", "ref_zlev", "起点层级"),
+    "z_to": ("z_to", "t_zlev", "to_zlev", "nref_zlev", "终点层级"),
 }
+
+#: Other names ``columns`` accepts for a canonical attribute.
+_COLUMN_ALIASES: dict[str, str] = {"z_level": "layer"}
 
 _FALSE_FLAGS = frozenset({"", "0", "no", "n", "false", "f", "否", "无", "none", "null"})
 
@@ -388,6 +418,10 @@ def read_centrelines(
     source_crs: Any = None,
     encoding: str | None = None,
     coords: str | None = None,
+    default_class: str | None = None,
+    oneway_values: Mapping[str, str] | None = None,
+    exclude: Mapping[str, Sequence[Any]] | None = None,
+    option_hint: OptionHint | None = None,
 ) -> StreetNetwork:
     """Build the street network of a road-centreline layer (SHP, GPKG, GeoJSON, ...).
 
@@ -398,7 +432,16 @@ def read_centrelines(
     crossing, except grade-separated ones: features flagged by the ``bridge`` or ``tunnel``
     column or by ``grade_separated`` are never split by crossings, nor lines on different
     ``layer`` values; they connect at their ends only. T-junctions need the same level (equal
-    ``layer`` and flag). Every problem found is reported at once.
+    ``layer`` and flag). With from/to z-level columns (``z_from``/``z_to``, as in navigation
+    data), line ends join only ends (and lines) at the same z-level, a link whose two ends are on
+    different levels (a ramp) is grade separated, and a link on one level crosses only links on
+    that level. Every problem found is reported at once.
+
+    Navigation links: ``default_class`` is given to every link when the layer has no class
+    column, and to the links whose class is empty (an unknown, non-empty class is still an
+    error: a typo must not become a street). The direction column (``oneway``) is read into the
+    ``oneway`` edge column; the walking model ignores it unless told otherwise, except that links
+    coded ``closed`` are dropped. ``exclude`` drops links by column value before anything else.
 
     Parameters
     ----------
@@ -434,13 +477,25 @@ def read_centrelines(
         vertex is converted to WGS84 before the layer is reprojected (:mod:`isochrones.coords`,
         exact to 1e-9°). None: not declared (WGS84). Any declared value on a layer in
         projected metres is an error: the systems are offsets of longitudes/latitudes.
+    default_class
+        Road class (OSM highway value, or a class :data:`DEFAULT_CLASS_MAP`/``class_map``
+        knows) of links without one: all of them when there is no class column.
+    oneway_values
+        The layer's direction codes → ``{"both", "forward", "backward", "closed"}``, over
+        :data:`ONEWAY_VALUES`, e.g. NavInfo ``{"1": "both", "2": "forward", "3": "backward"}``.
+    exclude
+        Column of the layer → values whose links are dropped, e.g. ``{"KIND": ["高速公路"]}``
+        (compared as stripped text; 1 and 1.0 match "1").
+    option_hint
+        How hints name these options (default :func:`python_option`).
 
     Returns
     -------
     StreetNetwork
         Node ids are generated (0, 1, ...); ``way_id`` is the feature id (FID) of the source row,
         as QGIS and ``ogrinfo`` show it. ``oneway`` follows :data:`ONEWAY_VALUES` (backward lines
-        are reversed). ``bridge``/``tunnel`` are ``"yes"`` where flagged, else None.
+        are reversed). ``bridge``/``tunnel`` are ``"yes"`` where flagged, else None. ``meta``
+        counts ``default_class_links``, ``closed_links`` and ``excluded_by_value`` (per column).
 
     Raises
     ------
@@ -466,8 +521,9 @@ def read_centrelines(
         raise NetworkInputError(f"{src} is empty: it has no features")
 
     problems: list[Problem] = []
+    say = option_hint or python_option
     fids = gdf.index.to_numpy()
-    mapping = _resolve_columns(src, gdf, columns, problems)
+    mapping = _resolve_columns(src, gdf, columns, problems, say, default_class is not None)
 
     # geometry checks
     geoms = shapely.force_2d(gdf.geometry.to_numpy())
@@ -505,7 +561,7 @@ def read_centrelines(
             )
         )
 
-    source = _source_crs(src, gdf, source_crs, geoms[is_line], problems)
+    source = _source_crs(src, gdf, source_crs, geoms[is_line], problems, say)
     n_converted = 0
     if coords is not None and not source.is_geographic:
         problems.append(
@@ -525,12 +581,43 @@ def read_centrelines(
 
     # attributes
     n = len(gdf)
-    highway = _map_classes(src, gdf, mapping.get("highway"), class_map, fids, problems, encoding)
-    oneway, backward = _parse_oneway(src, gdf, mapping.get("oneway"), fids, problems)
+    excluded, n_excluded = _excluded(src, gdf, exclude, problems, say)
+    highway, n_default = _map_classes(
+        src,
+        gdf,
+        mapping.get("highway"),
+        class_map,
+        fids,
+        problems,
+        encoding,
+        default_class,
+        say,
+        skip=excluded,
+    )
+    named_oneway = bool(columns) and "oneway" in columns  # a wrong name is reported already
+    oneway, backward, closed = _parse_oneway(
+        src,
+        gdf,
+        mapping.get("oneway"),
+        fids,
+        problems,
+        None if named_oneway and "oneway" not in mapping else oneway_values,
+        say,
+    )
     level = _parse_layer(src, gdf, mapping.get("layer"), fids, problems)
     bridge = _flag(gdf, mapping.get("bridge"), n)
     tunnel = _flag(gdf, mapping.get("tunnel"), n)
     separated = bridge | tunnel | _grade_flag(src, gdf, grade_separated, problems)
+    end_level = None
+    if "z_from" in mapping or "z_to" in mapping:
+        z_from = _parse_layer(src, gdf, mapping.get("z_from"), fids, problems)
+        z_to = _parse_layer(src, gdf, mapping.get("z_to"), fids, problems)
+        if "z_from" not in mapping or "z_to" not in mapping:
+            z_from = z_to = z_from if "z_from" in mapping else z_to
+        if "layer" not in mapping:
+            level = z_from
+        separated = separated | (z_from != z_to)  # ramps join at their ends only
+        end_level = (z_from, z_to)
 
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
@@ -543,13 +630,17 @@ def read_centrelines(
 
     # keep walkable lines and work in the metric CRS
     walk = np.isin(highway.astype(str), list(WALKABLE_HIGHWAYS)) & pd.notna(highway)
-    dropped = Counter(str(h) for h in highway[~walk])
+    dropped = Counter(str(h) for h in highway[~walk & ~closed & ~excluded])
+    walk &= ~closed & ~excluded
     use = walk[part_row] & ~bad_part
     lines, row_of = parts[use], part_row[use]
     if len(lines) == 0:
+        reasons = [f"highway={h} ({c:,})" for h, c in dropped.most_common()]
+        if closed.any():
+            reasons.append(f"closed ({int(closed.sum()):,})")
+        reasons += [f"excluded by {col} ({c:,})" for col, c in n_excluded.items()]
         raise NetworkInputError(
-            f"{src} contains no walkable lines: its road classes map to "
-            + ", ".join(f"highway={h} ({c:,})" for h, c in dropped.most_common())
+            f"{src} contains no walkable lines: its links are " + ", ".join(reasons)
         )
     series = gpd.GeoSeries(lines, crs=source)
     if target is None:
@@ -563,6 +654,7 @@ def read_centrelines(
         separated=separated[row_of],
         snap_tolerance_m=float(snap_tolerance_m),
         split_at_crossings=split_at_crossings,
+        end_level=None if end_level is None else np.r_[end_level[0][row_of], end_level[1][row_of]],
     )
     edges = _build.split_parts(
         noded.key, noded.x, noded.y, noded.part, noded.is_node, backward[row_of]
@@ -602,7 +694,25 @@ def read_centrelines(
         "source_crs": source.to_string(),
         "coords": offset,
         "vertices_converted": n_converted,
+        "default_class_links": n_default,
+        "closed_links": int(closed.sum()),
+        "excluded_by_value": n_excluded,
     }
+    if n_default:
+        logger.info(
+            "read_centrelines: %s of %s links in %s have no road class and got default_class %r",
+            f"{n_default:,}",
+            f"{n:,}",
+            src,
+            default_class,
+        )
+    if closed.any() or n_excluded:
+        logger.info(
+            "read_centrelines: dropped %d closed links and %s in %s",
+            int(closed.sum()),
+            ", ".join(f"{c} links by {col}" for col, c in n_excluded.items()) or "none by value",
+            src,
+        )
     if n_zero:
         logger.info(
             "read_centrelines: dropped %d zero-length edges (lines shorter than the snap "
@@ -666,20 +776,26 @@ def _choose_layer(path: Path, layer: str | None) -> str:
 
 
 def _resolve_columns(
-    src: str, gdf: gpd.GeoDataFrame, columns: Mapping[str, str] | None, problems: list[Problem]
+    src: str,
+    gdf: gpd.GeoDataFrame,
+    columns: Mapping[str, str] | None,
+    problems: list[Problem],
+    say: OptionHint = python_option,
+    has_default_class: bool = False,
 ) -> dict[str, str]:
     """Canonical name → layer column, from ``columns`` then by looking names up."""
     available = [c for c in gdf.columns if c != gdf.geometry.name]
     listing = ", ".join(available) or "(none)"
     mapping: dict[str, str] = {}
-    for canon, col in (columns or {}).items():
+    columns = {_COLUMN_ALIASES.get(k, k): v for k, v in (columns or {}).items()}
+    for canon, col in columns.items():
         if canon not in CENTRELINE_COLUMNS:
             problems.append(
                 Problem(
                     src,
                     f"'{canon}' is not an attribute read_centrelines knows",
-                    column=canon,
-                    hint=f"use one of {', '.join(CENTRELINE_COLUMNS)}",
+                    column=f"columns.{canon}",
+                    hint=f"use one of {', '.join([*CENTRELINE_COLUMNS, *_COLUMN_ALIASES])}",
                 )
             )
         elif col not in available:
@@ -687,8 +803,9 @@ def _resolve_columns(
                 Problem(
                     src,
                     f"column '{col}' (given for '{canon}') is not in the layer",
-                    column=col,
-                    hint=f"available columns: {listing}",
+                    column=f"columns.{canon}",
+                    hint=f"available columns: {listing}; "
+                    + say(f"columns.{canon}", available[0] if available else "<column>"),
                 )
             )
         else:
@@ -700,13 +817,15 @@ def _resolve_columns(
         found = next((lower[n.lower()] for n in names if n.lower() in lower), None)
         if found is not None:
             mapping[canon] = found
-    if "highway" not in mapping and not (columns and "highway" in columns):
+    if "highway" not in mapping and "highway" not in columns and not has_default_class:
         problems.append(
             Problem(
                 src,
                 "no road-class column found",
                 column="highway",
-                hint=f"pass columns={{'highway': '<column>'}}; available columns: {listing}",
+                hint=f"{say('columns.highway', '<column>')}, or for a layer without classes "
+                f"(navigation links) {say('default_class', 'residential')}; available "
+                f"columns: {listing}",
             )
         )
     return mapping
@@ -718,6 +837,7 @@ def _source_crs(
     source_crs: Any,
     lines: np.ndarray,
     problems: list[Problem],
+    say: OptionHint = python_option,
 ) -> pyproj.CRS:
     """The CRS of the file's coordinates, checked against where the coordinates lie."""
     if source_crs is not None:
@@ -729,8 +849,8 @@ def _source_crs(
             Problem(
                 src,
                 "the layer has no CRS",
-                hint="add the .prj file, or pass source_crs= (e.g. 'EPSG:4545' for CGCS2000 "
-                "3-degree Gauss-Kruger 108°E, 'EPSG:4490' for CGCS2000 longitude/latitude)",
+                hint=f"add the .prj file, or {say('source_crs', 'EPSG:4545')} (CGCS2000 "
+                "3-degree Gauss-Kruger 108°E; 'EPSG:4490' for CGCS2000 longitude/latitude)",
             )
         )
         return pyproj.CRS.from_epsg(4326)
@@ -812,13 +932,31 @@ def _map_classes(
     fids: np.ndarray,
     problems: list[Problem],
     encoding: str | None,
-) -> np.ndarray:
-    """OSM highway value per feature (None where dropped or unknown)."""
+    default_class: str | None = None,
+    say: OptionHint = python_option,
+    skip: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
+    """OSM highway value per feature (None where dropped or unknown), and how many got the default."""
     n = len(gdf)
-    if column is None:
-        return np.full(n, None, dtype=object)
     table: dict[str, str | None] = {**DEFAULT_CLASS_MAP, **(class_map or {})}
     osm_values = WALKABLE_HIGHWAYS | NON_WALKABLE_HIGHWAYS
+    default = None
+    if default_class is not None:
+        default = table.get(default_class, default_class)
+        if default not in osm_values:
+            problems.append(
+                Problem(
+                    src,
+                    f"default_class {default_class!r} is not a road class isochrones knows",
+                    column="default_class",
+                    hint=f"{say('default_class', 'residential')} (an OSM highway value such as "
+                    "residential, unclassified, service, footway, or a class of the class map "
+                    "such as 支路)",
+                )
+            )
+            default = None
+    if column is None:
+        return np.full(n, default, dtype=object), n if default is not None else 0
     for value, target in (class_map or {}).items():
         if target is not None and target not in osm_values:
             problems.append(
@@ -834,8 +972,14 @@ def _map_classes(
     out = np.full(n, None, dtype=object)
     unknown: dict[str, list[int]] = {}
     empty_rows: list[int] = []
+    n_default = 0
     for i, value in enumerate(values):
-        if value is None:
+        if skip is not None and skip[i]:
+            continue
+        if value is None and default_class is not None:
+            out[i] = default
+            n_default += 1
+        elif value is None:
             empty_rows.append(int(fids[i]))
         elif value in table:
             out[i] = table[value]
@@ -849,16 +993,14 @@ def _map_classes(
                 src,
                 f"no road class in rows {_rows(empty_rows)}",
                 column=column,
-                hint="fill in the class, or delete the features",
+                hint="fill in the class, delete the features, or "
+                + say("default_class", "residential"),
             )
         )
     for value, rows in unknown.items():
-        hint = (
-            f"add it to class_map, e.g. class_map={{{value!r}: 'footway'}} (OSM highway values "
-            "or None to drop)"
-        )
+        hint = f"add it to class_map (an OSM highway value): {say(f'class_map.{value}', 'footway')}"
         if encoding is None and any(0x80 <= ord(ch) <= 0xFF for ch in value):
-            hint += "; the text looks garbled: pass encoding='gbk'"
+            hint += f"; the text looks garbled: {say('encoding', 'gbk')}"
         problems.append(
             Problem(
                 src,
@@ -867,20 +1009,49 @@ def _map_classes(
                 hint=hint,
             )
         )
-    return out
+    return out, n_default
 
 
 def _parse_oneway(
-    src: str, gdf: gpd.GeoDataFrame, column: str | None, fids: np.ndarray, problems: list[Problem]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(oneway, backward) per feature; unknown values are warned about and read as two-way."""
+    src: str,
+    gdf: gpd.GeoDataFrame,
+    column: str | None,
+    fids: np.ndarray,
+    problems: list[Problem],
+    oneway_values: Mapping[str, str] | None = None,
+    say: OptionHint = python_option,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(oneway, backward, closed) per feature; unknown values are warned about, read as two-way."""
     n = len(gdf)
+    none = np.zeros(n, dtype=bool)
+    table = {value: kind for kind, values in ONEWAY_VALUES.items() for value in values}
+    for value, kind in (oneway_values or {}).items():
+        if kind not in ONEWAY_VALUES:
+            problems.append(
+                Problem(
+                    src,
+                    f"oneway_values maps {value!r} to {kind!r}, which is not a direction",
+                    column="oneway_values",
+                    hint=f"use one of {', '.join(ONEWAY_VALUES)}: "
+                    + say(f"oneway_values.{value}", "both"),
+                )
+            )
+        table[str(value).strip().lower()] = kind
     if column is None:
-        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        if oneway_values:
+            problems.append(
+                Problem(
+                    src,
+                    "oneway_values given but the layer has no direction column",
+                    column="columns.oneway",
+                    hint=say("columns.oneway", "DIRECTION"),
+                )
+            )
+        return none, none.copy(), none.copy()
     text = np.array([(v or "").lower() for v in _as_text(gdf[column])], dtype=object)
-    forward = np.isin(text, list(ONEWAY_VALUES["forward"]))
-    backward = np.isin(text, list(ONEWAY_VALUES["backward"]))
-    known = forward | backward | np.isin(text, list(ONEWAY_VALUES["both"]))
+    kind = np.array([table.get(t) for t in text], dtype=object)
+    forward, backward, closed = kind == "forward", kind == "backward", kind == "closed"
+    known = pd.notna(kind)
     for value in sorted(set(text[~known])):
         rows = fids[(text == value) & ~known]
         problems.append(
@@ -888,11 +1059,44 @@ def _parse_oneway(
                 src,
                 f"one-way value {value!r} not understood in rows {_rows(rows)}; read as two-way",
                 column=column,
-                hint="use 1/0, yes/no, 是/否, FT/TF (see isochrones.io.ONEWAY_VALUES)",
+                hint="use 1/0, yes/no, 是/否, FT/TF, 禁行 (see isochrones.io.ONEWAY_VALUES) or "
+                f"declare the layer's codes: {say(f'oneway_values.{value}', 'both')}",
                 severity="warning",
             )
         )
-    return forward | backward, backward
+    return forward | backward, backward, closed
+
+
+def _excluded(
+    src: str,
+    gdf: gpd.GeoDataFrame,
+    exclude: Mapping[str, Sequence[Any]] | None,
+    problems: list[Problem],
+    say: OptionHint = python_option,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Features to drop by column value, and how many each column dropped."""
+    out = np.zeros(len(gdf), dtype=bool)
+    counts: dict[str, int] = {}
+    available = [c for c in gdf.columns if c != gdf.geometry.name]
+    for col, values in (exclude or {}).items():
+        if col not in available:
+            problems.append(
+                Problem(
+                    src,
+                    f"exclude names column '{col}', which is not in the layer",
+                    column=f"exclude.{col}",
+                    hint=f"available columns: {', '.join(available) or '(none)'}; "
+                    + say(f"exclude.{available[0] if available else '<column>'}", ["高速公路"]),
+                )
+            )
+            continue
+        if isinstance(values, str | int | float):
+            values = [values]
+        wanted = {t for t in _as_text(pd.Series(list(values), dtype=object)) if t is not None}
+        hit = np.isin(_as_text(gdf[col]).astype(str), list(wanted)) & pd.notna(_as_text(gdf[col]))
+        counts[col] = int(hit.sum())
+        out |= hit
+    return out, counts
 
 
 def _parse_layer(

@@ -215,6 +215,7 @@ def od_times(
         + (graph.seconds_from_u(rows, ones) - graph.seconds_from_u(rows, f))
         + graph.delay_uv_s[rows]
     )
+    to_u = np.where(graph.edge_no_vu[rows], np.inf, to_u)  # one way (respect_oneway)
     parts_o, parts_d, parts_t = [], [], []
     for end_node, leg in ((graph.edge_u[rows], to_u), (graph.edge_v[rows], to_v)):
         which, dest, secs = _gather(node_ptr, node_dest, node_secs, end_node)
@@ -234,6 +235,7 @@ def od_times(
         fo, fd = origins.fraction[o], destinations.fraction[d]
         forward = graph.seconds_from_u(e, fd) - graph.seconds_from_u(e, fo)  # u→v, fd ≥ fo
         backward = graph.seconds_from_v(e, fd) - graph.seconds_from_v(e, fo)  # v→u, fd < fo
+        backward = np.where(graph.edge_no_vu[e], np.inf, backward)
         along = np.where(fd >= fo, forward, backward)
         parts_o.append(o)
         parts_d.append(d)

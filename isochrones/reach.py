@@ -138,12 +138,20 @@ def _virtual_arcs(
     else:  # arcs of the transposed graph: u → p and v → p walked forwards
         to_u = access + from_u
         to_v = access + from_v
+    # one-way edges (respect_oneway): p → u and v → p would walk v→u
+    no_vu = graph.edge_no_vu[rows]
+    if direction == "from_sources":
+        to_u = np.where(no_vu, np.inf, to_u)
+    else:
+        to_v = np.where(no_vu, np.inf, to_v)
     rank = np.arange(len(ok))
+    seconds = np.concatenate([to_u, to_v])
+    keep = np.isfinite(seconds)
     return (
         ok,
-        np.concatenate([rank, rank]),
-        np.concatenate([graph.edge_u[rows], graph.edge_v[rows]]),
-        np.concatenate([to_u, to_v]),
+        np.concatenate([rank, rank])[keep],
+        np.concatenate([graph.edge_u[rows], graph.edge_v[rows]])[keep],
+        seconds[keep],
     )
 
 

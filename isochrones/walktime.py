@@ -253,7 +253,8 @@ class WalkGraph:
 
     ``component`` labels each node's strongly connected component, 0 being the largest one
     (nodes without arcs are singletons). Every walkable edge has both arcs, so strong and weak
-    components coincide.
+    components coincide; with ``respect_oneway`` they are the weak components (an island is a
+    part of the network cut off in both directions).
     """
 
     node_ids: np.ndarray
@@ -278,6 +279,14 @@ class WalkGraph:
     crs: pyproj.CRS
     excluded: Mapping[str, int] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
+    edge_oneway: np.ndarray | None = None
+
+    @property
+    def edge_no_vu(self) -> np.ndarray:
+        """(n_edges,) True where the v→u direction may not be walked (``respect_oneway``)."""
+        if self.edge_oneway is None:
+            return np.zeros(len(self.edge_u), dtype=bool)
+        return np.asarray(self.edge_oneway, dtype=bool)
 
     @property
     def n_nodes(self) -> int:
@@ -537,6 +546,7 @@ def walking_arcs(
     model: WalkingModel | None = None,
     *,
     dem: Dem | EdgeProfiles | None = None,
+    respect_oneway: bool = False,
 ) -> WalkGraph:
     """Turn a street network into a directed walking graph with seconds per arc.
 
@@ -550,6 +560,12 @@ def walking_arcs(
         Elevation: a :class:`~isochrones.terrain.Dem` (sampled here at ``model.spacing_m``),
         profiles already sampled with :func:`~isochrones.terrain.sample_edge_profiles`, or
         ``None`` (every edge flat; a warning unless ``model.slope_function == "flat"``).
+    respect_oneway
+        Give ``oneway`` edges only their u→v arc (the loaders store one-way streets in their
+        legal direction), and record them in ``edge_oneway`` so that points snapped onto them
+        (:func:`~isochrones.reach.reach`, :func:`~isochrones.od.od_matrix`) leave and are reached
+        in that direction only. Off by default: pedestrians walk both ways on one-way streets.
+        Isochrone polygons still draw partial one-way edges both ways.
 
     Returns
     -------
@@ -695,9 +711,18 @@ def walking_arcs(
     direction = np.concatenate(
         [np.ones(len(rows), dtype=np.int8), -np.ones(len(rows), dtype=np.int8)]
     )
+    edge_oneway = None
+    if respect_oneway:
+        edge_oneway = edges["oneway"].to_numpy(dtype=bool) & has_arcs
+        oneway = edge_oneway[rows]
+        keep = np.r_[np.ones(len(rows), dtype=bool), ~oneway]
+        tail, head, seconds = tail[keep], head[keep], seconds[keep]
+        edge_row, direction = edge_row[keep], direction[keep]
     matrix = arcs_to_csr(tail, head, seconds, len(node_ids))
 
-    n_comp, labels = connected_components(matrix, directed=True, connection="strong")
+    # With one-way arcs a one-way stretch is not an island: components are then weak ones.
+    connection = "weak" if respect_oneway else "strong"
+    n_comp, labels = connected_components(matrix, directed=True, connection=connection)
     sizes = np.bincount(labels, minlength=n_comp)
     rank = np.empty(n_comp, dtype=np.int64)
     rank[np.argsort(-sizes, kind="stable")] = np.arange(n_comp)
@@ -726,6 +751,7 @@ def walking_arcs(
         crs=pyproj.CRS.from_user_input(network.crs),
         excluded=excluded,
         problems=tuple(problems),
+        edge_oneway=edge_oneway,
     )
     s = graph.summary()
     log.info(

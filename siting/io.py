@@ -20,6 +20,7 @@ from an input is ever evaluated, and inputs are never modified.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -945,6 +946,46 @@ def _choose_crs(scenario: Scenario, polygons: gpd.GeoDataFrame) -> pyproj.CRS:
     return working_crs(centre.x, centre.y)
 
 
+#: read_centrelines keywords whose scenario key has another name.
+_TOML_OPTION = {"source_crs": "crs", "oneway_values": "values.oneway"}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    """A bare key where TOML allows one (quoted when all digits, to read as text)."""
+    bare = (
+        key and not key.isdigit() and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    )
+    return key if bare else json.dumps(key, ensure_ascii=False)
+
+
+def toml_option(input_name: str, option: str, value: Any) -> str:
+    """A hint naming a loader option in scenario syntax.
+
+    ``toml_option("network", "default_class", "residential")`` gives
+    ``set [inputs.network] default_class = "residential"``; ``columns.highway`` gives
+    ``set [inputs.network.columns] highway = "…"``; ``exclude.KIND`` an inline table.
+    """
+    head, _, key = option.partition(".")
+    head = _TOML_OPTION.get(head, head)
+    if head == "exclude" and key:
+        return f"set [inputs.{input_name}] exclude = {{ {_toml_key(key)} = {_toml_value(value)} }}"
+    if key:
+        return f"set [inputs.{input_name}.{head}] {_toml_key(key)} = {_toml_value(value)}"
+    section, _, leaf = head.rpartition(".")
+    table = f"inputs.{input_name}" + (f".{section}" if section else "")
+    return f"set [{table}] {leaf} = {_toml_value(value)}"
+
+
 def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNetwork:
     """Read the road network named by ``spec`` (OSM file or road-centreline layer)."""
     from isochrones import io as iso_io  # lazy: osmium is only needed here
@@ -953,6 +994,30 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
     suffixes = "".join(spec.path.suffixes).lower()
     if not fmt:
         fmt = "osm" if any(s in suffixes for s in (".osm", ".pbf")) else "centrelines"
+    link_keys = [
+        key
+        for key, given in (
+            ("default_class", spec.default_class is not None),
+            ("exclude", bool(spec.exclude)),
+            ("respect_oneway", spec.respect_oneway),
+            ("split_at_crossings", not spec.split_at_crossings),
+        )
+        if given
+    ]
+    if fmt == "osm" and link_keys:
+        raise InputError(
+            f"{spec.label}: {', '.join(link_keys)} apply to road-centreline layers, not to OSM "
+            "files (OSM ways join only at shared nodes)",
+            [
+                Problem(
+                    spec.label,
+                    f"{', '.join(link_keys)} given for an OSM file",
+                    column=f"inputs.{spec.name}.{link_keys[0]}",
+                    hint=f"remove them from [inputs.{spec.name}], or set [inputs.{spec.name}] "
+                    'format = "centrelines" if the file is a centreline layer',
+                )
+            ],
+        )
     if fmt == "osm":
         if spec.crs and not _is_geographic(spec.crs):
             raise InputError(
@@ -982,6 +1047,16 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
             kwargs["class_map"] = dict(spec.class_map)
         if spec.snap_tolerance_m is not None:
             kwargs["snap_tolerance_m"] = float(spec.snap_tolerance_m)
+        if spec.encoding:
+            kwargs["encoding"] = spec.encoding
+        if spec.default_class is not None:
+            kwargs["default_class"] = spec.default_class
+        if spec.exclude:
+            kwargs["exclude"] = {k: list(v) for k, v in spec.exclude.items()}
+        if spec.values.get("oneway"):
+            kwargs["oneway_values"] = {str(k): str(v) for k, v in spec.values["oneway"].items()}
+        kwargs["split_at_crossings"] = spec.split_at_crossings
+        kwargs["option_hint"] = lambda option, value: toml_option(spec.name, option, value)
         return iso_io.read_centrelines(spec.path, **kwargs)
     raise InputError(
         f"{spec.label}: unknown network format '{spec.format}'",
@@ -994,6 +1069,19 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
             )
         ],
     )
+
+
+def _network_note(network: StreetNetwork) -> str:
+    """Nodes, and what a navigation-link layer's options did, for the validation table."""
+    meta = network.meta
+    parts = [f"{network.n_nodes:,} nodes"]
+    if meta.get("default_class_links"):
+        parts.append(f"{meta['default_class_links']:,} links given default_class")
+    if meta.get("closed_links"):
+        parts.append(f"{meta['closed_links']:,} closed links dropped")
+    for col, count in (meta.get("excluded_by_value") or {}).items():
+        parts.append(f"{count:,} links excluded by {col}")
+    return ", ".join(parts)
 
 
 def _community_checks(
@@ -1319,7 +1407,7 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
                 specs["network"].label,
                 street_network.n_edges,
                 str(street_network.crs),
-                note="; ".join(t for t in (f"{street_network.n_nodes:,} nodes", coords_note) if t),
+                note="; ".join(t for t in (_network_note(street_network), coords_note) if t),
             )
         )
     if district is None:

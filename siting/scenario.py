@@ -67,7 +67,15 @@ _INPUT_KEYS = {
     "values": dict,
     "class_map": dict,
     "snap_tolerance_m": (int, float),
+    # road-centreline layers only (navigation links): see isochrones.io.read_centrelines
+    "default_class": str,
+    "exclude": dict,
+    "respect_oneway": bool,
+    "split_at_crossings": bool,
 }
+#: Keys only the road network takes, and those whose value is true/false.
+_NETWORK_KEYS = frozenset({"default_class", "exclude", "respect_oneway", "split_at_crossings"})
+_BOOL_KEYS = frozenset({"respect_oneway", "split_at_crossings"})
 
 # Section -> {key: type or nested schema}. ``None`` for a section means "any keys" (not used yet).
 _SCHEMA: dict[str, dict[str, Any]] = {
@@ -327,6 +335,10 @@ class InputSpec:
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     class_map: Mapping[str, str] = field(default_factory=dict)
     snap_tolerance_m: float | None = None
+    default_class: str | None = None
+    exclude: Mapping[str, Any] = field(default_factory=dict)
+    respect_oneway: bool = False
+    split_at_crossings: bool = True
 
     @property
     def label(self) -> str:
@@ -512,6 +524,26 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                         hint=f"known keys: {sorted(_INPUT_KEYS)}",
                     )
                 )
+            elif key in _NETWORK_KEYS and name != "network":
+                problems.append(
+                    Problem(
+                        src,
+                        f"'{col}.{key}' applies to the road network only",
+                        column=f"{col}.{key}",
+                        hint=f"move it to [inputs.network]: {key} = …",
+                    )
+                )
+            elif key in _BOOL_KEYS and not isinstance(value, bool):
+                problems.append(
+                    Problem(
+                        src,
+                        f"'{col}.{key}' must be true or false, got {value!r}",
+                        column=f"{col}.{key}",
+                        hint=f"write {key} = true (or false), without quotes",
+                    )
+                )
+            elif key in _BOOL_KEYS:
+                pass
             elif not isinstance(value, _INPUT_KEYS[key]) or isinstance(value, bool):
                 problems.append(
                     Problem(
@@ -520,6 +552,20 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                         column=f"{col}.{key}",
                     )
                 )
+            elif key == "exclude":
+                for xcol, xvalues in value.items():
+                    ok = isinstance(xvalues, list) and all(
+                        isinstance(v, str | int) and not isinstance(v, bool) for v in xvalues
+                    )
+                    if not ok:
+                        problems.append(
+                            Problem(
+                                src,
+                                f"'{col}.exclude.{xcol}' must be a list of values, got {xvalues!r}",
+                                column=f"{col}.exclude.{xcol}",
+                                hint=f'write exclude = {{ {xcol} = ["高速公路", "快速路"] }}',
+                            )
+                        )
         if "path" not in spec:
             problems.append(Problem(src, f"input '{name}' has no 'path'", column=f"{col}.path"))
     for name in REQUIRED_INPUTS:

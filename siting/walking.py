@@ -31,6 +31,8 @@ def walking_graph(inputs: Inputs, *, speed: float | str | None = None) -> WalkGr
         raise ValueError("the inputs were loaded without the road network (network=False)")
     model = walking_model(inputs, speed=speed)
     dem = read_dem(inputs.dem_path) if inputs.dem_path is not None else None
-    graph = walking_arcs(inputs.network, model, dem=dem)
+    spec = inputs.scenario.inputs.get("network")
+    respect_oneway = bool(spec is not None and spec.respect_oneway)
+    graph = walking_arcs(inputs.network, model, dem=dem, respect_oneway=respect_oneway)
     log.info("walking_graph built %r at %.2f m/s", graph, model.speed_mps)
     return graph
