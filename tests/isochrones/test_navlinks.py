@@ -282,3 +282,38 @@ def test_od_times_on_one_way_links(tmp_path: Path) -> None:
     # one way: p and r leave L1 eastwards only, into the dead end at (200,0); r→p is backwards
     one = np.array([[10, nan, 40], [110, 10, 140], [nan, nan, 10]])
     np.testing.assert_array_equal(table(True), one)
+
+
+def test_a_gcj02_navigation_layer_without_classes_lines_up_with_its_wgs84_original(tmp_path):
+    """Issue 14: a navigation export in GCJ-02 lon/lat (file says EPSG:4326), no class column, a
+    direction column, declared coords = "gcj02" and default_class, gives the network of the same
+    links in WGS84: the same nodes and edges, every node within 1 mm."""
+    from isochrones.coords import wgs84_to_gcj02
+
+    # a T of three 100 m links in grid metres, then to WGS84 lon/lat, then shifted to GCJ-02
+    grid = gpd.GeoDataFrame(
+        {"DIRECTION": ["1", "2", "1"]},
+        geometry=[_line((0, 0), (100, 0)), _line((100, 0), (200, 0)), _line((100, 0), (100, 100))],
+        crs=GK108,
+    )
+    wgs = grid.to_crs("EPSG:4326")
+    gcj = wgs.copy()
+    gcj["geometry"] = [
+        LineString(np.column_stack(wgs84_to_gcj02(*np.asarray(g.coords).T))) for g in wgs.geometry
+    ]
+    shift = Point(gcj.geometry.iloc[0].coords[0]).distance(Point(wgs.geometry.iloc[0].coords[0]))
+    assert shift > 0.002  # the GCJ-02 offset is hundreds of metres here
+    wgs.to_file(tmp_path / "wgs.gpkg")
+    gcj.to_file(tmp_path / "gcj.gpkg")
+    a = read_centrelines(tmp_path / "wgs.gpkg", crs=GK108, default_class="residential")
+    b = read_centrelines(
+        tmp_path / "gcj.gpkg", crs=GK108, default_class="residential", coords="gcj02"
+    )
+    assert (a.n_nodes, len(a.edges)) == (b.n_nodes, len(b.edges)) == (4, 3)
+    assert b.meta["default_class_links"] == 3 and b.meta["vertices_converted"] == 6
+    xy_a = np.sort(a.nodes[["x", "y"]].to_numpy(), axis=0)
+    xy_b = np.sort(b.nodes[["x", "y"]].to_numpy(), axis=0)
+    assert np.abs(xy_a - xy_b).max() < 1e-3
+    # and they sit where the grid drew them: the ends and the T's junction at (100, 0)
+    drawn = np.sort(grid.get_coordinates().drop_duplicates().to_numpy(), axis=0)
+    assert np.abs(xy_b - drawn).max() < 1e-3
