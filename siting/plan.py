@@ -50,7 +50,13 @@ from siting.costs import CostSettings
 from siting.errors import Problem, ScenarioError
 from siting.growth import growth_problems
 from siting.model import Milestone, ModelSettings, PlannedBuild, SitingResult, build_problem
-from siting.model.settings import RULE_KEYS, Quota, budget_lines_from_scenario, rules_from_scenario
+from siting.model.settings import (
+    RULE_KEYS,
+    Quota,
+    budget_lines_from_scenario,
+    budgets_by_year,
+    rules_from_scenario,
+)
 
 if TYPE_CHECKING:
     from isochrones import WalkGraph
@@ -337,26 +343,9 @@ def _parse_budget(value: Any, years: tuple[int, ...], bad: Any) -> tuple[float |
                 out.append(float(v))
         return tuple(out)
     if isinstance(value, Mapping):
-        out_map: dict[int, float] = {}
-        for k, v in value.items():
-            try:
-                y = int(k)
-            except (TypeError, ValueError):
-                bad(f"budget_wan_yuan.{k}", f"'{k}' is not a year")
-                continue
-            if y not in years:
-                bad(
-                    f"budget_wan_yuan.{k}",
-                    f"budget year {y} is outside the plan years {years[0]}–{years[-1]}",
-                )
-            elif not (_is_number(v) and v >= 0):
-                bad(
-                    f"budget_wan_yuan.{k}",
-                    f"the budget of {y} must be a number of 万元 >= 0, got {v!r}",
-                )
-            else:
-                out_map[y] = float(v)
-        return tuple(out_map.get(y, 0.0) for y in years)
+        return budgets_by_year(
+            value, years, "budget_wan_yuan", lambda column, message: bad(column, message), missing=0.0
+        )
     bad(
         "budget_wan_yuan",
         f"budget_wan_yuan must be a number, a list or a table by year, got {value!r}",

@@ -51,6 +51,7 @@ __all__ = [
     "PlannedBuild",
     "Quota",
     "budget_lines_from_scenario",
+    "budgets_by_year",
     "rules_from_scenario",
 ]
 
@@ -755,6 +756,36 @@ def rules_from_scenario(scenario: Any, problems: list[Problem]) -> dict[str, Any
 _LINE_KEYS = ("name", "kind", "level", "lines", "per_year_wan_yuan", "total_wan_yuan")
 
 
+def budgets_by_year(
+    table: Mapping[Any, Any],
+    years: tuple[int, ...],
+    key: str,
+    report: Any,
+    *,
+    missing: float | None,
+) -> tuple[float | None, ...]:
+    """A budget table by year (``{ 2021 = 50, 2023 = 30 }``) as one amount per plan year.
+
+    A year not in the table gets ``missing``; a key that is not a plan year, or an amount that is
+    not a number of 万元 ≥ 0, is reported as ``report(f"{key}.{k}", message)`` and left out.
+    """
+    span = f"{years[0]}–{years[-1]}" if years else "none (one period)"
+    out: dict[int, float] = {}
+    for k, v in table.items():
+        try:
+            y = int(k)
+        except (TypeError, ValueError):
+            report(f"{key}.{k}", f"'{k}' is not a year")
+            continue
+        if y not in years:
+            report(f"{key}.{k}", f"budget year {y} is outside the plan years {span}")
+        elif not (_is_number(v) and v >= 0):
+            report(f"{key}.{k}", f"the budget of {y} must be a number of 万元 >= 0, got {v!r}")
+        else:
+            out[y] = float(v)
+    return tuple(out.get(y, missing) for y in years)
+
+
 def budget_lines_from_scenario(
     scenario: Any, years: tuple[int, ...], problems: list[Problem]
 ) -> tuple[BudgetLine, ...]:
@@ -783,29 +814,13 @@ def budget_lines_from_scenario(
         if isinstance(per, list):
             per = tuple(per)
         elif isinstance(per, Mapping):
-            table: dict[int, Any] = {}
-            for k, v in per.items():
-                try:
-                    y = int(k)
-                except ValueError:
-                    problems.append(
-                        Problem(
-                            source, f"'{k}' is not a year", column=f"{key}.per_year_wan_yuan.{k}"
-                        )
-                    )
-                    continue
-                if y not in years:
-                    span = f"{years[0]}–{years[-1]}" if years else "none (one period)"
-                    problems.append(
-                        Problem(
-                            source,
-                            f"budget year {y} is outside the plan years {span}",
-                            column=f"{key}.per_year_wan_yuan.{k}",
-                        )
-                    )
-                    continue
-                table[y] = v
-            per = tuple(table.get(y) for y in years)
+            per = budgets_by_year(
+                per,
+                years,
+                f"{key}.per_year_wan_yuan",
+                lambda column, message: problems.append(Problem(source, message, column=column)),
+                missing=None,
+            )
         lines = item.get("lines", ())
         out.append(
             BudgetLine(
