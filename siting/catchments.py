@@ -111,8 +111,8 @@ def write_catchments(catchments: Catchments, path, *, lang: str = "zh") -> None:
     ``isochrones_sites``: one polygon per site and band; ``isochrones_by_type``: merged per
     facility type and band. ``type_label`` carries the type's name in ``lang``.
     """
-    from siting.atomic import atomic_path
     from siting.i18n import label
+    from siting.transaction import atomic_path
 
     with atomic_path(path) as tmp:
         for layer, frame in (

@@ -686,43 +686,46 @@ def write_city(
     import pyogrio
 
     from siting import __version__
-    from siting.atomic import atomic_path, ensure_writable_dir
     from siting.maps import write_map
     from siting.tables import write_tables
+    from siting.transaction import atomic_path, ensure_writable_dir, transaction
 
     out_dir = ensure_writable_dir(Path(out_dir))
-    frames = city_frames(city, lang=lang)
-    written = list(
-        write_tables(
-            frames,
-            out_dir,
-            xlsx="city_report.xlsx",
-            sheet_names={"city_report": _t("sheet_districts", lang)},
+    with transaction(folders=[out_dir]):  # all files or none (joins a command's)
+        frames = city_frames(city, lang=lang)
+        written = list(
+            write_tables(
+                frames,
+                out_dir,
+                xlsx="city_report.xlsx",
+                sheet_names={"city_report": _t("sheet_districts", lang)},
+            )
         )
-    )
-    layers = city_layers(city)
-    if layers:
-        meta = {
-            "tool": "siting",
-            "tool_version": __version__,
-            "date": dt.date.today().isoformat(),
-            "districts": ",".join(d.summary.get("district_code", "") for d in city.succeeded),
-            "crs": "CGCS2000 (EPSG:4490)",
-        }
-        path = out_dir / "city.gpkg"
-        with atomic_path(path) as tmp:
-            for i, (name, frame) in enumerate(layers.items()):
-                pyogrio.write_dataframe(
-                    frame.to_crs(4490),
-                    tmp,
-                    layer=name,
-                    driver="GPKG",
-                    dataset_metadata=meta if i == 0 else None,
-                    layer_metadata={**meta, "layer": name},
-                )
-        written.append(path)
-        mp = (
-            Path(map_path) if map_path is not None else Path.cwd() / "maps" / f"{out_dir.name}.html"
-        )
-        written.append(write_map(city_map(city, lang=lang, layers=layers), mp))
+        layers = city_layers(city)
+        if layers:
+            meta = {
+                "tool": "siting",
+                "tool_version": __version__,
+                "date": dt.date.today().isoformat(),
+                "districts": ",".join(d.summary.get("district_code", "") for d in city.succeeded),
+                "crs": "CGCS2000 (EPSG:4490)",
+            }
+            path = out_dir / "city.gpkg"
+            with atomic_path(path) as tmp:
+                for i, (name, frame) in enumerate(layers.items()):
+                    pyogrio.write_dataframe(
+                        frame.to_crs(4490),
+                        tmp,
+                        layer=name,
+                        driver="GPKG",
+                        dataset_metadata=meta if i == 0 else None,
+                        layer_metadata={**meta, "layer": name},
+                    )
+            written.append(path)
+            mp = (
+                Path(map_path)
+                if map_path is not None
+                else Path.cwd() / "maps" / f"{out_dir.name}.html"
+            )
+            written.append(write_map(city_map(city, lang=lang, layers=layers), mp))
     return tuple(written)

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -173,15 +174,54 @@ def _add_compute_options(p: argparse.ArgumentParser, *, tiles: bool = True) -> N
     p.add_argument("--workers", type=int, help="workers of the local Dask cluster (default 2)")
 
 
-def _claim(args: argparse.Namespace, folder: Path) -> Path:
-    """Check the output folder before the work; if the command then fails, :func:`main` removes
-    the folder when the command created it (a folder that existed is left as it was)."""
-    from siting.atomic import ensure_writable_dir, output_folder
+def _begin(
+    args: argparse.Namespace,
+    command: str,
+    *,
+    folders: Sequence[Path] = (),
+    files: Sequence[Path] = (),
+    scenario=None,
+    inputs: Sequence[Path] = (),
+    manifest: Path | None = None,
+):
+    """Open the command's transaction before the work (:mod:`siting.transaction`): the targets
+    are locked and checked (writable, not an input); :func:`_publish` moves the outputs in place
+    at the end, and a command that fails before publishes nothing."""
+    from siting.transaction import Transaction
 
-    stack = getattr(args, "cleanup", None)
-    if stack is None:
-        return ensure_writable_dir(folder)
-    return stack.enter_context(output_folder(folder))
+    if manifest is None:
+        manifest = Path(folders[0]) / f"{command}.run.json" if folders else None
+    tx = Transaction(
+        command,
+        folders=folders,
+        files=files,
+        scenario=scenario,
+        inputs=inputs,
+        manifest=None if manifest is None else (manifest.parent, manifest.name),
+    )
+    args.tx = args.cleanup.enter_context(tx)
+    return args.tx
+
+
+def _inputs_of(scenarios: Sequence[str]) -> list[Path]:
+    """Every input file of several scenarios (one that does not load is skipped here: the
+    command reports it in its own way)."""
+    from siting.errors import InputError as _InputError
+    from siting.scenario import load_scenario
+    from siting.transaction import scenario_inputs
+
+    out: list[Path] = []
+    for sc in scenarios:
+        try:
+            out += scenario_inputs(load_scenario(sc))
+        except _InputError:
+            continue
+    return out
+
+
+def _publish(args: argparse.Namespace) -> tuple[Path, ...]:
+    """Publish the command's outputs (all of them, then the manifest)."""
+    return args.tx.commit()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -230,6 +270,8 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
+    out = Path(args.out) if args.out else scenario.output_dir() / "isochrones.gpkg"
+    _begin(args, "isochrones", files=[out], scenario=scenario, manifest=_manifest_beside(out))
     timer = StageTimer()
     with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
         inputs = load_inputs(scenario)
@@ -247,8 +289,8 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
             inputs, graph, minutes=args.minutes, include_candidates=args.candidates
         )
         info["note"] = f"{result.per_site['site_id'].nunique():,} sites"
-    out = Path(args.out) if args.out else scenario.output_dir() / "isochrones.gpkg"
     write_catchments(result, out, lang=lang)
+    _publish(args)
     for problem in graph.problems + tuple(result.problems):
         console.print(f"! {problem}", markup=False, style="yellow", soft_wrap=True)
     t = Table(title=label("stage_isochrones", lang))
@@ -299,7 +341,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
     out_dir = Path(args.out) if args.out else scenario.output_dir()
-    _claim(args, out_dir)  # fail before the work, not after
+    _begin(args, "coverage", folders=[out_dir], scenario=scenario)
     timer = StageTimer()
     with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
         inputs = load_inputs(scenario)
@@ -317,7 +359,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
             coverage = compute_coverage(inputs, graph)
         info["note"] = coverage.demand.note()
     with timer.stage(label("stage_write", lang)):
-        written = write_coverage_tables(coverage, out_dir, lang=lang)
+        write_coverage_tables(coverage, out_dir, lang=lang)
+        written = _publish(args)
     _print_coverage(console, coverage, lang)
     attached = _print_warnings(console, lang, inputs, graph, coverage)
     for path in written:
@@ -356,20 +399,46 @@ def _catchments(console, timer, lang, inputs, graph, siting=None):
         return proposal_catchments(inputs, graph, siting)
 
 
+def _manifest_beside(path: Path) -> Path:
+    """The manifest of a command writing one file (or folder): ``<name>.run.json`` beside it."""
+    return path.with_name(f"{path.name}.run.json")
+
+
+def _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage):
+    """The scenario's siting result when it has a siting stage (as ``siting run`` does), so
+    ``map`` and ``export`` draw the same proposed sites as the run; None without one."""
+    from siting.pipeline import siting_stage_settings
+
+    settings = siting_stage_settings(scenario)
+    if settings is None:
+        return None
+    from siting.optimize import optimize
+
+    with (
+        console.status(label("stage_optimize", lang)),
+        timer.stage(label("stage_optimize", lang)),
+    ):
+        return optimize(inputs, coverage, settings, graph=graph)
+
+
 def cmd_map(args: argparse.Namespace) -> int:
-    from siting.pipeline import default_map_path, write_map_for
+    from siting.pipeline import default_map_path, siting_stage_settings, write_map_for
     from siting.scenario import load_scenario
 
     console = _console()
-    lang = _lang(args, load_scenario(args.scenario))
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
     if args.basemap == "tianditu" and not args.tianditu_key:
         raise InputError(
             "--basemap tianditu needs --tianditu-key (a Tianditu web key); nothing was written"
         )
+    siting_stage_settings(scenario)  # bad settings fail before the work
+    path = Path(args.out) if args.out else default_map_path(scenario)
+    _begin(args, "map", files=[path], scenario=scenario, manifest=_manifest_beside(path))
     timer = StageTimer()
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
-    catchments = _catchments(console, timer, lang, inputs, graph)
-    path = Path(args.out) if args.out else default_map_path(scenario)
+    siting = _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage)
+    catchments = _catchments(console, timer, lang, inputs, graph, siting)
     with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
         write_map_for(
             inputs,
@@ -380,14 +449,16 @@ def cmd_map(args: argparse.Namespace) -> int:
             basemap=args.basemap,
             tianditu_key=args.tianditu_key,
             offline=not args.online,
+            siting=siting,
         )
+        _publish(args)
     console.print(f"→ {path}")
     _stage_table(console, timer, lang)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from siting.pipeline import write_export
+    from siting.pipeline import siting_stage_settings, write_export
     from siting.scenario import load_scenario
 
     console = _console()
@@ -397,12 +468,18 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.format
     ]
     out = Path(args.out) if args.out else scenario.output_dir() / suffix
-    _claim(args, out.parent)  # fail before the work, not after
+    siting_stage_settings(scenario)  # bad settings fail before the work
+    kind = {"folders": [out]} if args.format == "geojson" else {"files": [out]}
+    _begin(args, "export", scenario=scenario, manifest=_manifest_beside(out), **kind)
     timer = StageTimer()
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
-    catchments = _catchments(console, timer, lang, inputs, graph)
+    siting = _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage)
+    catchments = _catchments(console, timer, lang, inputs, graph, siting)
     with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
-        written = write_export(inputs, catchments, coverage, out, fmt=args.format, crs=args.crs)
+        written = write_export(
+            inputs, catchments, coverage, out, fmt=args.format, crs=args.crs, siting=siting
+        )
+        _publish(args)
     for path in written:
         console.print(f"→ {path}")
     _stage_table(console, timer, lang)
@@ -502,8 +579,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     lang = _lang(args, scenario0)
     settings = optimize_settings(scenario0, **_optimize_overrides(args))
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
-    _claim(args, out_dir)  # fail before the work, not after
-    scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    path = default_map_path(scenario0).with_name(f"{scenario0.output_dir().name}_siting.html")
+    _begin(args, "optimize", folders=[out_dir], files=[path], scenario=scenario0)
+    _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     with (
         console.status(label("stage_optimize", lang)),
         timer.stage(label("stage_optimize", lang)) as info,
@@ -517,10 +595,10 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             from siting.model import build_problem
 
             curve = budget_curve(build_problem(inputs, coverage, graph=graph, settings=settings))
-        written = list(write_siting_outputs(result, out_dir, lang=lang, curve=curve))
-        path = default_map_path(scenario).with_name(f"{scenario.output_dir().name}_siting.html")
+        write_siting_outputs(result, out_dir, lang=lang, curve=curve)
         catchments = _catchments(console, timer, lang, inputs, graph, result)
-        written.append(write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result))
+        write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result)
+        written = _publish(args)
     _print_siting(console, result, lang)
     if curve is not None:
         from siting.reports import siting_frames
@@ -546,16 +624,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     lang = _lang(args, scenario0)
     settings = plan_settings(scenario0)  # bad [plan] values fail before the work
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
-    _claim(args, out_dir)
     from siting.pipeline import default_map_path
 
     map_path = default_map_path(scenario0).with_name(f"plan_{scenario0.output_dir().name}.html")
+    _begin(args, "plan", folders=[out_dir], files=[map_path], scenario=scenario0)
     timer = StageTimer()
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
         result = plan(inputs, graph, settings, coverage=coverage)
     with timer.stage(label("stage_write", lang)):
-        written = write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
+        write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
+        written = _publish(args)
     frames = plan_frames(result, lang=lang)
     if "plan_quotas" in frames:  # each quota in the year it falls due (the file has every year)
         due = (result.quotas["year"] == result.quotas["from_year"]).to_numpy()
@@ -577,12 +656,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     console = _console()
     lang: Language = args.lang or "zh"
     out_dir = Path(args.out) if args.out else Path.cwd() / "output" / "compare"
-    _claim(args, out_dir)
+    map_path = Path.cwd() / "maps" / f"{out_dir.name}.html"
+    _begin(args, "compare", folders=[out_dir], files=[map_path], inputs=_inputs_of(args.scenarios))
     timer = StageTimer()
     with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
         result = compare(*args.scenarios)
     with timer.stage(label("stage_write", lang)):
-        written = write_comparison(result, out_dir, lang=lang)
+        write_comparison(result, out_dir, lang=lang, map_path=map_path)
+        written = _publish(args)
     frames = comparison_frames(result, lang=lang)
     first = next(iter(frames))
     _print_frame(console, frames[first], label("cli_compare", lang))
@@ -598,10 +679,12 @@ def cmd_run_many(args: argparse.Namespace) -> int:
     console = _console()
     lang = _lang(args)
     out_dir = Path(args.out)
-    _claim(args, out_dir)  # fail before the work, not after
+    map_path = Path(args.map) if args.map else Path.cwd() / "maps" / f"{out_dir.name}.html"
+    _begin(args, "run-many", folders=[out_dir], files=[map_path], inputs=_inputs_of(args.scenarios))
     with console.status(f"run-many: {len(args.scenarios)} scenarios"):
         city = run_many(args.scenarios, scheduler=args.scheduler, n_workers=args.workers, lang=lang)
-        written = write_city(city, out_dir, lang=lang, map_path=args.map)
+        write_city(city, out_dir, lang=lang, map_path=map_path)
+        written = _publish(args)
     _print_frame(console, city_frames(city, lang=lang, brief=True)["city_report"], "run-many")
     for d in city.failed:
         console.print(f"✗ {d.scenario_path}", style="bold red")
@@ -645,6 +728,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"siting {__version__}")
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an unexpected error (to report it)",
     )
     parser.add_argument(
         "--lang",
@@ -829,22 +917,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from siting.transaction import set_command_line
+
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    set_command_line(["siting", *argv])
     try:
-        with contextlib.ExitStack() as cleanup:  # output folders a failed command created go
+        with contextlib.ExitStack() as cleanup:  # a failed command's transaction publishes nothing
             args.cleanup = cleanup
             return args.func(args)
     except (InputError, IsochronesError, SitingError) as exc:
+        if args.debug:
+            traceback.print_exc()
         _print_problems(_console(), exc, _lang(args))
         return 1
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except Exception as exc:  # an unexpected failure: one line, the traceback on request
+        if args.debug:
+            traceback.print_exc()
+            return 3
+        zh = _lang(args) == "zh"
+        what = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        _console().print(
+            (
+                f"意外错误（未写出任何文件）：{what}\n加 --debug 重新运行可显示详细信息，并请报告此问题。"
+            )
+            if zh
+            else (
+                f"unexpected error (nothing was written): {what}\n"
+                "rerun with --debug to see the traceback, and please report it."
+            ),
+            markup=False,
+            style="bold red",
+            soft_wrap=True,
+        )
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -510,14 +510,19 @@ def write_comparison(
     out_dir = Path(out_dir)
     frames = comparison_frames(comparison, lang=lang)
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
-    written = list(write_tables(frames, out_dir, xlsx="comparison.xlsx", sheet_names=sheets))
-    if with_map and comparison.results[0].problem.inputs is not None:
-        path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
-        written.append(
-            write_map(
-                comparison_map(comparison, lang=lang, basemap=basemap, tianditu_key=tianditu_key),
-                path,
+    from siting.transaction import transaction
+
+    with transaction(folders=[out_dir]):  # all files or none (joins a command's)
+        written = list(write_tables(frames, out_dir, xlsx="comparison.xlsx", sheet_names=sheets))
+        if with_map and comparison.results[0].problem.inputs is not None:
+            path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
+            written.append(
+                write_map(
+                    comparison_map(
+                        comparison, lang=lang, basemap=basemap, tianditu_key=tianditu_key
+                    ),
+                    path,
+                )
             )
-        )
     log.info("write_comparison wrote %d files", len(written))
     return tuple(written)

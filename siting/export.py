@@ -58,7 +58,6 @@ import pyproj
 import shapely
 
 from isochrones.crs import gauss_kruger_3deg_epsg
-from siting.atomic import atomic_path, ensure_writable_dir
 from siting.catchments import Catchments
 from siting.coords import convert
 from siting.errors import InputError, Problem
@@ -66,6 +65,7 @@ from siting.i18n import LABELS
 from siting.i18n import label as i18n_label
 from siting.io import Inputs
 from siting.scenario import Scenario
+from siting.transaction import atomic_path, ensure_writable_dir
 
 __all__ = [
     "CRS_NAMES",

@@ -52,13 +52,13 @@ from branca.element import Element, MacroElement
 from folium.plugins import HeatMap
 from jinja2 import Template
 
-from siting.atomic import atomic_path
 from siting.catchments import Catchments
 from siting.coords import convert
 from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES, Inputs
+from siting.transaction import atomic_path
 
 __all__ = ["BASEMAPS", "Basemap", "coverage_map", "external_references", "write_map"]
 

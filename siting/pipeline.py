@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from isochrones import WalkGraph
-from siting.atomic import output_folder
 from siting.catchments import Catchments, facility_catchments, write_catchments
 from siting.coverage import CoverageResult, compute_coverage
 from siting.i18n import Language, label
@@ -20,12 +19,14 @@ from siting.io import Inputs, load_inputs
 from siting.scenario import Scenario
 from siting.stages import StageTimer
 from siting.tables import write_coverage_tables
+from siting.transaction import Transaction
 from siting.walking import walking_graph
 
 __all__ = [
     "RunResult",
     "default_map_path",
     "run_pipeline",
+    "siting_stage_settings",
     "uncovered_points",
     "write_export",
     "write_map_for",
@@ -160,25 +161,49 @@ def run_pipeline(
 ) -> RunResult:
     """Run every stage of the pipeline on ``scenario``; outputs go to the scenario's output dir.
 
-    The output folder is checked before the work; a run that fails leaves no folder it created.
+    The run is one transaction (:mod:`siting.transaction`): the output folder and the map are
+    locked and checked before the work, every file is published at the end with the manifest
+    ``run.json``, and a run that fails publishes nothing and leaves no folder it created.
     """
-    with output_folder(scenario.output_dir()):  # fail before the work, not after
-        return _run_stages(scenario, timer=timer or StageTimer(), console=console, lang=lang)
-
-
-def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Language) -> RunResult:
     out_dir = scenario.output_dir()
-    outputs: list[Path] = []
+    siting_settings = siting_stage_settings(scenario)  # bad settings fail before the work
+    with Transaction(
+        "run",
+        folders=[out_dir],
+        files=[default_map_path(scenario)],
+        scenario=scenario,
+        manifest=(out_dir, "run.json"),
+    ) as tx:
+        result = _run_stages(
+            scenario,
+            siting_settings,
+            timer=timer or StageTimer(),
+            console=console,
+            lang=lang,
+        )
+        tx.commit()
+        return result
+
+
+def siting_stage_settings(scenario: Scenario):
+    """The siting settings when the scenario has a siting stage (``[optimize]`` with a budget, a
+    number of sites, a coverage target, or ``[[budget.line]]``); None without one. Bad settings
+    raise here, before any work."""
     opt = scenario.section("optimize")
-    siting_settings = None
     if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")) or (
         opt and scenario.section("budget").get("line")
     ):
         from siting.optimize import optimize_settings
 
-        siting_settings = optimize_settings(
-            scenario
-        )  # bad settings fail before anything is written
+        return optimize_settings(scenario)
+    return None
+
+
+def _run_stages(
+    scenario: Scenario, siting_settings, *, timer: StageTimer, console, lang: Language
+) -> RunResult:
+    out_dir = scenario.output_dir()
+    outputs: list[Path] = []
 
     def stage(key: str):
         name = label(key, lang)

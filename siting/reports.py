@@ -732,13 +732,18 @@ def write_plan_outputs(
     out_dir = Path(out_dir)
     frames = plan_frames(result, lang=lang)
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
-    written = list(write_tables(frames, out_dir, xlsx="plan.xlsx", sheet_names=sheets))
-    if with_map and result.problem.inputs is not None:
-        from siting.maps import default_plan_map_path, plan_map, write_map
+    from siting.transaction import transaction
 
-        path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
-        written.append(
-            write_map(plan_map(result, lang=lang, basemap=basemap, tianditu_key=tianditu_key), path)
-        )
+    with transaction(folders=[out_dir]):  # all files or none (joins a command's)
+        written = list(write_tables(frames, out_dir, xlsx="plan.xlsx", sheet_names=sheets))
+        if with_map and result.problem.inputs is not None:
+            from siting.maps import default_plan_map_path, plan_map, write_map
+
+            path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
+            written.append(
+                write_map(
+                    plan_map(result, lang=lang, basemap=basemap, tianditu_key=tianditu_key), path
+                )
+            )
     log.info("write_plan_outputs wrote %d files for plan %s", len(written), result.name)
     return tuple(written)

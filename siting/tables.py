@@ -15,9 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from siting.i18n import Language, label
+from siting.transaction import atomic_path, transaction
 
 if TYPE_CHECKING:
     from siting.coverage import CoverageResult
@@ -308,25 +307,12 @@ def write_tables(
         payloads += [(out / f"{stem}.csv", _csv_bytes(frame)) for stem, frame in frames.items()]
     if xlsx:
         payloads.append((out / xlsx, _xlsx_bytes(frames, sheet_names or {})))
-    out.mkdir(parents=True, exist_ok=True)  # once the payloads are ready
-    temps: list[tuple[str, Path]] = []
-    try:
+    with transaction(folders=[out]):  # joins the command's transaction, if any
         for target, data in payloads:
-            fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{target.name}.", suffix=".tmp")
-            temps.append((tmp, target))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp, _ in temps:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    for tmp, target in temps:
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    log.info("write_tables wrote %d files to %s", len(temps), out)
-    return tuple(target for _, target in temps)
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(data)
+    log.info("write_tables wrote %d files to %s", len(payloads), out)
+    return tuple(target for target, _ in payloads)
 
 
 def write_coverage_tables(

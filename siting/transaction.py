@@ -1,0 +1,512 @@
+"""Every command is a transaction: its outputs appear together, or not at all.
+
+A :class:`Transaction` covers the folders (and single files, such as a map in ``maps/``) a command
+writes. While it is open:
+
+- each target is **locked** (a lock file per target in the system's temporary folder, held with
+  the operating system's file lock through :mod:`filelock`, so a killed process frees it); a
+  second command writing to the same folder is refused at once with a clear message;
+- stale staging folders of earlier runs that were killed (``.siting-stage-*`` for that target)
+  are removed;
+- a target that **is** an input, **holds** an input (a folder the command writes into that
+  contains one of the scenario's input files) or would **overwrite** one is refused before any
+  work;
+- writers (:func:`atomic_path`) write into a hidden staging folder on the same file system
+  (``.siting-stage-…`` in the target, or in its nearest existing parent when the target does not
+  exist yet, so a failed run creates no folder).
+
+:meth:`Transaction.commit` moves every staged file into place with ``os.replace`` (atomic per
+file), the previous manifest first removed and the new manifest written last, so a folder whose
+manifest lists a file with its sha256 holds that run's file. A failed command, or one that leaves
+the block without committing because of an error, publishes nothing and leaves no temporary
+file. A ``kill -9`` during the work leaves only the hidden staging folder, which the next run on
+that target removes; a kill during the few milliseconds of renames can leave some files renamed
+and no manifest, which the manifest's absence shows.
+
+The manifest (``run.json`` for ``siting run``, ``<command>.run.json`` otherwise) records the
+command and its arguments, the scenario's file and settings hashes, every input file with its
+size and sha256, the tool, Python and solver versions, every published file with its size and
+sha256, and the status ``complete``.
+
+Outside a transaction, :func:`atomic_path` replaces one file atomically (library use). Inside
+one, nested transactions (a writer such as :func:`siting.tables.write_tables` opening its own)
+join the outer one.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from siting.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from siting.scenario import Scenario
+
+__all__ = [
+    "Transaction",
+    "atomic_path",
+    "ensure_writable_dir",
+    "file_sha256",
+    "scenario_inputs",
+    "set_command_line",
+    "transaction",
+]
+
+_STAGE = ".siting-stage-"
+_ARGV: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
+    "siting_argv", default=None
+)
+_ACTIVE: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
+    "siting_transaction", default=None
+)
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _not_writable(folder: Path, reason: str) -> InputError:
+    return InputError(
+        f"cannot write to the output folder {folder}: {reason}",
+        [
+            Problem(
+                str(folder),
+                "output folder is not writable",
+                hint="choose another folder with [output] dir or --out",
+            )
+        ],
+    )
+
+
+def _existing_ancestor(path: Path) -> Path:
+    return next(p for p in (path, *path.parents) if p.exists())
+
+
+def ensure_writable_dir(folder: Path) -> Path:
+    """Check that ``folder`` could be created and written in, creating nothing.
+
+    An existing folder is probed with a temporary file (removed at once); a missing one is probed
+    in its nearest existing parent.
+    """
+    folder = Path(folder)
+    probe_in = _existing_ancestor(folder)
+    if not probe_in.is_dir():
+        raise _not_writable(folder, f"{probe_in} is a file, not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe_in, prefix=".siting-probe-"):
+            pass
+    except OSError as exc:
+        raise _not_writable(folder, exc.strerror or str(exc)) from None
+    return folder
+
+
+def scenario_inputs(scenario: Scenario) -> list[Path]:
+    """The files a scenario reads: the scenario file itself and every input (a Shapefile with
+    its sidecar files)."""
+    paths = [Path(scenario.path)]
+    for spec in scenario.inputs.values():
+        p = Path(spec.path)
+        paths.append(p)
+        if p.suffix.lower() == ".shp" and p.parent.exists():
+            paths.extend(q for q in p.parent.glob(p.stem + ".*") if q != p)
+    return paths
+
+
+def _key(target: Path) -> str:
+    return hashlib.sha1(str(target).encode()).hexdigest()[:12]
+
+
+def _lock_dir() -> Path:
+    folder = Path(tempfile.gettempdir()) / "siting-locks"
+    folder.mkdir(mode=0o1777, exist_ok=True)
+    return folder
+
+
+def _resolve(path: Path) -> Path:
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+class _Target:
+    """One locked target: a folder the command writes into, or a single file."""
+
+    def __init__(self, path: Path, *, is_file: bool) -> None:
+        self.path = path
+        self.is_file = is_file
+        self.folder = path.parent if is_file else path
+        self.key = _key(path)
+        self.lock: Any = None
+        self.stage: Path | None = None
+
+    def stage_dir(self) -> Path:
+        if self.stage is None:
+            base = _existing_ancestor(self.folder)
+            name = f"{_STAGE}{self.key}-{os.getpid()}-{os.urandom(3).hex()}"
+            self.stage = base / name
+            try:
+                self.stage.mkdir()
+            except OSError as exc:
+                raise _not_writable(self.folder, exc.strerror or str(exc)) from None
+        return self.stage
+
+    def staged(self, target: Path) -> Path:
+        rel = target.name if self.is_file else target.relative_to(self.folder)
+        out = self.stage_dir() / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out
+
+    def clean_stale(self) -> int:
+        """Remove staging folders an earlier, killed run left for this target."""
+        n = 0
+        bases = {p for p in (self.folder, self.folder.parent) if p.is_dir()}
+        bases.add(_existing_ancestor(self.folder))
+        for base in bases:
+            for stale in base.glob(f"{_STAGE}{self.key}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+                n += 1
+        return n
+
+
+class Transaction:
+    """The outputs of one command, published whole on :meth:`commit` or not at all.
+
+    Parameters
+    ----------
+    command
+        The command's name (``run``, ``map`` …), for the manifest and messages.
+    folders
+        Folders the command writes into.
+    files
+        Single files the command writes outside those folders (a map in ``maps/``).
+    inputs
+        The files the command reads: no target may be, hold or overwrite one of them.
+    scenario
+        The scenario, for the manifest (its inputs are added to ``inputs``).
+    manifest
+        Folder (one of ``folders``) and file name of the manifest; None writes none.
+    argv
+        The command line, for the manifest.
+    """
+
+    def __init__(
+        self,
+        command: str,
+        *,
+        folders: Sequence[Path] = (),
+        files: Sequence[Path] = (),
+        inputs: Iterable[Path] = (),
+        scenario: Scenario | None = None,
+        manifest: tuple[Path, str] | None = None,
+        argv: Sequence[str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.command = command
+        self.scenario = scenario
+        if argv is None:
+            argv = _ARGV.get()
+        self.argv = list(argv) if argv is not None else None
+        self.inputs = [_resolve(p) for p in inputs]
+        if scenario is not None:
+            self.inputs += [_resolve(p) for p in scenario_inputs(scenario)]
+        self.manifest = None if manifest is None else (_resolve(manifest[0]), manifest[1])
+        self.extra = dict(extra or {})
+        self._targets: list[_Target] = []
+        self._staged: dict[Path, Path] = {}  # final path → staged path
+        self._pending = [(Path(f), False) for f in folders] + [(Path(f), True) for f in files]
+        self._open = False
+        self._committed: tuple[Path, ...] | None = None
+        self._token: contextvars.Token | None = None
+        self._started = dt.datetime.now(dt.UTC)
+        self._input_hashes: list[dict[str, Any]] | None = None
+
+    # -- targets -------------------------------------------------------------------------------
+    def _check_inputs(self, target: _Target) -> None:
+        held = [
+            inp
+            for inp in dict.fromkeys(self.inputs)
+            if inp == target.path or (not target.is_file and _inside(inp, target.path))
+        ]
+        if not held:
+            return
+        what = "is an input" if held[0] == target.path else "holds inputs"
+        names = ", ".join(
+            str(p.relative_to(target.path)) if what == "holds inputs" else str(p)
+            for p in held[:6]
+        ) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
+        raise InputError(
+            f"the output {'file' if target.is_file else 'folder'} {target.path} {what} "
+            f"({names}); siting never writes over or next to its inputs",
+            [
+                Problem(
+                    str(target.path),
+                    f"output {what}: {names}",
+                    hint="write the outputs to a folder of their own with [output] dir or --out",
+                )
+            ],
+        )
+
+    def add(self, path: Path, *, is_file: bool) -> _Target:
+        """Lock one more target (used when a writer writes outside the declared ones)."""
+        from filelock import FileLock, Timeout
+
+        path = _resolve(path)
+        for t in self._targets:
+            if t.path == path or (not t.is_file and _inside(path, t.path)):
+                return t
+        target = _Target(path, is_file=is_file)
+        self._check_inputs(target)
+        ensure_writable_dir(target.folder)
+        lock_path = _lock_dir() / f"{target.key}.lock"
+        lock = FileLock(str(lock_path), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            owner = ""
+            info = lock_path.with_suffix(".owner")
+            if info.exists():
+                owner = f" ({info.read_text(errors='replace').strip()})"
+            raise InputError(
+                f"another siting command is writing to {path}{owner}; nothing was written",
+                [
+                    Problem(
+                        str(path),
+                        "output is locked by a running command",
+                        hint="wait for it to finish, or write to another folder with "
+                        "[output] dir or --out",
+                    )
+                ],
+            ) from None
+        target.lock = lock
+        lock_path.with_suffix(".owner").write_text(
+            f"pid {os.getpid()}, {self.command}, since {self._started:%Y-%m-%d %H:%M:%S} UTC"
+        )
+        target.clean_stale()
+        self._targets.append(target)
+        return target
+
+    def _target_for(self, path: Path) -> _Target:
+        path = _resolve(path)
+        for t in self._targets:
+            if (t.is_file and t.path == path) or (not t.is_file and _inside(path, t.path)):
+                return t
+        return self.add(path, is_file=True)
+
+    # -- writing -------------------------------------------------------------------------------
+    def path(self, final: Path) -> Path:
+        """The staging path where a writer writes what will become ``final`` at commit."""
+        final = _resolve(final)
+        if final in self.inputs:
+            self._check_inputs(_Target(final, is_file=True))
+        target = self._target_for(final)
+        staged = self._staged.get(final)
+        if staged is None:
+            staged = target.staged(final)
+            self._staged[final] = staged
+        return staged
+
+    def discard(self, final: Path) -> None:
+        """Forget a staged file (its writer failed)."""
+        staged = self._staged.pop(_resolve(final), None)
+        if staged is not None:
+            _remove(staged)
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def __enter__(self) -> Transaction:
+        outer = _ACTIVE.get()
+        if outer is not None:  # join the enclosing command's transaction
+            for p, is_file in self._pending:
+                outer.add(p, is_file=is_file)
+            self._outer = outer
+            return outer
+        self._outer = None
+        try:
+            for p, is_file in self._pending:
+                self.add(p, is_file=is_file)
+            self._input_hashes = self._hash_inputs()
+        except BaseException:
+            self._release()
+            raise
+        self._open = True
+        self._token = _ACTIVE.set(self)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._outer is not None:
+            return
+        try:
+            if exc_type is None and self._committed is None:
+                self.commit()
+        finally:
+            if self._token is not None:
+                _ACTIVE.reset(self._token)
+                self._token = None
+            self._release()
+
+    def _release(self) -> None:
+        for t in self._targets:
+            if t.stage is not None and t.stage.exists():
+                shutil.rmtree(t.stage, ignore_errors=True)
+            if t.lock is not None:
+                Path(t.lock.lock_file).with_suffix(".owner").unlink(missing_ok=True)
+                t.lock.release()
+        self._targets = []
+        self._open = False
+
+    def _hash_inputs(self) -> list[dict[str, Any]]:
+        out = []
+        for p in dict.fromkeys(self.inputs):
+            if p.is_file():
+                out.append({"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)})
+        return out
+
+    def commit(self) -> tuple[Path, ...]:
+        """Publish every staged file, then the manifest; return the published paths."""
+        if self._committed is not None:
+            return self._committed
+        finals = sorted(self._staged, key=str)
+        for final in finals:  # nothing is moved if one would overwrite an input
+            if final in self.inputs:
+                self._check_inputs(_Target(final, is_file=True))
+        man = None
+        if self.manifest is not None:
+            man = self.manifest[0] / self.manifest[1]
+            man.unlink(missing_ok=True)
+        for final in finals:
+            staged = self._staged[final]
+            if not staged.exists():
+                continue
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.is_dir() and not staged.is_dir():
+                shutil.rmtree(final)
+            os.replace(staged, final)
+        published = tuple(f for f in finals if f.exists())
+        if man is not None:
+            record = self._record(published)
+            man.parent.mkdir(parents=True, exist_ok=True)
+            tmp = man.with_name(f".siting-manifest-{os.getpid()}.json")
+            tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", "utf-8")
+            os.replace(tmp, man)
+        self._committed = published
+        return published
+
+    def _record(self, published: Sequence[Path]) -> dict[str, Any]:
+        from siting import __version__
+
+        try:
+            from siting.model.solver import solver_versions
+        except ImportError:  # pragma: no cover
+            solver_versions = None  # type: ignore[assignment]
+        base = self.manifest[0] if self.manifest else None
+
+        def shown(p: Path) -> str:
+            if base is not None and _inside(p, base):
+                return str(p.relative_to(base))
+            return str(p)
+
+        record: dict[str, Any] = {
+            "tool": "siting",
+            "tool_version": __version__,
+            "command": self.command,
+            "argv": self.argv,
+            "status": "complete",
+            "started": self._started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "platform": sys.platform,
+        }
+        if self.scenario is not None:
+            record["scenario"] = {
+                "path": str(self.scenario.path),
+                "name": self.scenario.name,
+                "file_sha256": file_sha256(Path(self.scenario.path)),
+                "settings_sha256": self.scenario.sha256,
+            }
+        record["inputs"] = self._input_hashes or []
+        if solver_versions is not None:
+            record["solver"] = solver_versions()
+        record.update(self.extra)
+        record["files"] = [
+            {"path": shown(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+            for p in published
+            if p.is_file()
+        ] + [
+            {"path": shown(q), "bytes": q.stat().st_size, "sha256": file_sha256(q)}
+            for p in published
+            if p.is_dir()
+            for q in sorted(p.rglob("*"))
+            if q.is_file()
+        ]
+        return record
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def transaction(command: str = "write", **kwargs: Any) -> Transaction:
+    """A :class:`Transaction` (joins the enclosing one when a command already opened one)."""
+    return Transaction(command, **kwargs)
+
+
+def set_command_line(argv: Sequence[str]) -> None:
+    """Record the command line for the manifests of this process's transactions."""
+    _ARGV.set(tuple(argv))
+
+
+def active() -> Transaction | None:
+    """The transaction of the running command, if any."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a path to write ``target`` to; it becomes ``target`` when the command commits.
+
+    Inside a transaction the path is in the transaction's staging folder; outside one, it is a
+    hidden temporary file next to ``target``, moved onto it when the block succeeds. Either way a
+    writer that fails leaves nothing.
+
+    Examples
+    --------
+    >>> with atomic_path(out / "table.csv") as tmp:  # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    target = Path(target)
+    tx = _ACTIVE.get()
+    if tx is not None:
+        staged = tx.path(target)
+        _remove(staged)  # writers such as GDAL want to create the file themselves
+        try:
+            yield staged
+        except BaseException:
+            tx.discard(target)
+            raise
+        return
+    with Transaction("write", files=[target]) as single:
+        yield single.path(target)

@@ -1,0 +1,318 @@
+"""Every command is a transaction: all of its outputs or none, never over an input, one at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from siting.cli import main
+from siting.transaction import Transaction, atomic_path, file_sha256, transaction
+from tests.siting.refusal import assert_refused, snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "data" / "demo-small"
+
+
+@pytest.fixture
+def small_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "demo-small"
+    shutil.copytree(SMALL, folder)
+    return folder
+
+
+def _set_output(scenario: Path, out: str) -> None:
+    text = scenario.read_text(encoding="utf-8")
+    text = text.replace('dir = "output/demo-small"', f'dir = "{out}"')
+    scenario.write_text(text, encoding="utf-8")
+
+
+# -- library level ------------------------------------------------------------------------------
+
+
+def test_a_transaction_publishes_all_files_at_commit_and_none_before(tmp_path):
+    out = tmp_path / "out"
+    with Transaction("test", folders=[out], manifest=(out, "test.run.json")) as tx:
+        for name in ("a.csv", "b.csv"):
+            with atomic_path(out / name) as tmp:
+                tmp.write_text(name)
+        assert not out.exists()  # staged in the nearest existing folder, hidden
+        assert [p.name.startswith(".siting-stage-") for p in tmp_path.iterdir()] == [True]
+        published = tx.commit()
+    assert [p.name for p in published] == ["a.csv", "b.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.csv", "test.run.json"]
+    assert not list(tmp_path.glob(".siting-*"))
+    record = json.loads((out / "test.run.json").read_text("utf-8"))
+    assert record["status"] == "complete"
+    assert {f["path"]: f["sha256"] for f in record["files"]} == {
+        "a.csv": file_sha256(out / "a.csv"),
+        "b.csv": file_sha256(out / "b.csv"),
+    }
+
+
+def test_a_failed_transaction_publishes_nothing_and_keeps_the_earlier_files(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.csv").write_text("earlier")
+    before = snapshot([tmp_path])
+    with pytest.raises(RuntimeError), Transaction("test", folders=[out]):
+        with atomic_path(out / "a.csv") as tmp:
+            tmp.write_text("new")
+        with atomic_path(out / "b.csv") as tmp:
+            tmp.write_text("new")
+        raise RuntimeError("the map failed")
+    assert snapshot([tmp_path]) == before
+
+
+def test_nested_writers_join_the_command_transaction(tmp_path):
+    from siting.tables import write_tables
+
+    out = tmp_path / "out"
+    with Transaction("test", folders=[out]) as tx:
+        written = write_tables({"t": pd.DataFrame({"x": [1]})}, out, xlsx="t.xlsx")
+        assert not out.exists()  # the nested transaction did not publish on its own
+        tx.commit()
+    assert sorted(p.name for p in written) == ["t.csv", "t.xlsx"]
+    assert all(p.exists() for p in written)
+
+
+def test_outside_a_transaction_a_writer_publishes_its_own_files(tmp_path):
+    from siting.tables import write_tables
+
+    written = write_tables({"t": pd.DataFrame({"x": [1]})}, tmp_path / "o", xlsx="t.xlsx")
+    assert all(p.exists() for p in written)
+    assert not list(tmp_path.rglob(".siting-*"))
+
+
+def test_a_second_writer_to_a_locked_folder_is_refused(tmp_path):
+    from siting.errors import InputError
+
+    out = tmp_path / "out"
+    with transaction("run", folders=[out]):
+        with pytest.raises(InputError, match="another siting command is writing to"):
+            # a second, independent transaction (as another process would open)
+            import contextvars
+
+            contextvars.Context().run(lambda: Transaction("run", folders=[out]).__enter__())
+
+
+def test_an_output_that_is_or_holds_an_input_is_refused(tmp_path):
+    from siting.errors import InputError
+
+    inp = tmp_path / "data" / "layers.gpkg"
+    inp.parent.mkdir()
+    inp.write_bytes(b"input")
+    with pytest.raises(InputError, match="holds inputs"):
+        Transaction("run", folders=[inp.parent], inputs=[inp]).__enter__()
+    with pytest.raises(InputError, match="is an input"):
+        Transaction("export", files=[inp], inputs=[inp]).__enter__()
+    assert inp.read_bytes() == b"input"
+
+
+def test_stale_staging_of_a_killed_run_is_removed_at_start(tmp_path):
+    out = tmp_path / "out"
+    tx = Transaction("run", folders=[out]).__enter__()
+    with atomic_path(out / "big.bin") as tmp:
+        tmp.write_bytes(b"x" * 1000)
+    stage = next(tmp_path.glob(".siting-stage-*"))
+    tx._targets[0].lock.release()  # as a killed process's lock is freed; its staging stays
+    tx._targets[0].stage = None
+    from siting import transaction as tr
+
+    tr._ACTIVE.set(None)
+    assert stage.exists()
+    with Transaction("run", folders=[out]):
+        assert not stage.exists()
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def test_run_writes_a_manifest_of_every_file_input_and_version(small_copy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(small_copy)]) == 0
+    out = tmp_path / "output" / "demo-small"
+    record = json.loads((out / "run.json").read_text("utf-8"))
+    assert record["command"] == "run" and record["status"] == "complete"
+    assert record["argv"] == ["siting", "run", str(small_copy)]
+    files = {f["path"]: f["sha256"] for f in record["files"]}
+    assert "siting_summary.csv" in files and "layers.gpkg" in files
+    for rel, digest in files.items():
+        path = Path(rel) if Path(rel).is_absolute() else out / rel
+        assert file_sha256(path) == digest
+    assert str(tmp_path / "maps" / "demo-small.html") in files  # the map, outside the folder
+    inputs = {Path(i["path"]).name: i["sha256"] for i in record["inputs"]}
+    assert inputs["boundaries.gpkg"] == file_sha256(small_copy / "boundaries.gpkg")
+    assert inputs["scenario.toml"] == file_sha256(small_copy / "scenario.toml")
+    assert record["scenario"]["settings_sha256"]
+    assert record["tool_version"]
+    assert "pulp" in json.dumps(record.get("solver", {})).lower()
+
+
+def test_run_into_the_input_folder_is_refused_and_the_input_kept(small_copy, tmp_path, capsys):
+    shutil.copy(small_copy / "boundaries.gpkg", small_copy / "layers.gpkg")
+    text = (small_copy / "scenario.toml").read_text("utf-8").replace(
+        'path = "boundaries.gpkg"', 'path = "layers.gpkg"'
+    )
+    (small_copy / "scenario.toml").write_text(text, "utf-8")
+    _set_output(small_copy / "scenario.toml", str(small_copy))
+    os.chdir(tmp_path)
+    try:
+        assert_refused(
+            ["run", str(small_copy)],
+            capsys,
+            inputs=[small_copy],
+            outputs=[tmp_path / "maps"],
+            says=[f"the output folder {small_copy} holds inputs", "layers.gpkg", "scenario.toml"],
+        )
+    finally:
+        os.chdir(ROOT)
+
+
+@pytest.mark.parametrize("fault", ["map", "export", "isochrones"])
+def test_a_fault_late_in_a_run_leaves_the_earlier_run_untouched(
+    fault, small_copy, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(small_copy)]) == 0
+    capsys.readouterr()
+    # the second run has another budget: had anything been published, the files would differ
+    text = (small_copy / "scenario.toml").read_text("utf-8")
+    (small_copy / "scenario.toml").write_text(
+        text.replace("per_year_wan_yuan = 60", "per_year_wan_yuan = 20"), "utf-8"
+    )
+    target = {
+        "map": "siting.pipeline.write_map_for",
+        "export": "siting.pipeline.write_export",
+        "isochrones": "siting.pipeline.write_catchments",
+    }[fault]
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(target, broken)
+    text = assert_refused(
+        ["--lang", "en", "run", str(small_copy)],
+        capsys,
+        inputs=[small_copy],
+        outputs=[tmp_path / "output", tmp_path / "maps"],
+        says=["nothing was written", "--debug"],
+        exit_code=3,
+    )
+    assert len(text.strip().splitlines()) <= 3  # one line, not a traceback
+
+
+def test_debug_shows_the_traceback(small_copy, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("siting.pipeline.write_map_for", broken)
+    assert main(["--debug", "run", str(small_copy)]) == 3
+    assert "Traceback" in capsys.readouterr().err
+    assert not (tmp_path / "output").exists() and not (tmp_path / "maps").exists()
+
+
+def test_map_and_export_after_run_keep_the_proposed_sites(small_copy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(small_copy)]) == 0
+    layers = tmp_path / "output" / "demo-small" / "layers.gpkg"
+    before = {name for name, _ in pyogrio.list_layers(layers)}
+    n_sites = len(pd.read_csv(tmp_path / "output" / "demo-small" / "siting_sites.csv"))
+    assert n_sites > 0
+    proposed = [n for n in before if "proposed" in n or "新增" in n or "拟建" in n]
+    assert proposed, before
+    n_before = len(pyogrio.read_dataframe(layers, layer=proposed[0]))
+    assert main(["export", str(small_copy)]) == 0
+    assert {name for name, _ in pyogrio.list_layers(layers)} == before
+    assert len(pyogrio.read_dataframe(layers, layer=proposed[0])) == n_before == n_sites
+    html_before = (tmp_path / "maps" / "demo-small.html").read_text("utf-8")
+    assert main(["map", str(small_copy)]) == 0
+    html_after = (tmp_path / "maps" / "demo-small.html").read_text("utf-8")
+    first_site = pd.read_csv(tmp_path / "output" / "demo-small" / "siting_sites.csv").iloc[0]
+    name = str(first_site.iloc[list(first_site.index).index("名称")] if "名称" in first_site else "")
+    if name:
+        assert name in html_before and name in html_after
+
+
+def _wait_for(predicate, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_killed_run_publishes_nothing_and_the_next_run_cleans_up(small_copy, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "siting", "run", str(small_copy)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:  # kill it once it has staged some output
+        staged = _wait_for(
+            lambda: any(p.is_file() for p in tmp_path.rglob(".siting-stage-*/**/*")), 120
+        )
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert staged
+    assert not (tmp_path / "output" / "demo-small").exists()
+    assert not (tmp_path / "maps").exists()
+    assert list(tmp_path.rglob(".siting-stage-*"))  # hidden, and removed by the next run
+    second = subprocess.run(
+        [sys.executable, "-m", "siting", "run", str(small_copy)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert not list(tmp_path.rglob(".siting-*"))
+    assert (tmp_path / "output" / "demo-small" / "run.json").exists()
+
+
+def test_two_runs_into_one_folder_at_once_the_second_is_refused(small_copy, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "siting", "run", str(small_copy)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: any(tmp_path.glob(".siting-stage-*")), 120)
+        second = subprocess.run(
+            [sys.executable, "-m", "siting", "--lang", "en", "run", str(small_copy)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert second.returncode == 1
+        assert "another siting command is writing to" in " ".join(second.stdout.split())
+        assert first.wait(600) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    record = json.loads((tmp_path / "output" / "demo-small" / "run.json").read_text("utf-8"))
+    assert record["status"] == "complete"
