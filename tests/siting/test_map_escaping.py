@@ -4,8 +4,9 @@ A copy of the small demo district gets a payload appended to every text value of
 layer (街道/镇 and 社区/村 names, the district's name and code, facility and health names,
 addresses and ids, candidate names, notes and ids, building names and kinds, the roster's ids,
 names and addresses, the scenario's names, the budget lines' names, the plans' names). The
-district is run as ``siting run`` runs it (its coverage map), gathered into a city map, and
-planned twice for the compare map and a plan map. Each map is opened in headless Chromium with
+district is run as ``siting run`` runs it (its coverage map), drawn once more in English (the
+title is then ``name_en``), gathered into a city map, and planned twice for the compare map and a
+plan map. Each map is opened in headless Chromium with
 every popup and tooltip opened; no payload may run, and each name must show as typed.
 """
 
@@ -26,7 +27,9 @@ import pytest
 
 from siting.citywide import CityResult, run_district, write_city
 from siting.compare import compare, write_comparison
-from siting.maps import html_text, plan_map, write_map
+from siting.io import load_inputs
+from siting.maps import coverage_map, html_text, plan_map, write_map
+from siting.scenario import load_scenario
 from tests.siting import browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +53,10 @@ PAYLOADS = (
 )
 #: Markup that must never be in a page unescaped (in the HTML or in its script's data).
 RAW_MARKUP = ("<img src=x", "<svg onload", "<script>window.__xss", "</script><script>window")
+
+
+#: The maps checked: `siting run`'s, an English coverage map, the city, compare and plan maps.
+MAPS = ("run", "en", "city", "compare", "plan")
 
 
 def planted(text: object, i: int) -> str:
@@ -165,6 +172,8 @@ def built(tmp_path_factory) -> Built:
         city = CityResult(districts=(district,))
         write_city(city, root / "city", map_path=root / "city.html")
         out.maps["city"] = root / "city.html"
+        inputs = load_inputs(load_scenario(folder))  # the English title is the scenario's name_en
+        out.maps["en"] = write_map(coverage_map(inputs, lang="en"), root / "en.html")
         base = (folder / "scenario.toml").as_posix()
         out.plans = (planted("甲方案", 0), planted("乙方案", 2))
         a, b = root / "a.toml", root / "b.toml"
@@ -195,6 +204,8 @@ def expected_text(b: Built, which: str) -> list[str]:
             *s["health_amap.csv.名称"],
             *b.proposed,
         ]
+    if which == "en":
+        return [*s["scenario.name_en"], *s["街道镇.街镇名称"], *s["社区村.社区村名称"]]
     if which == "city":
         return [
             *s["scenario.district_name"],
@@ -215,6 +226,9 @@ def expected_counts(b: Built, which: str) -> tuple[int, int]:
     n_com = len(b.shown["社区村.社区村名称"])
     if which == "run":  # 现状 and 规划后 communities, care cells, facilities, health, proposed
         both = 2 * n_com + b.n_cells + n_fac + n_health + len(b.proposed)
+        return both, both
+    if which == "en":  # communities by older people, facilities, health
+        both = n_com + n_fac + n_health
         return both, both
     if which == "city":  # communities (two layers) and the district: tooltips only
         return n_fac + len(b.proposed), 2 * n_com + n_fac + len(b.proposed) + 1
@@ -239,7 +253,7 @@ def _decoded(text: str) -> str:
     return text.replace('\\"', '"').replace("\\/", "/")
 
 
-@pytest.mark.parametrize("which", ["run", "city", "compare", "plan"])
+@pytest.mark.parametrize("which", MAPS)
 def test_no_raw_markup_in_the_html_or_its_data(built, which):
     page = built.maps[which].read_text(encoding="utf-8")
     data = _decoded(page)
@@ -256,7 +270,7 @@ def test_no_raw_markup_in_the_html_or_its_data(built, which):
 
 
 @needs_chromium
-@pytest.mark.parametrize("which", ["run", "city", "compare", "plan"])
+@pytest.mark.parametrize("which", MAPS)
 def test_no_payload_runs_in_chromium_and_names_show_as_typed(built, which):
     report = browser.load_page(
         built.maps[which],
@@ -285,8 +299,9 @@ def test_no_payload_runs_in_chromium_and_names_show_as_typed(built, which):
     shown = "\n".join([*opened["texts"], v["title"], v["heading"], v["layers"], v["labels"]])
     missing = [t for t in expected_text(built, which) if t not in shown]
     assert missing == []
-    if which == "run":
-        assert v["title"].startswith(built.shown["scenario.name"][0] + " · ")
+    if which in ("run", "en"):
+        name = built.shown["scenario.name" if which == "run" else "scenario.name_en"][0]
+        assert v["title"].startswith(name + " · ")
         for street in built.shown["街道镇.街镇名称"]:
             assert street in v["labels"]
     if which == "compare":
