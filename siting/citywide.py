@@ -556,9 +556,11 @@ def city_map(
 ):
     """One HTML map of every district: coverage today and after the plans, facilities, proposed
     sites and district boundaries, one switchable layer each (all districts in a layer, so the
-    layer list stays short for 38 districts), with a legend, a title and a scale bar."""
-    import html as html_lib
+    layer list stays short for 38 districts), with a legend, a title and a scale bar.
 
+    Every text from the districts' inputs (district, community and facility names) is
+    HTML-escaped once, where it enters the page (:func:`siting.maps.html_text`).
+    """
     import folium
     from branca.element import Element
 
@@ -577,10 +579,13 @@ def city_map(
     com["district"] = com["district_code"].map(names)
     fields = ["district", "name", "elderly", "pct"]
     aliases = [
-        _t("district", lang),
-        maps._t("name", lang),
-        maps._t("elderly", lang),
-        maps._t("coverage_pct", lang),
+        maps.html_text(a)
+        for a in (
+            _t("district", lang),
+            maps._t("name", lang),
+            maps._t("elderly", lang),
+            maps._t("coverage_pct", lang),
+        )
     ]
     for key, col, show in (
         ("layer_coverage", "coverage_pct", True),
@@ -593,7 +598,7 @@ def city_map(
         part["pct"] = part["pct"].round(1)
         group = folium.FeatureGroup(name=_t(key, lang), show=show)
         folium.GeoJson(
-            part,
+            maps._html_properties(part),
             style_function=lambda f: {
                 "fillColor": maps._coverage_colour(f["properties"]["pct"]),
                 "color": "#ffffff",
@@ -621,7 +626,7 @@ def city_map(
                 colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
                 shape=shape if shape == "star" else maps.TYPE_STYLE.get(t, ("", "circle"))[1],
                 size=14 if shape == "circle" else 18,
-                classes=f"siting-{name} siting-district-{row['district_code']}",
+                classes=f"siting-{name} siting-district-{maps._css_token(row['district_code'])}",
                 popup=maps._popup_table(
                     str(row.get("name", "")),
                     [
@@ -634,13 +639,15 @@ def city_map(
         group.add_to(m)
     borders = folium.FeatureGroup(name=_t("layer_districts", lang), show=True)
     folium.GeoJson(
-        outline[["district_code", "district", "geometry"]],
+        maps._html_properties(outline[["district_code", "district", "geometry"]]),
         style_function=lambda f: {"fill": False, "color": "#333333", "weight": 2.5},
-        tooltip=folium.GeoJsonTooltip(fields=["district"], aliases=[_t("district", lang)]),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["district"], aliases=[maps.html_text(_t("district", lang))]
+        ),
     ).add_to(borders)
     borders.add_to(m)
     maps._ScaleBar().add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    maps._LayerControl(collapsed=False, position="topright").add_to(m)
     bins = [(maps._patch(c), f"≥ {low:g}%") for low, c in reversed(maps.COVERAGE_BINS[1:])]
     bins.append((maps._patch(maps.COVERAGE_BINS[0][1]), f"< {maps.COVERAGE_BINS[1][0]:g}%"))
     types = [
@@ -658,8 +665,8 @@ def city_map(
     root.header.add_child(Element(maps._CSS.format(font=maps._FONT)), name="siting_css")
     root.html.add_child(
         Element(
-            f'<div id="siting-title"><div class="main">{html_lib.escape(heading)}</div>'
-            f'<div class="sub">{html_lib.escape(sub)}</div></div>'
+            f'<div id="siting-title"><div class="main">{maps.html_text(heading)}</div>'
+            f'<div class="sub">{maps.html_text(sub)}</div></div>'
         ),
         name="siting_title",
     )

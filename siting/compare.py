@@ -419,7 +419,11 @@ def comparison_map(
     offline: bool = True,
 ) -> folium.Map:
     """One map with the plans as layers: coverage before (shown), each plan's final-year coverage
-    and its builds (★, coloured by type, with year, cost and the older people newly covered)."""
+    and its builds (★, coloured by type, with year, cost and the older people newly covered).
+
+    Plan names reach the title, the layer list, popups and tooltips as plain text: each is
+    HTML-escaped once where it enters the page (:func:`siting.maps.html_text`).
+    """
     from siting import maps
 
     first = comparison.results[0]
@@ -470,7 +474,7 @@ def comparison_map(
                     colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
                     shape="star",
                     size=20,
-                    classes=f"siting-fac-proposed siting-plan-{i} siting-type-{t}",
+                    classes=f"siting-fac-proposed siting-plan-{i} siting-type-{maps._css_token(t)}",
                     popup=maps._facility_popup(
                         {**row, "name": f"{row['name']}（{r.name}）"}, t, lang, status="proposed"
                     ),

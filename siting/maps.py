@@ -27,6 +27,11 @@ and are dropped. An element that needs any other script raises an error instead 
 (高德 tiles in GCJ-02: every overlay is shifted WGS84 → GCJ-02 with :mod:`siting.coords` so that
 it lines up with the tiles).
 
+**Text from the inputs** (names, addresses, codes, scenario and plan names) is shown as typed and
+never runs: :func:`html_text` escapes it once where it enters the page (popups, tooltips, GeoJSON
+properties that tooltips show, layer names, labels, the title); tooltips and popups travel as JSON
+strings, never pasted into the page's script.
+
 The roster of individuals is never drawn: the care map takes aggregated cells only
 (:attr:`siting.roster.RosterAggregates.grid`), and only their count columns reach the page.
 """
@@ -39,6 +44,7 @@ import html
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -60,7 +66,7 @@ from siting.i18n import label as i18n_label
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES, Inputs
 from siting.transaction import atomic_path
 
-__all__ = ["BASEMAPS", "Basemap", "coverage_map", "external_references", "write_map"]
+__all__ = ["BASEMAPS", "Basemap", "coverage_map", "external_references", "html_text", "write_map"]
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +283,8 @@ def _display(
 
 
 def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
+    """GeoJSON of the geometries with their properties, text properties HTML-escaped: folium's
+    GeoJsonTooltip and GeoJsonPopup put property values into ``innerHTML``."""
     features = []
     for i, (g, p) in enumerate(zip(geoms, props, strict=True)):
         if g is None or shapely.is_empty(g):
@@ -285,7 +293,7 @@ def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[
             {
                 "type": "Feature",
                 "id": str(i),
-                "properties": p,
+                "properties": {k: html_text(v) if isinstance(v, str) else v for k, v in p.items()},
                 "geometry": json.loads(shapely.to_geojson(g)),
             }
         )
@@ -310,11 +318,41 @@ def _fmt_pct(value: Any) -> str:
     return "—" if v is None else f"{v:.1f}%"
 
 
+def html_text(value: Any) -> str:
+    """``value`` as HTML text: ``& < > " '`` escaped, so that it shows as typed and never runs.
+
+    Every text that comes from the inputs (names, addresses, codes, plan and district names)
+    goes through this function exactly once, where it is put into the page's HTML: a popup or
+    tooltip, a GeoJSON property that a tooltip or popup shows (folium and Leaflet put those into
+    ``innerHTML``), a layer name, a label, the title. Data stays plain text until then: never
+    escape it earlier, nor twice (``&`` would show as ``&amp;``).
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _html_properties(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``frame`` with its text columns HTML-escaped (:func:`html_text`), for a GeoJSON
+    layer built from a GeoDataFrame whose properties a tooltip or popup shows."""
+    out = frame.copy()
+    for col in out.columns:
+        if col != out.geometry.name and not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = [html_text(v) if isinstance(v, str) else v for v in out[col]]
+    return out
+
+
+def _css_token(value: Any) -> str:
+    """``value`` as one CSS class-name token (anything but letters, digits, ``-`` and ``_``
+    becomes ``_``), for class names made of codes."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(value))
+
+
 def _popup_table(title: str, rows: list[tuple[str, str]]) -> str:
+    """A popup's HTML: a bold title over a table of (label, value) rows, all plain text (escaped
+    here; rows without a value are left out)."""
     cells = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows if v
+        f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows if v
     )
-    return f'<div class="siting-popup"><b>{html.escape(title)}</b><table>{cells}</table></div>'
+    return f'<div class="siting-popup"><b>{html_text(title)}</b><table>{cells}</table></div>'
 
 
 # --------------------------------------------------------------------------------------------
@@ -489,20 +527,61 @@ class _HtmlPopup(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, html_content: str) -> None:
         super().__init__()
         self._name = "HtmlPopup"
-        self.html = html_text
+        self.html = html_content
+
+
+class _HtmlTooltip(MacroElement):
+    """A tooltip bound from an HTML string passed as a JSON string.
+
+    folium's Tooltip pastes its text into a JavaScript template literal, where a backtick or
+    ``${`` in a name would be code; here the HTML travels as a JSON string (``tojson`` also
+    escapes ``<``, ``>``, ``&`` and ``'``, so it cannot end the script either).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindTooltip({{ this.html|tojson }}, {sticky: true});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_content: str) -> None:
+        super().__init__()
+        self._name = "HtmlTooltip"
+        self.html = html_content
+
+
+class _EscapedNames(OrderedDict):
+    """A dict whose keys are HTML-escaped as they are set (:func:`html_text`)."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(html_text(key), value)
+
+
+class _LayerControl(folium.LayerControl):
+    """folium's layer list with every layer name HTML-escaped: Leaflet's layer control puts the
+    names into ``innerHTML``, and a name may carry a plan's name. The layers keep their plain
+    names; only the list's keys, filled when the control renders, are escaped."""
+
+    def reset(self) -> None:
+        self.base_layers = _EscapedNames()
+        self.overlays = _EscapedNames()
 
 
 def _legend_html(sections: list[tuple[str, list[tuple[str, str]]]], lang: Language) -> str:
-    parts = [f'<div class="siting-legend-title">{html.escape(_t("legend", lang))}</div>']
+    """The legend's HTML: section titles and item texts are plain text (escaped here), the
+    swatches are the tool's own SVG."""
+    parts = [f'<div class="siting-legend-title">{html_text(_t("legend", lang))}</div>']
     for title, items in sections:
-        parts.append(f'<div class="siting-legend-section">{html.escape(title)}</div>')
+        parts.append(f'<div class="siting-legend-section">{html_text(title)}</div>')
         for swatch, text in items:
             parts.append(
                 f'<div class="siting-legend-item"><span class="siting-swatch">{swatch}</span>'
-                f"<span>{html.escape(text)}</span></div>"
+                f"<span>{html_text(text)}</span></div>"
             )
     return '<div id="siting-legend" class="siting-legend">' + "".join(parts) + "</div>"
 
@@ -569,14 +648,17 @@ def _fac_marker(
     popup: str,
     tooltip: str,
 ) -> folium.Marker:
+    """A facility symbol with a popup (``popup``: HTML, e.g. from :func:`_popup_table`) and a
+    tooltip (``tooltip``: plain text, escaped here)."""
     icon = folium.DivIcon(
         html=_symbol_svg(shape, colour, size),
         icon_size=(size, size),
         icon_anchor=(size // 2, size // 2),
         class_name=f"siting-fac {classes}",
     )
-    marker = folium.Marker([lat, lon], icon=icon, tooltip=tooltip)
+    marker = folium.Marker([lat, lon], icon=icon)
     _HtmlPopup(popup).add_to(marker)
+    _HtmlTooltip(html_text(tooltip)).add_to(marker)
     return marker
 
 
@@ -690,7 +772,7 @@ def coverage_map(
         prefer_canvas=False,
         zoom_snap=0.25,
     )
-    m.get_root().title = html.escape(f"{heading} · {date.isoformat()}")
+    m.get_root().title = html_text(f"{heading} · {date.isoformat()}")
     _add_basemap(m, basemap, tianditu_key, lang)
     # room for the legend (left), the title (top) and the layer list (right)
     m.fit_bounds([[s, w], [n, e]], padding_top_left=(230, 70), padding_bottom_right=(250, 10))
@@ -761,14 +843,14 @@ def coverage_map(
     legend.append(_facility_layers(m, inputs, proposed, lang, gcj))
 
     _ScaleBar().add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    _LayerControl(collapsed=False, position="topright").add_to(m)
     sub = f"{_t('map_title', lang)} · {_t('map_date', lang)} {date.isoformat()}"
     root = m.get_root()
     root.header.add_child(Element(_CSS.format(font=_FONT)), name="siting_css")
     root.html.add_child(
         Element(
-            f'<div id="siting-title"><div class="main">{html.escape(heading)}</div>'
-            f'<div class="sub">{html.escape(sub)}</div></div>'
+            f'<div id="siting-title"><div class="main">{html_text(heading)}</div>'
+            f'<div class="sub">{html_text(sub)}</div></div>'
         ),
         name="siting_title",
     )
@@ -895,6 +977,8 @@ def _table_layer(
 ) -> None:
     """Polygons with a fill colour each and a popup table built in the page from ``fields``.
 
+    ``rows`` and the field labels are plain text: the GeoJSON carries them HTML-escaped.
+
     Only the values travel per feature (the field labels once per layer), and the colour is
     looked up by feature id, so large layers stay small.
     """
@@ -910,7 +994,9 @@ def _table_layer(
         highlight_function=(lambda f: {"weight": 2.5, "color": "#333333"}) if highlight else None,
         tooltip=folium.GeoJsonTooltip(fields=tooltip, labels=False),
         popup=folium.GeoJsonPopup(
-            fields=keys, aliases=[alias for _, alias in fields], class_name="siting-popup"
+            fields=keys,
+            aliases=[html_text(alias) for _, alias in fields],
+            class_name="siting-popup",
         ),
     ).add_to(m)
 
@@ -1119,7 +1205,7 @@ def _uncovered_circles(
     for (x, y), v, name in zip(xy, values, com["name"], strict=True):
         if v < 1:
             continue
-        folium.CircleMarker(
+        circle = folium.CircleMarker(
             [y, x],
             radius=float(3 + 17 * np.sqrt(v / biggest)),
             color="#08306b",
@@ -1127,8 +1213,9 @@ def _uncovered_circles(
             fill=True,
             fill_color="#2171b5",
             fill_opacity=0.45,
-            tooltip=f"{name}: {_t('uncovered_elderly', lang)} {v:,.0f}",
-        ).add_to(group)
+        )
+        _HtmlTooltip(html_text(f"{name}: {_t('uncovered_elderly', lang)} {v:,.0f}")).add_to(circle)
+        circle.add_to(group)
     group.add_to(m)
     swatch = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="22" height="14"><circle cx="11" cy="7" '
@@ -1284,7 +1371,7 @@ def _streets_layer(m: folium.Map, inputs: Inputs, lang: Language, gcj: bool) -> 
         folium.Marker(
             [y, x],
             icon=folium.DivIcon(
-                html=f'<span class="siting-street-label">{html.escape(str(nm))}</span>',
+                html=f'<span class="siting-street-label">{html_text(nm)}</span>',
                 icon_size=(0, 0),
                 class_name="siting-label",
             ),
@@ -1366,7 +1453,7 @@ def _facility_layers(
                 colour=colour,
                 shape="star",
                 size=22,
-                classes=f"siting-fac-proposed siting-type-{t}",
+                classes=f"siting-fac-proposed siting-type-{_css_token(t)}",
                 popup=_facility_popup(row, t, lang, status="proposed"),
                 tooltip=str(row.get("name", "")),
             ).add_to(group)
@@ -1468,15 +1555,21 @@ def proposed_layer(result: Any) -> gpd.GeoDataFrame | None:
     )
 
 
-def plan_map(result: Any, *, lang: Language = "zh", basemap: str = "none", tianditu_key: str | None = None):
+def plan_map(
+    result: Any, *, lang: Language = "zh", basemap: str = "none", tianditu_key: str | None = None
+):
     """The HTML map of a plan: coverage before and in the final year, the builds with their year."""
     problem = result.problem
     if problem.inputs is None:
-        raise InputError("a plan map needs the district's inputs (the plan was built from a cost matrix)")
+        raise InputError(
+            "a plan map needs the district's inputs (the plan was built from a cost matrix)"
+        )
     before, after = coverage_tables(result)
     proposed = proposed_layer(result)
     years = result.years
-    span = "" if not years else (f"{years[0]}" if years[0] == years[-1] else f"{years[0]}–{years[-1]}")
+    span = (
+        "" if not years else (f"{years[0]}" if years[0] == years[-1] else f"{years[0]}–{years[-1]}")
+    )
     title = f"{result.name} · {span}" if span else result.name
     return coverage_map(
         problem.inputs,

@@ -67,6 +67,37 @@ def available() -> bool:
     return Path(CHROMIUM).exists()
 
 
+#: Opens every popup and every tooltip of every Leaflet map in the page, as a planner would by
+#: clicking and hovering each feature: every overlay is switched on in the layer list first,
+#: then each drawn layer gets a ``click`` and a ``mouseover`` (then ``mouseout``) event that
+#: bubbles to the group the popup or tooltip is bound to. Returns the number of popups and
+#: tooltips opened and the text each one showed (``innerText``).
+OPEN_EVERY_POPUP_AND_TOOLTIP_JS = """(() => {
+  document.querySelectorAll('.leaflet-control-layers-overlays input').forEach(i => {
+    if (!i.checked) i.click();
+  });
+  const maps = Object.keys(window).filter(k => k.startsWith('map_'))
+    .map(k => window[k]).filter(v => v instanceof L.Map);
+  const out = {maps: maps.length, popups: 0, tooltips: 0, texts: []};
+  for (const m of maps) {
+    m.on('popupopen', e => { out.popups++; out.texts.push(e.popup.getElement().innerText); });
+    m.on('tooltipopen', e => { out.tooltips++; out.texts.push(e.tooltip.getElement().innerText); });
+    const leaves = [];
+    m.eachLayer(l => { if (!(l instanceof L.LayerGroup)) leaves.push(l); });
+    for (const l of leaves) {
+      const at = l.getLatLng ? l.getLatLng() : (l.getBounds ? l.getBounds().getCenter() : null);
+      if (!at) continue;
+      m.closePopup();
+      l.fire('click', {latlng: at}, true);
+      l.fire('mouseover', {latlng: at}, true);
+      l.fire('mouseout', {latlng: at}, true);
+    }
+    m.closePopup();
+  }
+  return out;
+})()"""
+
+
 class _Pipe:
     def __init__(self, write_fd: int, read_fd: int, proc: subprocess.Popen) -> None:
         self.w = write_fd
@@ -172,6 +203,7 @@ def load_page(
     evaluate: dict[str, str] | None = None,
     screenshot: Path | None = None,
     evaluate_after: dict[str, str] | None = None,
+    pause_s: float = 0.0,
     width: int = 1400,
     height: int = 900,
     settle_s: float = 1.0,
@@ -188,6 +220,9 @@ def load_page(
         Where to save a PNG of the viewport (taken after ``evaluate``).
     evaluate_after
         Expressions evaluated after the screenshot (e.g. clicks that open popups).
+    pause_s
+        Seconds to wait after ``evaluate`` (before the screenshot and ``evaluate_after``), so
+        that what it started has happened: an image it inserted has failed to load, say.
     settle_s
         Seconds to wait after the load event (tiles, canvas layers, late errors).
     """
@@ -256,6 +291,8 @@ def load_page(
                 report.values[name] = res.get("result", {}).get("value")
 
         run(evaluate)
+        if pause_s > 0:
+            pipe.drain(pause_s)
         if screenshot is not None:
             shot = pipe.send("Page.captureScreenshot", {"format": "png"}, session=sid)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
