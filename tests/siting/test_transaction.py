@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import shutil
@@ -97,12 +98,12 @@ def test_a_second_writer_to_a_locked_folder_is_refused(tmp_path):
     from siting.errors import InputError
 
     out = tmp_path / "out"
-    with transaction("run", folders=[out]):
-        with pytest.raises(InputError, match="another siting command is writing to"):
-            # a second, independent transaction (as another process would open)
-            import contextvars
-
-            contextvars.Context().run(lambda: Transaction("run", folders=[out]).__enter__())
+    with (
+        transaction("run", folders=[out]),
+        pytest.raises(InputError, match="another siting command is writing to"),
+    ):
+        # a second, independent transaction (as another process would open)
+        contextvars.Context().run(lambda: Transaction("run", folders=[out]).__enter__())
 
 
 def test_an_output_that_is_or_holds_an_input_is_refused(tmp_path):
