@@ -24,17 +24,19 @@ optimal (reproduced on a two-site capacitated instance whose LP bound was 3× be
 HiGHS is given the greedy start, but not with presolve on from highspy 1.16
 (:func:`highs_presolve_with_start`). Observed on the set-covering problem (LSCP: fewest sites
 covering every node) of Swain's 55 nodes, both public copies, service distances 4–30 (54
-instances), in highspy itself with a greedy start: highspy 1.16.0 with presolve on returned the
-start unchanged as "Optimal" in 15 of the 54, with an objective and a bound that were equal to each
-other, below the start's own objective and sometimes below the true optimum (distance 11: the
-8-site start returned, objective and bound reported as 5, the optimum is 7). highspy 1.11.0,
-1.14.0 and 1.15.1 solved all 54 correctly, and so did 1.16.0 with presolve off, or without a
-start. Through this tool (HiGHS given its greedy start for the least-cost stage), 21 of the 54
-were not proven optimal before the change, 11 of them with more sites than needed (7 where 5
-suffice at distance 15); with presolve off for the start, all 54 are optimal and equal to CBC
-(``tests/siting/test_certified.py``). With presolve off the solves took about as long
-(3,000 points × 300 sites: 7.7 s against 13.9 s and 8.0 s against 9.7 s for the two slowest).
-Versions after 1.16 are treated like 1.16 until the sweep of that test passes with presolve on.
+instances). In highspy itself, with a greedy start (most uncovered nodes first): highspy 1.16.0
+with presolve on returned the start unchanged as "Optimal" in 15 of the 54, with an objective and
+a bound equal to each other, below the start's own objective and sometimes below the true optimum
+(distance 11: the 8-site start returned, objective and bound reported as 5, the optimum is 7).
+highspy 1.11.0, 1.14.0 and 1.15.1 solved all 54 correctly, and so did 1.16.0 with presolve off,
+or without a start. Through this tool (HiGHS given its greedy start for the least-cost stage),
+28 of the 54 were not proven optimal before this check and the workaround, 23 of them with more
+sites than needed (distance 15: 7 where 5 suffice); with the check alone all 28 are
+``objective_mismatch``; with presolve off for the start all 54 are optimal and equal to CBC
+(``tests/siting/test_certified.py``). Solves with a start and presolve off took about as long as
+with presolve on (3,000 points × 300 sites: 7.7 s against 13.9 s and 8.0 s against 9.7 s for the
+two slowest of six instances, 3.3 s against 2.1 s for the next). Versions after 1.16 are treated
+like 1.16 until the sweep of that test passes with presolve on.
 """
 
 from __future__ import annotations
