@@ -36,7 +36,7 @@ from siting.model.rules import (
     UnitCoverage,
     hub_assignment,
 )
-from siting.model.solver import agrees, gap, solver_versions
+from siting.model.solver import agrees, gap, solver_versions, version_of
 
 if TYPE_CHECKING:
     from siting.indicators import Indicators
@@ -925,7 +925,7 @@ def make_result(
         "objective": "evaluated" if status == "evaluated" else s.objective,
         "status": status,
         "solver": s.solver,
-        "solver_version": solver_versions()["cbc" if s.solver == "cbc" else "highspy"] or "",
+        "solver_version": version_of(s.solver),
         "pulp_version": solver_versions()["pulp"],
         "objective_solver": None,
         "profile": s.profile,

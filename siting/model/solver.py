@@ -76,6 +76,7 @@ __all__ = [
     "highs_presolve_with_start",
     "run_solver",
     "solver_versions",
+    "version_of",
 ]
 
 _NUM = r"(-?\d[\d.]*(?:e[+-]?\d+)?|-?inf)"
@@ -169,6 +170,7 @@ def highs_presolve_with_start(version: str) -> bool:
     return (int(parts[0]), int(parts[1])) < _HIGHS_START_BUG_FROM
 
 
+@functools.cache
 def _highspy_version() -> str | None:
     try:
         return package_version("highspy")
@@ -210,6 +212,11 @@ def solver_versions() -> dict[str, str | None]:
             pass
     out["highspy"] = _highspy_version()
     return out
+
+
+def version_of(solver: str) -> str:
+    """The version of ``solver`` ({"cbc", "highs"}) here ("" when unknown)."""
+    return solver_versions()["cbc" if solver == "cbc" else "highspy"] or ""
 
 
 @contextmanager
@@ -303,11 +310,11 @@ def run_solver(
             if math.isfinite(info.mip_dual_bound)
             else None
         )
-        said = dict(solver_version=solver.version, presolve=solver.presolve)
+        ran = dict(solver_version=solver.version, presolve=solver.presolve)
         if "infeasible" in mstatus:
-            return Run("infeasible", None, None, seconds, solver_status="infeasible", **said)
+            return Run("infeasible", None, None, seconds, solver_status="infeasible", **ran)
         if not has_solution:
-            return Run("no_solution", None, bound, seconds, solver_status="no_solution", **said)
+            return Run("no_solution", None, bound, seconds, solver_status="no_solution", **ran)
         reported = float(info.objective_function_value)
         status = "optimal" if mstatus == "optimal" else "time_limit"
         return Run(
@@ -317,7 +324,7 @@ def run_solver(
             seconds,
             solver_status=status,
             solver_objective=sign * (reported + const) if math.isfinite(reported) else None,
-            **said,
+            **ran,
         )
     with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
         log_path = Path(tmp) / "cbc.log"
@@ -343,10 +350,18 @@ def run_solver(
     reported = re.findall(rf"Objective value:\s+{_NUM}", text)
     solver_objective = sign * (float(reported[-1]) + const) if reported else None
     if prob.status == pulp.LpStatusInfeasible or "infeasible" in result_text:
-        return Run("infeasible", None, None, seconds, "infeasible", None, version)
+        return Run("infeasible", None, None, seconds, "infeasible", solver_version=version)
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return Run("no_solution", None, bound, seconds, "no_solution", None, version)
+        return Run("no_solution", None, bound, seconds, "no_solution", solver_version=version)
     status = "optimal" if result_text.startswith("optimal") else "time_limit"
     if status == "optimal":  # within mip_gap; CBC prints no final bound then
         bound = solver_objective if solver_objective is not None else model.objective_value()
-    return Run(status, model.objective_value(), bound, seconds, status, solver_objective, version)
+    return Run(
+        status,
+        model.objective_value(),
+        bound,
+        seconds,
+        solver_status=status,
+        solver_objective=solver_objective,
+        solver_version=version,
+    )

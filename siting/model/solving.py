@@ -50,7 +50,7 @@ from siting.model.rules import (
     hub_assignment,
 )
 from siting.model.schedule import planned_schedule, with_build_capital
-from siting.model.solver import Run, certify, gap, run_solver, solver_versions
+from siting.model.solver import Run, certify, gap, run_solver, version_of
 
 if TYPE_CHECKING:
     from siting.model.problem import SitingProblem
@@ -395,7 +395,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
     greedy_obj: float | None = None
     heuristic = False
     warm_used = False
-    solver_version = solver_versions()["cbc" if s.solver == "cbc" else "highspy"] or ""
+    solver_version = version_of(s.solver)
     for stage in stages:
         set_objective(model, stage)
         start = False
