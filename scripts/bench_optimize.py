@@ -19,6 +19,8 @@ walking seconds divided by each pair's threshold (radius 1: the same coverage), 
 pairs as ``inf``, and ``p`` plus the existing facilities as its facility count (its predefined
 facilities count toward ``p``). Making that dense matrix is not timed.
 
+It prints the versions of PuLP, CBC and highspy first (:func:`siting.model.solver.solver_versions`).
+
 Run: ``python scripts/bench_optimize.py [--p 40] [--runs 3] [--scenario data/demo]``.
 """
 
@@ -58,6 +60,7 @@ def main() -> None:
     from siting.coverage import CoverageSettings, compute_coverage, coverage_matrix, snap_demand
     from siting.io import load_inputs
     from siting.model import ModelSettings, build_problem, solve
+    from siting.model.solver import solver_versions
     from siting.optimize import optimize_settings
     from siting.scenario import load_scenario
     from siting.walking import walking_graph
@@ -78,6 +81,8 @@ def main() -> None:
         snapped_demand=snap_demand(graph, cov.demand, max_snap_m=cs.max_snap_m),
     )
     print(f"inputs, walking graph and coverage: {time.perf_counter() - t:.1f} s")
+    versions = solver_versions()
+    print(f"pulp {versions['pulp']}, cbc {versions['cbc']}, highspy {versions['highspy']}")
     settings = ModelSettings(
         objective="max_coverage",
         new_sites=args.p,
@@ -162,10 +167,7 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     assert last is not None
     sm = last.summary
-    money = "; ".join(
-        f"{r.budget} {r.cap_wan_yuan:,.0f} 万元"
-        for r in last.budget.itertuples()
-    )
+    money = "; ".join(f"{r.budget} {r.cap_wan_yuan:,.0f} 万元" for r in last.budget.itertuples())
     print(
         f"documents profile, budgets {money}: {sm['model_variables']:,} variables, "
         f"{sm['model_constraints']:,} constraints, {sm['model_nonzeros']:,} nonzeros "

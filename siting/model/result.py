@@ -11,6 +11,7 @@ opened in that period that covers it, so the credits add up to the plan's gain;
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ from siting.model.rules import (
     UnitCoverage,
     hub_assignment,
 )
+from siting.model.solver import agrees, gap, solver_versions, version_of
 
 if TYPE_CHECKING:
     from siting.indicators import Indicators
@@ -42,7 +44,9 @@ if TYPE_CHECKING:
     from siting.model.problem import SitingProblem
     from siting.model.settings import ModelSettings
 
-__all__ = ["SitingResult", "coverage_fraction", "make_result"]
+__all__ = ["SitingResult", "coverage_fraction", "make_result", "plan_objective"]
+
+log = logging.getLogger(__name__)
 
 SITE_COLUMNS = (
     "year", "site_id", "option_id", "name", "action", "type", "from_type", "source", "street_code",
@@ -63,14 +67,19 @@ class SitingResult:
     name
         The plan's name (the scenario's, or given).
     status
-        "optimal" (every stage within ``mip_gap``, bound checked), "time_limit" (see ``gap``),
-        "not_proven" (the solver said optimal, its bound does not show it), "heuristic" (the
-        greedy plan: the solver found nothing in time) or "evaluated" (a given plan).
+        "optimal" (every stage's objective recomputed from the data agrees with the solver's
+        and is within ``mip_gap`` of its bound), "time_limit" (see ``gap``), "not_proven" (the
+        solver said optimal, its bound does not show it), "objective_mismatch" (the objective the
+        solver reported is not that of the plan it returned: logged as a warning; nothing about
+        this plan's optimality can be trusted), "heuristic" (the greedy plan: the solver found
+        nothing in time) or "evaluated" (a given plan).
     objective_name, objective, best_bound, gap
         The objective reported (the objective's stage; ``lexicographic``: the cost stage), its
-        value, the solver's bound and the relative gap ``|bound − objective| / |objective|``.
+        value for the final plan recomputed from the data (:func:`plan_objective`), the solver's
+        bound and the relative gap ``|bound − objective| / |objective|``.
     stages
-        Every stage solved: stage, status, objective, bound, gap.
+        Every stage solved: stage, status, objective (recomputed), bound, gap, and what the
+        solver said: solver_status, solver_objective, presolve (HiGHS).
     years
         The plan years (empty: one period).
     opened, closed
@@ -106,7 +115,9 @@ class SitingResult:
     hub_assignment
         Station → center (enforced under the hub rule, else how the open centers could run them).
     summary
-        Key figures (money, coverage, counts, model size, identity of the run).
+        Key figures (money, coverage, counts, model size, identity of the run: the tool's,
+        the solver's and PuLP's versions, ``solver_version`` and ``pulp_version``; the solver's
+        objective ``objective_solver`` beside ``objective_recomputed``).
     indicators
         The plan indicators after the plan (existing + built facilities, final-period demand);
         None without the district's inputs.
@@ -914,6 +925,9 @@ def make_result(
         "objective": "evaluated" if status == "evaluated" else s.objective,
         "status": status,
         "solver": s.solver,
+        "solver_version": version_of(s.solver),
+        "pulp_version": solver_versions()["pulp"],
+        "objective_solver": None,
         "profile": s.profile,
         "budget_wan_yuan": float(sum(b for b in budgets if b is not None))
         if any(b is not None for b in budgets)
@@ -993,33 +1007,47 @@ def make_result(
     summary.update({f"model_{k}": v for k, v in size.items()})
     if model is not None:
         summary["classes"] = len(model.classes)
-    # check, do not trust: the objective recomputed from the plan
-    recomputed = _recompute(problem, objective_name, om, frac)
+    # check, do not trust: the final plan's objective recomputed from the data. Every stage was
+    # certified against its own plan (siting.model.solver.certify) and a later stage keeps an
+    # optimal stage's value (its floor row), so a difference then is a broken floor or a false
+    # claim; after a stage that was not proven optimal a later stage may have improved on it
+    recomputed = plan_objective(problem, objective_name, om, rules=rules, frac=frac)
     summary["objective_recomputed"] = recomputed
-    if (
-        objective is not None
-        and recomputed is not None
-        and abs(recomputed - objective) > 1e-5 * max(1.0, abs(objective))
-    ):
-        summary["objective_mismatch"] = recomputed - objective
+    summary["objective_mismatch"] = next(
+        (
+            float(r["objective"]) - float(r["solver_objective"])
+            for r in stages
+            if r.get("status") == "objective_mismatch" and r.get("solver_objective") is not None
+        ),
+        None,
+    )
+    if objective is not None and recomputed is not None and not agrees(recomputed, objective):
         if status == "optimal":
-            status = "not_proven"
-            summary["status"] = status
+            log.warning(
+                "%s: the final plan's %s recomputed from the data is %.6g, the optimal stage "
+                "reported %.6g: status objective_mismatch",
+                name,
+                objective_name,
+                recomputed,
+                objective,
+            )
+            status = "objective_mismatch"
+            summary["objective_mismatch"] = recomputed - objective
+        objective = recomputed
+    summary["status"] = status
     indicators = None
     if problem.inputs is not None and problem.graph is not None and problem.demand is not None:
         indicators = indicators_after(problem, om)
     year_built = np.where(
         built, (np.asarray(s.years)[np.clip(opened, 0, None)] if s.years else 1), 0
     )
-    from siting.model.solver import gap as rel_gap
-
     return SitingResult(
         name=name,
         status=status,
         objective_name=objective_name,
         objective=objective if objective is not None else summary["elderly_years_covered"],
         best_bound=bound,
-        gap=rel_gap(objective, bound),
+        gap=gap(objective, bound),
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
         solver=s.solver,
@@ -1056,20 +1084,55 @@ def _coverage_base(problem: SitingProblem) -> np.ndarray:
     return coverage_fraction(p, p.existing)
 
 
-def _recompute(
-    problem: SitingProblem, objective_name: str, om: np.ndarray, frac: np.ndarray
+def plan_objective(
+    problem: SitingProblem,
+    objective_name: str,
+    om: np.ndarray,
+    *,
+    rules: Sequence[Rule] = (),
+    frac: np.ndarray | None = None,
 ) -> float | None:
+    """The objective of the plan ``om`` recomputed from the problem's data alone, in its own sense.
+
+    Coverage from the coverage matrix (:func:`coverage_fraction`, per period), money from
+    :mod:`siting.model.money`, the soft rules' shortfall from the rules' own count
+    (:meth:`~siting.model.rules.Rule.shortfall`), less (coverage) or plus (cost) the health
+    penalty; never from the model's variables or its objective expression. The check of every
+    solve (:func:`siting.model.solver.certify`) and of the result.
+
+    Parameters
+    ----------
+    objective_name
+        {"weighted_covered", "elderly_years", "cost_wan_yuan", "rule_shortfall"}; another name
+        (the elastic re-solve): None.
+    om
+        (K, T + 1) open matrix (:func:`siting.model.money.open_matrix`).
+    rules
+        The active rules (for ``rule_shortfall``).
+    frac
+        (m, T) coverage of each demand point in each period, if already computed.
+    """
     from siting.model.formulation import _penalty
 
+    if objective_name == "rule_shortfall":
+        return float(sum(r.shortfall(problem, om) for r in rules))
+    if objective_name not in ("weighted_covered", "elderly_years", "cost_wan_yuan"):
+        return None
     pen = float((_penalty(problem) * (om[:, -1] > 0.5)).sum())
-    w, g = problem.matrix.weights, problem.growth
-    if objective_name == "weighted_covered":
-        return float((w * g[:, -1] * frac[:, -1]).sum()) - pen
-    if objective_name == "elderly_years":
-        return float(sum((w * g[:, j] * frac[:, j]).sum() for j in range(problem.n_periods))) - pen
     if objective_name == "cost_wan_yuan":
         return total_cost(problem).value(om) + pen
-    return None
+    T = problem.n_periods
+    periods = [T - 1] if objective_name == "weighted_covered" else range(T)
+    w, g = problem.matrix.weights, problem.growth
+    total = 0.0
+    for j in periods:
+        fj = (
+            frac[:, j]
+            if frac is not None
+            else coverage_fraction(problem, om[:, j + 1] > 0.5, period=j)
+        )
+        total += float((w * g[:, j] * fj).sum())
+    return total - pen
 
 
 def _growth_text(problem: SitingProblem) -> str:

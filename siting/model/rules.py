@@ -233,6 +233,11 @@ class Rule:
     def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
         return []
 
+    def shortfall(self, problem: SitingProblem, open_matrix: np.ndarray) -> float:
+        """What the plan ``open_matrix`` leaves of a soft rule unmet, counted as the rules stage
+        counts it (0 for a hard rule)."""
+        return 0.0
+
 
 # ------------------------------------------------------------------------------------------
 # one center per 街道/镇, one station per 社区, one point per 村
@@ -293,6 +298,19 @@ class _UnitRule(Rule):
                 bool(open_matrix[u.options, p + 1].sum() >= 1 - 1e-9) if len(u.options) else False
             )
         return out
+
+    def shortfall(self, problem: SitingProblem, open_matrix: np.ndarray) -> float:
+        """Units without an open option in some period from the rule's first on."""
+        if not self.soft:
+            return 0.0
+        p = self.first(problem)
+        short = 0.0
+        for u in self.units(problem):
+            least = (
+                float(open_matrix[u.options, p + 1 :].sum(axis=0).min()) if len(u.options) else 0.0
+            )
+            short += min(1.0, max(0.0, 1.0 - least))
+        return short
 
     def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
         served = self.served(problem, open_matrix)
@@ -1239,6 +1257,17 @@ class QuotaRule(Rule):
         if q.at_most is not None and j == self.period(problem) and n > q.at_most:
             return False, "over_cap", f"{q.year}年至多 {q.at_most} 个，规划 {n} 个"
         return True, "", ""
+
+    def shortfall(self, problem: SitingProblem, open_matrix: np.ndarray) -> float:
+        """Facilities missing in the quota's worst period from its year on."""
+        need = float(self.quota.at_least)
+        if not self.soft or need <= 0:
+            return 0.0
+        least = min(
+            self.counted(problem, open_matrix, j)
+            for j in range(self.period(problem), problem.n_periods)
+        )
+        return min(need, max(0.0, need - least))
 
     def gaps(self, problem: SitingProblem, open_matrix: np.ndarray) -> list[dict[str, Any]]:
         q = self.quota

@@ -14,6 +14,12 @@ Lexicographic rather than weighted: each stage's objective is solved to its own 
 has to dwarf the others. The greedy plan (:mod:`siting.model.greedy`, one period only) is HiGHS's
 start for stage 2 and the fallback when the solver finds nothing in time.
 
+Every solve is certified (:func:`siting.model.solver.certify`): the objective of the plan it
+returns is recomputed from the problem's data (:func:`siting.model.result.plan_objective`), and
+a stage is optimal only when that value agrees with the solver's and with its bound; a solver
+whose objective is not its plan's makes the stage, and the result, ``objective_mismatch``, with
+a warning.
+
 Before solving, the hard rules say what no plan can meet (a unit without any eligible option, a
 target above what every option reaches, a budget below the cheapest way); if the solver still finds
 no plan, an elastic copy of the model (non-negative slack on every rule row, budget slack costing
@@ -34,6 +40,7 @@ from siting.errors import InfeasibleError, SitingError
 from siting.model.formulation import Model, Stage, add_floor, build_model, set_objective
 from siting.model.greedy import greedy_plan
 from siting.model.money import cash, commitment, open_matrix
+from siting.model.result import plan_objective
 from siting.model.rules import (
     CenterPerUnit,
     Rule,
@@ -43,7 +50,7 @@ from siting.model.rules import (
     hub_assignment,
 )
 from siting.model.schedule import planned_schedule, with_build_capital
-from siting.model.solver import gap, run_solver
+from siting.model.solver import Run, certify, gap, run_solver, version_of
 
 if TYPE_CHECKING:
     from siting.model.problem import SitingProblem
@@ -67,6 +74,42 @@ _NAMES = {
     "elderly_years": "elderly_years",
     "cost": "cost_wan_yuan",
 }
+
+
+def _plan_value(
+    model: Model, stage: Stage, rules: Sequence[Rule], opened: np.ndarray, closed: np.ndarray
+) -> float | None:
+    """The ``stage`` objective of a schedule, recomputed from the problem's data (None: elastic)."""
+    if stage not in _NAMES:
+        return None
+    problem = model.problem
+    return plan_objective(problem, _NAMES[stage], open_matrix(problem, opened, closed), rules=rules)
+
+
+def _solve_stage(model: Model, stage: Stage, rules: Sequence[Rule], *, start: bool) -> Run:
+    """Solve ``model`` (its objective set to ``stage``) and certify the run against the plan the
+    solver leaves, its objective recomputed from the data; a disagreement is logged as a warning."""
+    s = model.problem.settings
+    run = run_solver(model, s, start=start)
+    recomputed = (
+        None if run.objective is None else _plan_value(model, stage, rules, *model.schedule())
+    )
+    run = certify(run, recomputed, mip_gap=s.mip_gap)
+    if run.status == "objective_mismatch":
+        log.warning(
+            "stage %s: %s %s reported objective %s (the model's value of its plan %s), but the "
+            "plan it returned has %s = %.6g recomputed from the data: status objective_mismatch, "
+            'its optimality cannot be trusted (try solver = %r, or warm_start = "none")',
+            stage,
+            s.solver,
+            run.solver_version,
+            "n/a" if run.solver_objective is None else f"{run.solver_objective:.6g}",
+            f"{model.objective_value():.6g}",
+            _NAMES.get(stage, stage),
+            run.objective,
+            "highs" if s.solver == "cbc" else "cbc",
+        )
+    return run
 
 
 def _stages(problem: SitingProblem, model: Model) -> list[Stage]:
@@ -121,9 +164,9 @@ def check_candidates(problem: SitingProblem) -> None:
         sel = reason == why
         what = {
             "below_size": "rules.station_min_m2 / street_center_min_m2 / town_center_min_m2 (001 附件1; 002 §13)",
-            "type_not_fit": "rules.profile = \"documents\": types by unit kind (001 §二(一))",
+            "type_not_fit": 'rules.profile = "documents": types by unit kind (001 §二(一))',
             "not_build_type": "rules.build_types",
-            "far_from_health": "rules.health_rule = \"require\"",
+            "far_from_health": 'rules.health_rule = "require"',
             "spacing": "rules.min_spacing_m",
         }.get(why, why)
         detail = ", ".join(
@@ -147,7 +190,8 @@ def check_candidates(problem: SitingProblem) -> None:
             )
         )
     raise InputError(
-        f"no candidate may open anywhere: all {int(new.sum())} candidate options are excluded by the rules", items
+        f"no candidate may open anywhere: all {int(new.sum())} candidate options are excluded by the rules",
+        items,
     )
 
 
@@ -179,7 +223,9 @@ def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
         if any(b is None for b in budgets[: p + 1]):
             continue
         avail = float(sum(b for b in budgets[: p + 1] if b is not None))
-        years_saved = s.commitment if s.budget_basis == "commitment" else float(sum(s.period_years[: p + 1]))
+        years_saved = (
+            s.commitment if s.budget_basis == "commitment" else float(sum(s.period_years[: p + 1]))
+        )
         savings = float(saving.sum()) * years_saved
         need = sum(lb for *_, lb in parts)
         if need <= avail + savings + 1e-6:
@@ -260,8 +306,8 @@ def explain(problem: SitingProblem, rules: Sequence[Rule], name: str) -> str:
     s = problem.settings
     model = build_model(problem, rules, elastic=True)
     set_objective(model, "elastic")
-    run = run_solver(model, s, start=False)
-    if run.status not in ("optimal", "time_limit", "not_proven"):
+    run = _solve_stage(model, "elastic", rules, start=False)
+    if run.status not in ("optimal", "time_limit", "not_proven", "objective_mismatch"):
         return "no plan satisfies the rules, and the elastic re-solve found no explanation within the time limit"
     by_group: dict[str, list[tuple[str, str, float]]] = {}
     for group, key, label, sv, _ in model.slacks:
@@ -349,6 +395,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
     greedy_obj: float | None = None
     heuristic = False
     warm_used = False
+    solver_version = version_of(s.solver)
     for stage in stages:
         set_objective(model, stage)
         start = False
@@ -358,13 +405,16 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
             t1 = time.perf_counter()
             greedy = greedy_plan(model, rules, stage=stage)
             greedy_valid = _start_values(model, greedy)
-            greedy_obj = model.objective_value() if greedy_valid else None
+            greedy_obj = (
+                _plan_value(model, stage, rules, *model.schedule()) if greedy_valid else None
+            )
             build_s += time.perf_counter() - t1
             start = greedy_valid and s.warm_start == "greedy" and s.solver == "highs"
             warm_used = warm_used or start
         elif schedule is not None and s.solver == "highs" and s.warm_start == "greedy":
             model.set_start(*schedule)
-        run = run_solver(model, s, start=start)
+        run = _solve_stage(model, stage, rules, start=start)
+        solver_version = run.solver_version or solver_version
         solve_s += run.seconds
         if run.status == "infeasible" or (
             run.status == "no_solution"
@@ -396,6 +446,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
                         "objective": None,
                         "bound": run.bound,
                         "gap": None,
+                        **_said(run),
                     }
                 )
                 break
@@ -415,6 +466,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
                     "objective": objective,
                     "bound": run.bound,
                     "gap": gap(objective, run.bound),
+                    **_said(run),
                 }
             )
             schedule = model.schedule()
@@ -437,6 +489,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
                     "objective": objective,
                     "bound": run.bound,
                     "gap": gap(objective, run.bound),
+                    **_said(run),
                 }
             )
             schedule = model.schedule()
@@ -450,7 +503,9 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
             model.set_start(*schedule)
     assert schedule is not None
     statuses = [r["status"] for r in runs]
-    if heuristic:
+    if "objective_mismatch" in statuses:
+        status = "objective_mismatch"
+    elif heuristic:
         status = "heuristic"
     elif all(st == "optimal" for st in statuses):
         status = "optimal"
@@ -477,10 +532,23 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
         stages=runs,
         greedy_objective=greedy_obj,
         name=name,
-        extra={"warm_start_used": warm_used},
+        extra={
+            "warm_start_used": warm_used,
+            "objective_solver": report["solver_objective"],
+            "solver_version": solver_version,
+        },
     )
     log.info("solve %s: %r (build %.2f s, solve %.2f s)", name, result, build_s, solve_s)
     return result
+
+
+def _said(run: Run) -> dict[str, Any]:
+    """What the solver said in a run, for the stage's record."""
+    return {
+        "solver_status": run.solver_status,
+        "solver_objective": run.solver_objective,
+        "presolve": run.presolve,
+    }
 
 
 def evaluate(
