@@ -35,6 +35,7 @@ join the outer one.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import hashlib
@@ -253,8 +254,7 @@ class Transaction:
             return
         what = "is an input" if held[0] == target.path else "holds inputs"
         names = ", ".join(
-            str(p.relative_to(target.path)) if what == "holds inputs" else str(p)
-            for p in held[:6]
+            str(p.relative_to(target.path)) if what == "holds inputs" else str(p) for p in held[:6]
         ) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
         raise InputError(
             f"the output {'file' if target.is_file else 'folder'} {target.path} {what} "
@@ -383,36 +383,63 @@ class Transaction:
         return out
 
     def commit(self) -> tuple[Path, ...]:
-        """Publish every staged file, then the manifest; return the published paths."""
+        """Publish every staged file, then the manifest; return the published paths.
+
+        Publishing is renames only (the manifest is computed from the staged files first). An
+        earlier file is moved aside before its replacement goes in; if any rename fails, every
+        step is undone (earlier files back, new folders removed) and the error is raised.
+        """
         if self._committed is not None:
             return self._committed
-        finals = sorted(self._staged, key=str)
+        finals = sorted((f for f, st in self._staged.items() if st.exists()), key=str)
         for final in finals:  # nothing is moved if one would overwrite an input
             if final in self.inputs:
                 self._check_inputs(_Target(final, is_file=True))
-        man = None
+        moves = [(self._staged[f], f) for f in finals]
         if self.manifest is not None:
             man = self.manifest[0] / self.manifest[1]
-            man.unlink(missing_ok=True)
-        for final in finals:
-            staged = self._staged[final]
-            if not staged.exists():
-                continue
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if final.is_dir() and not staged.is_dir():
-                shutil.rmtree(final)
-            os.replace(staged, final)
-        published = tuple(f for f in finals if f.exists())
-        if man is not None:
-            record = self._record(published)
-            man.parent.mkdir(parents=True, exist_ok=True)
-            tmp = man.with_name(f".siting-manifest-{os.getpid()}.json")
-            tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", "utf-8")
-            os.replace(tmp, man)
+            record = self._record([(f, self._staged[f]) for f in finals])
+            staged_man = self.path(man)
+            staged_man.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", "utf-8")
+            moves.append((staged_man, man))
+            if man.exists():  # the earlier manifest goes first: files without one are unfinished
+                moves.insert(0, (None, man))
+        done: list[tuple[Path, Path | None]] = []  # (final, its earlier version moved aside)
+        created: list[Path] = []
+        try:
+            for staged, final in moves:
+                backup = None
+                if final.exists() or final.is_symlink():
+                    backup = self._target_for(final).stage_dir() / f".old-{len(done)}"
+                    os.replace(final, backup)
+                if staged is None:  # only moved aside
+                    done.append((final, backup))
+                    continue
+                missing = [p for p in (final.parent, *final.parent.parents) if not p.exists()]
+                final.parent.mkdir(parents=True, exist_ok=True)
+                created.extend(reversed(missing))
+                done.append((final, backup))
+                os.replace(staged, final)
+        except BaseException:
+            for final, backup in reversed(done):
+                try:
+                    if final.exists():
+                        _remove(final)
+                    if backup is not None and backup.exists():
+                        os.replace(backup, final)
+                except OSError:  # pragma: no cover - best effort, the error below is raised
+                    pass
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        published = tuple(finals)
+        self._staged = {}
         self._committed = published
         return published
 
-    def _record(self, published: Sequence[Path]) -> dict[str, Any]:
+    def _record(self, published: Sequence[tuple[Path, Path]]) -> dict[str, Any]:
+        """The manifest, from the staged files: (final path, staged path) pairs."""
         from siting import __version__
 
         try:
@@ -448,16 +475,19 @@ class Transaction:
         if solver_versions is not None:
             record["solver"] = solver_versions()
         record.update(self.extra)
+        files = []
+        for final, staged in published:
+            if staged.is_dir():
+                files += [
+                    (final / q.relative_to(staged), q)
+                    for q in sorted(staged.rglob("*"))
+                    if q.is_file()
+                ]
+            else:
+                files.append((final, staged))
         record["files"] = [
-            {"path": shown(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
-            for p in published
-            if p.is_file()
-        ] + [
-            {"path": shown(q), "bytes": q.stat().st_size, "sha256": file_sha256(q)}
-            for p in published
-            if p.is_dir()
-            for q in sorted(p.rglob("*"))
-            if q.is_file()
+            {"path": shown(f), "bytes": q.stat().st_size, "sha256": file_sha256(q)}
+            for f, q in files
         ]
         return record
 

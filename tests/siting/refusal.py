@@ -57,7 +57,10 @@ def assert_refused(
     before_in = snapshot(inputs)
     before_out = snapshot(outputs)
     existed = {p: p.exists() for p in outputs}
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert code == exit_code, f"exit status {code}, expected {exit_code}:\n{text}"
