@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -277,6 +278,18 @@ class Transaction:
             if t.path == path or (not t.is_file and _inside(path, t.path)):
                 return t
         target = _Target(path, is_file=is_file)
+        if is_file and path.is_dir():
+            raise InputError(
+                f"the output {path} is a folder; give a file name "
+                f"(e.g. {path / 'layers.gpkg'}); nothing was written",
+                [
+                    Problem(
+                        str(path),
+                        "output file is a folder",
+                        hint="give --out a file name, not a folder",
+                    )
+                ],
+            )
         self._check_inputs(target)
         ensure_writable_dir(target.folder)
         lock_path = _lock_dir() / f"{target.key}.lock"
@@ -409,6 +422,8 @@ class Transaction:
         try:
             for staged, final in moves:
                 backup = None
+                if final.is_dir() and not (staged is not None and staged.is_dir()):
+                    raise OSError(errno.EISDIR, "a folder stands where a file goes", str(final))
                 if final.exists() or final.is_symlink():
                     backup = self._target_for(final).stage_dir() / f".old-{len(done)}"
                     os.replace(final, backup)
