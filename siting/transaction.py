@@ -408,6 +408,8 @@ class Transaction:
         for final in finals:  # nothing is moved if one would overwrite an input
             if final in self.inputs:
                 self._check_inputs(_Target(final, is_file=True))
+        for final in finals:  # on disk before any rename (a power cut leaves no empty file)
+            _fsync_tree(self._staged[final])
         moves = [(self._staged[f], f) for f in finals]
         if self.manifest is not None:
             man = self.manifest[0] / self.manifest[1]
@@ -505,6 +507,16 @@ class Transaction:
             for f, q in files
         ]
         return record
+
+
+def _fsync_tree(path: Path) -> None:
+    for p in sorted(path.rglob("*")) if path.is_dir() else [path]:
+        if p.is_file():
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _remove(path: Path) -> None:
