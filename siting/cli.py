@@ -270,7 +270,10 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
-    out = Path(args.out) if args.out else scenario.output_dir() / "isochrones.gpkg"
+    # its own name: `siting run`'s isochrones.gpkg (with the proposed sites) is left alone
+    bands = "-".join(f"{m:g}" for m in args.minutes)
+    default = f"isochrones_{bands}min{'_candidates' if args.candidates else ''}.gpkg"
+    out = Path(args.out) if args.out else scenario.output_dir() / default
     _begin(args, "isochrones", files=[out], scenario=scenario, manifest=_manifest_beside(out))
     timer = StageTimer()
     with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
@@ -772,7 +775,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--candidates", action="store_true", help="also draw the candidate sites' isochrones"
     )
-    p.add_argument("--out", help="output GeoPackage (default: <output dir>/isochrones.gpkg)")
+    p.add_argument(
+        "--out",
+        help="output GeoPackage (default: <output dir>/isochrones_<minutes>min.gpkg, e.g. "
+        "isochrones_15-25min.gpkg; `siting run` writes isochrones.gpkg)",
+    )
     p.set_defaults(func=cmd_isochrones)
 
     p = sub.add_parser(

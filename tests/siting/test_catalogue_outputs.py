@@ -140,7 +140,7 @@ def _held_by_another_run(env: Env, mp) -> None:
     if first == "maps":
         target = {"files": [env.work / "maps" / "demo-small.html"]}
     elif COMMANDS_CASE[0] in ("export", "isochrones"):
-        name = "layers.gpkg" if COMMANDS_CASE[0] == "export" else "isochrones.gpkg"
+        name = "layers.gpkg" if COMMANDS_CASE[0] == "export" else "isochrones_15min.gpkg"
         target = {"files": [env.work / "output" / "demo-small" / name]}
     elif COMMANDS_CASE[0] == "plan":
         target = {"folders": [env.work / "output" / "low"]}

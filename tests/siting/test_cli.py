@@ -79,7 +79,7 @@ def test_validate_lists_every_problem_of_a_broken_copy(capsys, small_copy, monke
 def test_isochrones_writes_nested_polygons(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert main(["isochrones", str(SMALL), "--minutes", "5", "15"]) == 0
-    out = tmp_path / "output" / "demo-small" / "isochrones.gpkg"
+    out = tmp_path / "output" / "demo-small" / "isochrones_5-15min.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(out)}
     assert layers == {"isochrones_sites", "isochrones_by_type"}
     sites = gpd.read_file(out, layer="isochrones_sites")
