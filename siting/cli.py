@@ -185,18 +185,29 @@ def _claim(args: argparse.Namespace, folder: Path) -> Path:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from siting.io import load_inputs
+    """Every check of ``siting run`` (:func:`siting.preflight.prepare`), writing nothing."""
+    from siting.preflight import prepare
     from siting.scenario import load_scenario
 
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
     timer = StageTimer()
-    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
-        inputs = load_inputs(scenario, network=not args.skip_network)
-    _summary_tables(console, inputs, lang)
+
+    @contextlib.contextmanager
+    def stage(key: str):
+        with console.status(label(key, lang)), timer.stage(label(key, lang)) as info:
+            yield info
+
+    checked = prepare(scenario, network=not args.skip_network, stage=stage)
+    attached = ""
+    if checked.coverage is None:
+        _summary_tables(console, checked.inputs, lang)
+    else:  # the warnings of the inputs, the walking graph and the coverage, as `siting run`
+        _summary_tables(console, checked.inputs, lang, warnings=False)
+        attached = _print_warnings(console, lang, checked.inputs, checked.graph, checked.coverage)
     console.print(label("valid_ok", lang), style="bold green")
-    _stage_table(console, timer, lang)
+    _stage_table(console, timer, lang, attached)
     return 0
 
 
@@ -659,7 +670,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
     )
-    p.add_argument("--skip-network", action="store_true", help="do not read the road network")
+    p.add_argument(
+        "--skip-network",
+        action="store_true",
+        help="do not read the road network (nor check the walking graph, the DEM's elevations "
+        "and what the network attaches)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(

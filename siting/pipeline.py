@@ -6,7 +6,7 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -14,13 +14,13 @@ from typing import Any
 from isochrones import WalkGraph
 from siting.atomic import output_folder
 from siting.catchments import Catchments, facility_catchments, write_catchments
-from siting.coverage import CoverageResult, compute_coverage
+from siting.coverage import CoverageResult
 from siting.i18n import Language, label
-from siting.io import Inputs, load_inputs
+from siting.io import Inputs
+from siting.preflight import prepare
 from siting.scenario import Scenario
 from siting.stages import StageTimer
 from siting.tables import write_coverage_tables
-from siting.walking import walking_graph
 
 __all__ = [
     "RunResult",
@@ -169,35 +169,26 @@ def run_pipeline(
 def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Language) -> RunResult:
     out_dir = scenario.output_dir()
     outputs: list[Path] = []
-    opt = scenario.section("optimize")
-    siting_settings = None
-    if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")) or (
-        opt and scenario.section("budget").get("line")
-    ):
-        from siting.optimize import optimize_settings
-
-        siting_settings = optimize_settings(
-            scenario
-        )  # bad settings fail before anything is written
 
     def stage(key: str):
         name = label(key, lang)
         status = console.status(name) if console is not None else nullcontext()
         return status, timer.stage(name)
 
-    status, timed = stage("stage_load")
+    @contextmanager
+    def checked(key: str):
+        status, timed = stage(key)
+        with status, timed as info:
+            yield info
+
+    # every check of `siting validate` (settings, inputs, graph, coverage) before anything is written
+    prepared = prepare(scenario, stage=checked)
+    siting_settings = prepared.siting_settings
+    inputs, graph, coverage = prepared.inputs, prepared.graph, prepared.coverage
+    status, timed = stage("stage_write")
     with status, timed as info:
-        inputs = load_inputs(scenario)
-        info["note"] = f"{len(inputs.communities):,} 社区/村"
-    status, timed = stage("stage_graph")
-    with status, timed as info:
-        graph = walking_graph(inputs)
-        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
-    status, timed = stage("stage_coverage")
-    with status, timed as info:
-        coverage = compute_coverage(inputs, graph)
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
-        info["note"] = coverage.demand.note()
+        info["note"] = f"{len(outputs)} tables"
     siting = None
     if siting_settings is not None:
         from siting.optimize import optimize
