@@ -1628,7 +1628,14 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             )
             raw[name] = None if name == "district" else g
     streets, com = raw.get("streets"), raw.get("communities")
-    if com is None or streets is None or len(com) == 0 or len(streets) == 0:
+    unusable = [
+        name
+        for name, g in (("streets", streets), ("communities", com))
+        if g is None
+        or len(g) == 0
+        or any(f.required and f.name not in g for f in SCHEMAS[name])  # reported above
+    ]
+    if unusable:
         raise InputError(f"scenario {scenario.path}: required inputs cannot be read", problems)
 
     crs = _choose_crs(scenario, com, problems)

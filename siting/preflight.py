@@ -107,8 +107,12 @@ def settings_problems(scenario: Any) -> tuple[list[Problem], Any]:
             plan_settings(scenario)
         except ScenarioError as exc:
             problems.extend(exc.problems)
-    unique = list({(p.source, p.column, p.message): p for p in problems}.values())
-    return unique, siting_settings
+    return _unique(problems), siting_settings
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each problem once (several settings readers share ``[costs]``, ``[rules]``, …), in order."""
+    return list({(p.source, p.row, p.column, p.message): p for p in problems}.values())
 
 
 def check_settings(scenario: Any) -> Any:
@@ -165,10 +169,11 @@ def prepare(scenario: Any, *, network: bool = True, stage: Stage | None = None) 
         except InputError as exc:
             if not problems:
                 raise
+            both = _unique([*problems, *exc.problems])  # load_inputs reads [validation] too
             raise InputError(
-                f"scenario {scenario.path}: {len(problems) + len(exc.problems)} problem(s) in "
-                "the settings and the inputs; nothing was written",
-                [*problems, *exc.problems],
+                f"scenario {scenario.path}: {len(both)} problem(s) in the settings and the "
+                "inputs; nothing was written",
+                both,
             ) from None
         info["note"] = f"{len(inputs.communities):,} 社区/村"
     if problems:
