@@ -808,15 +808,20 @@ def _points_from_lonlat(
         return None
     lon = pd.to_numeric(frame[lon_col].map(lambda v: str(v).strip()), errors="coerce")
     lat = pd.to_numeric(frame[lat_col].map(lambda v: str(v).strip()), errors="coerce")
-    missing_xy = lon.isna() | lat.isna()
+    missing_xy = lon.isna() | lat.isna() | ~np.isfinite(lon) | ~np.isfinite(lat)
     if missing_xy.any():
+        wide = (frame[lon_col].map(_has_full_width) | frame[lat_col].map(_has_full_width))[
+            missing_xy
+        ].any()
         problems.append(
             Problem(
                 spec.label,
                 "missing or non-numeric coordinates",
                 row=_rows_text(rows[missing_xy]),
                 column=f"{lon_col}/{lat_col}",
-                hint="every record needs a longitude and a latitude in decimal degrees",
+                hint=FULL_WIDTH_HINT
+                if wide
+                else "every record needs a longitude and a latitude in decimal degrees",
             )
         )
     ok = ~missing_xy
@@ -860,19 +865,27 @@ def _points_from_lonlat(
 
 
 def _check_geometry(
-    spec: InputSpec, gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem]
+    spec: InputSpec,
+    gdf: gpd.GeoDataFrame,
+    rows: pd.Series,
+    problems: list[Problem],
+    *,
+    is_table: bool = False,
 ) -> pd.Series:
-    """Check geometry presence, type, validity and axis order; return a mask of usable rows."""
+    """Check geometry presence, type, validity and axis order; return a mask of usable rows.
+
+    A table's rows without a point were reported with their lon/lat columns already.
+    """
     label = spec.label
     column = gdf.attrs.get("geometry_column") or "geometry"
     geom = gdf.geometry.values
     usable = pd.Series(True, index=gdf.index)
     empty = pd.Series(shapely.is_missing(geom) | shapely.is_empty(geom), index=gdf.index)
-    if empty.any():
+    if empty.any() and not is_table:
         problems.append(
             Problem(label, "missing or empty geometry", row=_rows_text(rows[empty]), column=column)
         )
-        usable &= ~empty
+    usable &= ~empty
     want = GEOMETRY[spec.name]
     types = pd.Series(shapely.get_type_id(geom), index=gdf.index)
     allowed = {"polygon": {3, 6}, "point": {0}, "any": {0, 3, 6}}[want]
@@ -1025,7 +1038,7 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
         if gdf is None:
             return None
         note = gdf.attrs.get("coords_note", "")
-    usable = _check_geometry(spec, gdf, rows, problems)
+    usable = _check_geometry(spec, gdf, rows, problems, is_table=is_table)
 
     # columns
     out: dict[str, Any] = {}

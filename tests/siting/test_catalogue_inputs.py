@@ -122,6 +122,28 @@ def formula_cell(folder: Path) -> None:
     wb.save(path)
 
 
+def xlsx_cell(cell: str, value):
+    """A breaker that sets one cell of the candidates' sheet."""
+
+    def breaks(folder: Path) -> None:
+        path = folder / "candidates.xlsx"
+        wb = openpyxl.load_workbook(path)
+        wb["候选点"][cell] = value
+        wb.save(path)
+
+    return breaks
+
+
+def csv_cell(name: str, column: str, index: int, value, encoding: str = "utf-8-sig"):
+    """A breaker that sets one cell of a CSV table (row ``index + 2`` of the file)."""
+
+    def change(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[index, column] = value
+        return frame
+
+    return lambda folder: edit_csv(folder, name, change, encoding)
+
+
 def rename_sheet(folder: Path) -> None:
     path = folder / "candidates.xlsx"
     wb = openpyxl.load_workbook(path)
@@ -358,6 +380,19 @@ CASES: tuple[Case, ...] = (
         set_value("社区村", "失能半失能", 2, 2000),
         (COM, "row 3", "column '失能半失能'", "'n_disabled' exceeds the 60+ population"),
     ),
+    Case(
+        "district_code_5_digits",
+        "a district code of 5 digits",
+        lambda f: (
+            edit_toml(
+                f,
+                'layer = "区界"\n',
+                'layer = "区界"\n[inputs.district.columns]\ncode = "区划代码"\nname = "名称"\n',
+            )
+            or set_value("区界", "区划代码", 0, "50019")(f)
+        ),
+        ("boundaries.gpkg (layer '区界')", "row 1", "column '区划代码'", "6-digit 区县 code"),
+    ),
     # spreadsheets and tables
     Case(
         "xlsx_formula_without_value",
@@ -406,6 +441,53 @@ CASES: tuple[Case, ...] = (
         "a facility type that is neither canonical nor mapped",
         lambda f: edit_csv(f, "facilities_amap.csv", _facility_type),
         ("facilities_amap.csv", "row 2", "column '类型'", "unknown value(s) ['老年食堂']"),
+    ),
+    Case(
+        "nursing_beds_above_beds",
+        "more nursing-type beds than beds",
+        csv_cell("facilities_amap.csv", "护理型床位数", 0, "999"),
+        (
+            "facilities_amap.csv",
+            "row 2",
+            "column '护理型床位数'",
+            "more nursing-type beds than beds",
+        ),
+    ),
+    Case(
+        "yes_no_unknown",
+        "a yes/no column with a value that is neither",
+        csv_cell("facilities_amap.csv", "助餐服务", 0, "偶尔"),
+        ("facilities_amap.csv", "row 2", "column '助餐服务'", "unknown yes/no value(s) ['偶尔']"),
+    ),
+    Case(
+        "lonlat_full_width",
+        "a longitude typed in full-width digits",
+        csv_cell("facilities_amap.csv", "经度", 0, "１０６.０１１２０２"),
+        (
+            "facilities_amap.csv",
+            "row 2",
+            "column '经度/纬度'",
+            "non-numeric coordinates",
+            "full-width digits",
+        ),
+    ),
+    Case(
+        "candidate_types_unknown",
+        "a candidate site eligible for an unknown facility type",
+        xlsx_cell("D2", "养老院"),
+        ("candidates.xlsx (sheet '候选点')", "row 2", "column '可建类型'", "['养老院']"),
+    ),
+    Case(
+        "candidate_id_duplicate",
+        "two candidate sites with the same id",
+        xlsx_cell("A3", "C0001"),
+        ("candidates.xlsx (sheet '候选点')", "row 2, 3", "column '编号'", "duplicate candidate_id"),
+    ),
+    Case(
+        "buildings_households_negative",
+        "a building with a negative number of households",
+        set_value("residential", "户数", 0, -5, file="buildings.gpkg"),
+        ("buildings.gpkg (layer 'residential')", "row 1", "column '户数'", "negative values"),
     ),
     Case(
         "roster_age_impossible",
@@ -626,6 +708,12 @@ CASES: tuple[Case, ...] = (
         ("roads.gpkg", "column 'crs'", "crs = 'EPSG:0000' in [inputs.network] is not a CRS"),
     ),
     Case(
+        "osm_file_with_link_options",
+        "navigation-link options on an OSM file",
+        toml('format = "osm"', 'format = "osm"\ndefault_class = "residential"'),
+        ("roads.osm.pbf", "column 'inputs.network.default_class'", "given for an OSM file"),
+    ),
+    Case(
         "network_missing",
         "the road network file does not exist",
         _delete("roads.osm.pbf"),
@@ -728,6 +816,12 @@ CASES: tuple[Case, ...] = (
         "[validation] min_attached_share above 1",
         append_toml("[validation]\nmin_attached_share = 1.5"),
         (SCEN, "column 'validation.min_attached_share'", "a share from 0 to 1"),
+    ),
+    Case(
+        "settings_key_typo",
+        "a misspelt section ([walkng]) that would fall back to the defaults",
+        toml("[walking]", "[walkng]"),
+        (SCEN, "column 'walkng'", "unknown key 'walkng'"),
     ),
     Case(
         "settings_and_inputs_together",
