@@ -225,18 +225,29 @@ def _publish(args: argparse.Namespace) -> tuple[Path, ...]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from siting.io import load_inputs
+    """Every check of ``siting run`` (:func:`siting.preflight.prepare`), writing nothing."""
+    from siting.preflight import prepare
     from siting.scenario import load_scenario
 
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
     timer = StageTimer()
-    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
-        inputs = load_inputs(scenario, network=not args.skip_network)
-    _summary_tables(console, inputs, lang)
+
+    @contextlib.contextmanager
+    def stage(key: str):
+        with console.status(label(key, lang)), timer.stage(label(key, lang)) as info:
+            yield info
+
+    checked = prepare(scenario, network=not args.skip_network, stage=stage)
+    attached = ""
+    if checked.coverage is None:
+        _summary_tables(console, checked.inputs, lang)
+    else:  # the warnings of the inputs, the walking graph and the coverage, as `siting run`
+        _summary_tables(console, checked.inputs, lang, warnings=False)
+        attached = _print_warnings(console, lang, checked.inputs, checked.graph, checked.coverage)
     console.print(label("valid_ok", lang), style="bold green")
-    _stage_table(console, timer, lang)
+    _stage_table(console, timer, lang, attached)
     return 0
 
 
@@ -274,6 +285,9 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     bands = "-".join(f"{m:g}" for m in args.minutes)
     default = f"isochrones_{bands}min{'_candidates' if args.candidates else ''}.gpkg"
     out = Path(args.out) if args.out else scenario.output_dir() / default
+    from siting.preflight import check_settings
+
+    check_settings(scenario)  # every settings problem before the work, as validate
     _begin(args, "isochrones", files=[out], scenario=scenario, manifest=_manifest_beside(out))
     timer = StageTimer()
     with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
@@ -344,6 +358,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
     out_dir = Path(args.out) if args.out else scenario.output_dir()
+    from siting.preflight import check_settings
+
+    check_settings(scenario)  # every settings problem before the work, as validate
     _begin(args, "coverage", folders=[out_dir], scenario=scenario)
     timer = StageTimer()
     with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
@@ -410,9 +427,9 @@ def _manifest_beside(path: Path) -> Path:
 def _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage):
     """The scenario's siting result when it has a siting stage (as ``siting run`` does), so
     ``map`` and ``export`` draw the same proposed sites as the run; None without one."""
-    from siting.pipeline import siting_stage_settings
+    from siting.preflight import check_settings
 
-    settings = siting_stage_settings(scenario)
+    settings = check_settings(scenario)
     if settings is None:
         return None
     from siting.optimize import optimize
@@ -425,7 +442,8 @@ def _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage):
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from siting.pipeline import default_map_path, siting_stage_settings, write_map_for
+    from siting.pipeline import default_map_path, write_map_for
+    from siting.preflight import check_settings
     from siting.scenario import load_scenario
 
     console = _console()
@@ -435,7 +453,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         raise InputError(
             "--basemap tianditu needs --tianditu-key (a Tianditu web key); nothing was written"
         )
-    siting_stage_settings(scenario)  # bad settings fail before the work
+    check_settings(scenario)  # bad settings fail before the work
     path = Path(args.out) if args.out else default_map_path(scenario)
     _begin(args, "map", files=[path], scenario=scenario, manifest=_manifest_beside(path))
     timer = StageTimer()
@@ -461,7 +479,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from siting.pipeline import siting_stage_settings, write_export
+    from siting.pipeline import write_export
+    from siting.preflight import check_settings
     from siting.scenario import load_scenario
 
     console = _console()
@@ -471,7 +490,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.format
     ]
     out = Path(args.out) if args.out else scenario.output_dir() / suffix
-    siting_stage_settings(scenario)  # bad settings fail before the work
+    check_settings(scenario)  # bad settings fail before the work
     kind = {"folders": [out]} if args.format == "geojson" else {"files": [out]}
     _begin(args, "export", scenario=scenario, manifest=_manifest_beside(out), **kind)
     timer = StageTimer()
@@ -580,6 +599,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
     scenario0 = load_scenario(args.scenario)
     lang = _lang(args, scenario0)
+    from siting.preflight import check_settings
+
+    check_settings(scenario0)  # every settings problem before the work, as validate
     settings = optimize_settings(scenario0, **_optimize_overrides(args))
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
     path = default_map_path(scenario0).with_name(f"{scenario0.output_dir().name}_siting.html")
@@ -625,6 +647,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     console = _console()
     scenario0 = load_scenario(args.scenario)
     lang = _lang(args, scenario0)
+    from siting.preflight import check_settings
+
+    check_settings(scenario0)  # every settings problem before the work, as validate
     settings = plan_settings(scenario0)  # bad [plan] values fail before the work
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
     from siting.pipeline import default_map_path
@@ -750,7 +775,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
     )
-    p.add_argument("--skip-network", action="store_true", help="do not read the road network")
+    p.add_argument(
+        "--skip-network",
+        action="store_true",
+        help="do not read the road network (nor check the walking graph, the DEM's elevations "
+        "and what the network attaches)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(

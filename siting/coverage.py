@@ -65,6 +65,7 @@ __all__ = [
     "CoverageMatrix",
     "CoverageResult",
     "CoverageSettings",
+    "check_attachment",
     "compute_coverage",
     "coverage_matrix",
     "coverage_tables",
@@ -831,6 +832,7 @@ def compute_coverage(
     settings = settings or CoverageSettings.from_scenario(inputs.scenario)
     demand = demand or build_demand(inputs, graph)
     snapped = snap_demand(graph, demand, max_snap_m=settings.max_snap_m)
+    check_attachment(inputs, graph, snapped, max_snap_m=settings.max_snap_m)
     matrix = coverage_matrix(
         graph,
         demand,
@@ -880,6 +882,36 @@ def compute_coverage(
         len(indicators.items),
     )
     return result
+
+
+def check_attachment(
+    inputs: Inputs, graph: WalkGraph, snapped: SnappedPoints, *, max_snap_m: float
+) -> None:
+    """Stop when the network attaches less than ``[validation] min_attached_share`` of the homes,
+    facilities or candidate sites (:func:`siting.notices.attachment_problems`).
+
+    Raises
+    ------
+    InputError
+        Naming the files, how many points were attached, the snapping distance and the median
+        distance to the streets.
+    """
+    from siting.notices import attachment_of, attachment_problems  # notices builds on this module
+    from siting.plausibility import InputLimits
+
+    limits = InputLimits.from_scenario(inputs.scenario)
+    errors = attachment_problems(
+        inputs,
+        attachment_of(inputs, graph, snapped, max_snap_m=max_snap_m),
+        max_snap_m=max_snap_m,
+        min_share=limits.min_attached_share,
+    )
+    if errors:
+        raise InputError(
+            f"scenario {inputs.scenario.path}: the road network does not reach the district's "
+            "points; nothing was written",
+            errors,
+        )
 
 
 def _demand_problems(graph: WalkGraph, demand: Demand, snapped: SnappedPoints) -> list[Problem]:

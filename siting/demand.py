@@ -90,6 +90,7 @@ __all__ = [
     "RosterPlacement",
     "RosterUse",
     "build_demand",
+    "demand_settings",
     "place_demand",
     "weighted_elderly",
 ]
@@ -204,6 +205,17 @@ def _demand_settings(
     if problems:
         raise ScenarioError(f"{source}: invalid [demand] settings", problems)
     return DemandWeights(**values), basis, float(spacing), roster_use
+
+
+def demand_settings(scenario: Any) -> tuple[DemandWeights, str, float, str]:
+    """The ``[demand]`` settings: weights, basis, street spacing (m) and roster use.
+
+    Raises
+    ------
+    ScenarioError
+        Every bad value, naming the scenario file and the key.
+    """
+    return _demand_settings(scenario.section("demand"), str(scenario.path))
 
 
 def weighted_elderly(
@@ -923,9 +935,7 @@ def build_demand(inputs: Inputs, graph: WalkGraph | None = None) -> Demand:
     given, else every edge of the road network (if loaded). The roster (``inputs.roster``), when
     there is one, places the weighted groups at their homes (``[demand] roster``).
     """
-    weights, basis, spacing, roster_use = _demand_settings(
-        inputs.scenario.section("demand"), str(inputs.scenario.path)
-    )
+    weights, basis, spacing, roster_use = demand_settings(inputs.scenario)
     streets = None
     if graph is not None:
         streets = graph.edge_geometry[graph.edge_has_arcs]

@@ -20,6 +20,7 @@ from an input is ever evaluated, and inputs are never modified.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Mapping
@@ -105,22 +106,28 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
+    #: codes: exactly this many ASCII digits (NBS 统计用区划代码: 6 区县, 9 街道/镇, 12 社区/村)
+    digits: int | None = None
 
 
 _POP = {"kind": "int", "minimum": 0}
+#: Lengths of the NBS codes (统计用区划代码): 区县 6 digits, 街道/镇 9 (the 区县's 6 and 3 more),
+#: 社区/村 12 (the 街道/镇's 9 and 3 more: 001–199 居委会/社区, 200–399 村委会/村).
+DISTRICT_CODE_DIGITS, STREET_CODE_DIGITS, COMMUNITY_CODE_DIGITS = 6, 9, 12
 
 #: Canonical columns of every input.
 SCHEMAS: dict[str, tuple[Field, ...]] = {
-    "district": (Field("code", "code"), Field("name")),
+    "district": (Field("code", "code", digits=DISTRICT_CODE_DIGITS), Field("name")),
     "streets": (
-        Field("code", "code", required=True),
+        Field("code", "code", required=True, digits=STREET_CODE_DIGITS),
         Field("name", required=True),
         Field("kind", "enum", choices=("street", "town")),
     ),
     "communities": (
-        Field("code", "code", required=True),
+        Field("code", "code", required=True, digits=COMMUNITY_CODE_DIGITS),
         Field("name", required=True),
-        Field("street_code", "code"),
+        Field("street_code", "code", digits=STREET_CODE_DIGITS),
         Field("kind", "enum", choices=("community", "village")),
         Field("pop_total", required=True, **_POP),
         Field("pop_60p", required=True, **_POP),
@@ -170,7 +177,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
     ),
     "roster": (
         Field("person_id", "code"),
-        Field("age", "int", required=True, minimum=0),
+        Field("age", "int", required=True, minimum=0, maximum=130),
         Field("group", "enum", required=True, choices=ROSTER_GROUPS),
         Field("community_code", "code"),
     ),
@@ -203,16 +210,18 @@ def _read_csv(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None:
     last_error: Exception | None = None
     for enc in encodings:
         try:
-            return pd.read_csv(
+            frame = pd.read_csv(
                 spec.path,
                 dtype=str,
                 keep_default_na=False,
                 encoding=enc,
                 sep=sep,
                 skipinitialspace=True,
+                skip_blank_lines=False,  # so that row labels stay the file's line numbers
             )
         except UnicodeDecodeError as exc:
             last_error = exc
+            continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             problems.append(
                 Problem(spec.label, f"cannot parse as CSV: {exc}", hint="save it as UTF-8 CSV")
@@ -223,6 +232,13 @@ def _read_csv(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None:
                 Problem(spec.label, f"unknown encoding '{spec.encoding}'", column="encoding")
             )
             return None
+        # blank lines (and lines of bare separators) are not records; the others keep their line
+        # number (header on line 1) for every message
+        lines = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+        blank = (frame.fillna("").astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1)
+        frame = frame[~blank.to_numpy()].reset_index(drop=True)
+        frame.attrs["rows"] = lines[~blank.to_numpy()].to_numpy()
+        return frame
     problems.append(
         Problem(
             spec.label,
@@ -234,6 +250,12 @@ def _read_csv(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None:
 
 
 def _read_excel(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None:
+    """The sheet's cell values as text; formula cells must carry the value Excel saved with them.
+
+    A workbook written by a program other than Excel/WPS/LibreOffice (or saved with manual
+    calculation) may hold formulas without a saved value: they would read as blank, so they are an
+    error naming each cell (``E7``). Rows keep their sheet row numbers (``attrs['rows']``).
+    """
     import openpyxl  # lazy: only Excel inputs need it
 
     try:
@@ -252,18 +274,61 @@ def _read_excel(spec: InputSpec, problems: list[Problem]) -> pd.DataFrame | None
                 )
             )
             return None
-        rows = list(wb[sheet].iter_rows(values_only=True))
+        rows = list(wb[sheet].iter_rows(min_row=1, min_col=1, values_only=True))
     finally:
         wb.close()
     if not rows:
         return pd.DataFrame()
     header = ["" if h is None else str(h).strip() for h in rows[0]]
-    body = [
-        ["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in r]
-        for r in rows[1:]
-        if any(v not in (None, "") for v in r)
-    ]
-    return pd.DataFrame(body, columns=header, dtype=str)
+    formulas = _unsaved_formulas(spec, sheet, rows)
+    for col, cells in formulas.items():
+        name = header[col] if col < len(header) and header[col] else None
+        problems.append(
+            Problem(
+                spec.label,
+                f"{len(cells)} formula cell(s) without a saved value (they would read as blank): "
+                + ", ".join(f"{ref} {text}" for _, ref, text in cells[:8])
+                + (f" … ({len(cells)} cells)" if len(cells) > 8 else ""),
+                row=_rows_text([r for r, _, _ in cells]),
+                column=name,
+                hint="open the workbook in Excel or WPS and save it (that stores the computed "
+                "values), or paste the cells as values",
+            )
+        )
+    blank_formula = {r for cells in formulas.values() for r, _, _ in cells}
+    body, numbers = [], []
+    for i, r in enumerate(rows[1:], start=2):
+        if any(v not in (None, "") for v in r) or i in blank_formula:
+            body.append(
+                ["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in r]
+            )
+            numbers.append(i)
+    frame = pd.DataFrame(body, columns=header, dtype=str)
+    frame.attrs["rows"] = np.asarray(numbers, dtype=np.int64)
+    return frame
+
+
+def _unsaved_formulas(
+    spec: InputSpec, sheet: str, values: list[tuple]
+) -> dict[int, list[tuple[int, str, str]]]:
+    """Formula cells whose saved value is missing: by column position, (row, cell, formula)."""
+    if not any(v is None for r in values for v in r):
+        return {}
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.load_workbook(spec.path, read_only=True, data_only=False)
+    try:
+        cells = list(wb[sheet].iter_rows(min_row=1, min_col=1, values_only=True))
+    finally:
+        wb.close()
+    out: dict[int, list[tuple[int, str, str]]] = {}
+    for i, (saved, raw) in enumerate(zip(values, cells, strict=False), start=1):
+        for j, (v, f) in enumerate(zip(saved, raw, strict=False)):
+            text = f if isinstance(f, str) else getattr(f, "text", None)  # ArrayFormula
+            if v is None and isinstance(text, str) and text.startswith(("=", "{=")):
+                out.setdefault(j, []).append((i, f"{get_column_letter(j + 1)}{i}", text))
+    return out
 
 
 def _cell_text(value: Any) -> str:
@@ -300,12 +365,26 @@ def _read_vector(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame |
     except Exception as exc:
         problems.append(Problem(spec.label, f"cannot read layer: {exc}"))
         return None
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table without geometry (e.g. a DBF or a CSV)
+        problems.append(
+            Problem(
+                spec.label,
+                "the layer has no geometry",
+                hint="give a GIS layer with geometries (GeoPackage, Shapefile, GeoJSON)",
+            )
+        )
+        return None
+    with contextlib.suppress(Exception):  # the file's name of the geometry column, for messages
+        gdf.attrs["geometry_column"] = pyogrio.read_info(spec.path, layer=layer)["geometry_name"]
     return gdf
 
 
 def _row_labels(frame: pd.DataFrame, is_table: bool) -> pd.Series:
-    if is_table:  # spreadsheet row numbers: header on row 1
-        return pd.Series(np.arange(len(frame)) + 2, index=frame.index)
+    if is_table:  # spreadsheet row numbers: header on row 1 (blank rows skipped, not renumbered)
+        numbers = frame.attrs.get("rows")
+        if numbers is None or len(numbers) != len(frame):
+            numbers = np.arange(len(frame)) + 2
+        return pd.Series(np.asarray(numbers), index=frame.index)
     return pd.Series(frame.index.to_numpy(), index=frame.index)
 
 
@@ -333,6 +412,63 @@ def _normalise_code(value: Any) -> str:
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     return text
+
+
+#: How to fix numbers or codes typed with full-width digits (全角数字, e.g. from a Chinese IME).
+FULL_WIDTH_HINT = (
+    "full-width digits (全角数字, e.g. １２３): retype them as ASCII digits (半角, 123) — "
+    "the tool does not convert them"
+)
+
+
+def _has_full_width(text: str) -> bool:
+    """True if ``text`` holds a full-width (全角) digit, letter or sign (U+FF01–U+FF5E)."""
+    return any("\uff01" <= ch <= "\uff5e" for ch in str(text))
+
+
+def _code_format_problems(
+    label: str, fld: Field, source_col: str, codes: pd.Series, rows: pd.Series
+) -> list[Problem]:
+    """Codes that are not exactly ``fld.digits`` ASCII digits (empty codes are reported apart).
+
+    Full-width digits are an error with their ASCII form as the hint: the tool never converts
+    them silently (a code is a key that must match other files and systems byte for byte).
+    """
+    n = fld.digits
+    given = codes != ""
+    ok = codes.str.fullmatch(f"[0-9]{{{n}}}")
+    wide = given & ~ok & codes.map(_has_full_width)
+    wrong = given & ~ok & ~wide
+    out = []
+    what = {6: "区县", 9: "街道/镇", 12: "社区/村"}.get(n, "")
+    if wrong.any():
+        sample = ", ".join(f"{c!r} ({len(c)} characters)" for c in codes[wrong].unique()[:3])
+        out.append(
+            Problem(
+                label,
+                f"'{fld.name}' must be a {n}-digit {what} code (NBS 统计用区划代码, ASCII digits "
+                f"only), got {sample}",
+                row=_rows_text(rows[wrong]),
+                column=source_col,
+                hint=f"give the full {n}-digit code of the NBS list (no letters, spaces or "
+                "separators; a spreadsheet must keep the column as text)",
+            )
+        )
+    if wide.any():
+        import unicodedata
+
+        first = codes[wide].iloc[0]
+        out.append(
+            Problem(
+                label,
+                f"'{fld.name}' holds full-width digits (全角), e.g. {first!r}",
+                row=_rows_text(rows[wide]),
+                column=source_col,
+                hint=f"retype the codes in ASCII digits (半角), e.g. "
+                f"{unicodedata.normalize('NFKC', first)!r}; the tool does not convert them",
+            )
+        )
+    return out
 
 
 def _convert_field(
@@ -374,6 +510,8 @@ def _convert_field(
                         column=source_col,
                     )
                 )
+        if fld.digits is not None:
+            problems.extend(_code_format_problems(label, fld, source_col, out, rows))
         return out
     if fld.kind in ("int", "float"):
         text = raw.map(lambda v: "" if v is None else str(v).strip().replace(",", ""))
@@ -382,15 +520,39 @@ def _convert_field(
         bad = num.isna() & ~blank
         if bad.any():
             sample = "" if private else f" (e.g. {text[bad].iloc[0]!r})"
+            wide = text[bad].map(_has_full_width).any()
             problems.append(
                 Problem(
                     label,
                     f"non-numeric values in column for '{fld.name}'{sample}",
                     row=_rows_text(rows[bad]),
                     column=source_col,
-                    hint="use plain numbers (no units or text)",
+                    hint=FULL_WIDTH_HINT if wide else "use plain numbers (no units or text)",
                 )
             )
+        infinite = num.notna() & ~np.isfinite(num.to_numpy(dtype=float))
+        if infinite.any():
+            problems.append(
+                Problem(
+                    label,
+                    f"infinite values in column for '{fld.name}'",
+                    row=_rows_text(rows[infinite]),
+                    column=source_col,
+                    hint="give a finite number",
+                )
+            )
+            num = num.where(~infinite)
+        if fld.maximum is not None:
+            high = num > fld.maximum
+            if high.any():
+                problems.append(
+                    Problem(
+                        label,
+                        f"values above {fld.maximum:g} in column for '{fld.name}'",
+                        row=_rows_text(rows[high]),
+                        column=source_col,
+                    )
+                )
         if fld.required and blank.any():
             problems.append(
                 Problem(
@@ -622,6 +784,17 @@ def _points_from_lonlat(
     coords = _declared_coords(spec, problems)
     if coords is None:
         return None
+    if spec.crs and not _is_crs(spec.crs):
+        problems.append(
+            Problem(
+                spec.label,
+                f"crs = '{spec.crs}' in [inputs.{spec.name}] is not a CRS",
+                column="crs",
+                hint='a lon/lat table takes a geographic CRS, e.g. crs = "EPSG:4490" (CGCS2000); '
+                "declare an offset with `coords`",
+            )
+        )
+        return None
     if spec.crs and not _is_geographic(spec.crs):
         problems.append(
             Problem(
@@ -635,15 +808,20 @@ def _points_from_lonlat(
         return None
     lon = pd.to_numeric(frame[lon_col].map(lambda v: str(v).strip()), errors="coerce")
     lat = pd.to_numeric(frame[lat_col].map(lambda v: str(v).strip()), errors="coerce")
-    missing_xy = lon.isna() | lat.isna()
+    missing_xy = lon.isna() | lat.isna() | ~np.isfinite(lon) | ~np.isfinite(lat)
     if missing_xy.any():
+        wide = (frame[lon_col].map(_has_full_width) | frame[lat_col].map(_has_full_width))[
+            missing_xy
+        ].any()
         problems.append(
             Problem(
                 spec.label,
                 "missing or non-numeric coordinates",
                 row=_rows_text(rows[missing_xy]),
                 column=f"{lon_col}/{lat_col}",
-                hint="every record needs a longitude and a latitude in decimal degrees",
+                hint=FULL_WIDTH_HINT
+                if wide
+                else "every record needs a longitude and a latitude in decimal degrees",
             )
         )
     ok = ~missing_xy
@@ -687,28 +865,42 @@ def _points_from_lonlat(
 
 
 def _check_geometry(
-    spec: InputSpec, gdf: gpd.GeoDataFrame, rows: pd.Series, problems: list[Problem]
+    spec: InputSpec,
+    gdf: gpd.GeoDataFrame,
+    rows: pd.Series,
+    problems: list[Problem],
+    *,
+    is_table: bool = False,
 ) -> pd.Series:
-    """Check geometry presence, type, validity and axis order; return a mask of usable rows."""
+    """Check geometry presence, type, validity and axis order; return a mask of usable rows.
+
+    A table's rows without a point were reported with their lon/lat columns already.
+    """
     label = spec.label
+    column = gdf.attrs.get("geometry_column") or "geometry"
     geom = gdf.geometry.values
     usable = pd.Series(True, index=gdf.index)
     empty = pd.Series(shapely.is_missing(geom) | shapely.is_empty(geom), index=gdf.index)
-    if empty.any():
-        problems.append(Problem(label, "missing or empty geometry", row=_rows_text(rows[empty])))
-        usable &= ~empty
+    if empty.any() and not is_table:
+        problems.append(
+            Problem(label, "missing or empty geometry", row=_rows_text(rows[empty]), column=column)
+        )
+    usable &= ~empty
     want = GEOMETRY[spec.name]
     types = pd.Series(shapely.get_type_id(geom), index=gdf.index)
     allowed = {"polygon": {3, 6}, "point": {0}, "any": {0, 3, 6}}[want]
     wrong = ~types.isin(allowed) & ~empty
     if wrong.any():
         found = sorted({shapely.geometry.base.GEOMETRY_TYPES[t] for t in types[wrong]})
+        needs = {"polygon": "polygons", "point": "points", "any": "polygons or points"}[want]
         problems.append(
             Problem(
                 label,
-                f"wrong geometry type {found}; this input needs {want}s",
+                f"wrong geometry type {found}; [inputs.{spec.name}] needs {needs}",
                 row=_rows_text(rows[wrong]),
-                hint="export the layer with the right geometry type (one type per layer)",
+                column=column,
+                hint="export the layer with the right geometry type (one type per layer), and "
+                f"check that [inputs.{spec.name}] names the right file and layer",
             )
         )
         usable &= ~wrong
@@ -720,6 +912,7 @@ def _check_geometry(
                 label,
                 f"invalid geometry ({reasons[0]})",
                 row=_rows_text(rows[invalid]),
+                column=column,
                 hint="repair it in GIS (e.g. QGIS 'Fix geometries' or `make_valid`)",
             )
         )
@@ -732,8 +925,12 @@ def _check_geometry(
             problems.append(
                 Problem(
                     label,
-                    "x and y look swapped (latitudes in the x axis) or the CRS is wrong",
-                    hint="export with longitude as x, or set the right CRS",
+                    "x and y look swapped (latitudes in the x axis) or the CRS is wrong: "
+                    f"coordinates like ({np.median(xs):.6g}, {np.median(ys):.6g}) in a "
+                    f"longitude/latitude CRS ({gdf.crs.name})",
+                    column=column,
+                    hint="export with longitude as x, or set the layer's real CRS (e.g. "
+                    f'crs = "EPSG:4545" in [inputs.{spec.name}] for Gauss-Krüger metres)',
                 )
             )
             usable &= False
@@ -841,7 +1038,7 @@ def read_input(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | N
         if gdf is None:
             return None
         note = gdf.attrs.get("coords_note", "")
-    usable = _check_geometry(spec, gdf, rows, problems)
+    usable = _check_geometry(spec, gdf, rows, problems, is_table=is_table)
 
     # columns
     out: dict[str, Any] = {}
@@ -938,9 +1135,48 @@ class Inputs:
     layers: tuple[LayerSummary, ...] = field(default=(), compare=False)
 
 
-def _choose_crs(scenario: Scenario, polygons: gpd.GeoDataFrame) -> pyproj.CRS:
+def working_crs_problem(scenario: Scenario) -> Problem | None:
+    """The problem with ``[scenario] crs`` (not a CRS, or not in metres), or None."""
     setting = scenario.settings["scenario"].get("crs", "auto")
-    if setting and setting != "auto":
+    if not setting or setting == "auto":
+        return None
+    hint = (
+        'give a projected CRS in metres, e.g. crs = "EPSG:4544" (CGCS2000 3° Gauss-Krüger, '
+        'central meridian 105°E), or crs = "auto"'
+    )
+    try:
+        crs = pyproj.CRS.from_user_input(setting)
+    except pyproj.exceptions.CRSError:
+        return Problem(
+            str(scenario.path),
+            f"[scenario] crs = {setting!r} is not a CRS",
+            column="scenario.crs",
+            hint=hint,
+        )
+    units = {a.unit_name for a in crs.axis_info}
+    if crs.is_geographic or not units <= {"metre", "meter"}:
+        return Problem(
+            str(scenario.path),
+            f"[scenario] crs = {setting!r} ({crs.name}) is not a projected CRS in metres: "
+            "distances and walking times are computed in it",
+            column="scenario.crs",
+            hint=hint,
+        )
+    return None
+
+
+def _choose_crs(
+    scenario: Scenario, polygons: gpd.GeoDataFrame, problems: list[Problem]
+) -> pyproj.CRS:
+    """``[scenario] crs``, else the Gauss-Krüger zone (or UTM) of the polygons' centre.
+
+    A bad setting is reported and the automatic choice used, so the other checks still run.
+    """
+    setting = scenario.settings["scenario"].get("crs", "auto")
+    problem = working_crs_problem(scenario)
+    if problem is not None:
+        problems.append(problem)
+    elif setting and setting != "auto":
         return pyproj.CRS.from_user_input(setting)
     centre = polygons.to_crs("EPSG:4326").geometry.union_all().centroid
     return working_crs(centre.x, centre.y)
@@ -1004,6 +1240,30 @@ def read_network(spec: InputSpec, *, crs: pyproj.CRS | None = None) -> StreetNet
         )
         if given
     ]
+    if spec.crs and not _is_crs(spec.crs):
+        raise InputError(
+            f"{spec.label}: crs = '{spec.crs}' in [inputs.{spec.name}] is not a CRS",
+            [
+                Problem(
+                    spec.label,
+                    f"crs = '{spec.crs}' in [inputs.{spec.name}] is not a CRS",
+                    column="crs",
+                    hint='give an EPSG code, e.g. "EPSG:4490" (CGCS2000 lon/lat) or "EPSG:4545"',
+                )
+            ],
+        )
+    if fmt != "osm" and spec.path.suffix.lower() in TABLE_SUFFIXES:
+        raise InputError(
+            f"{spec.label}: a road network is a line layer or an OSM file, not a table",
+            [
+                Problem(
+                    spec.label,
+                    f"a table ({spec.path.suffix}) cannot hold road centrelines",
+                    hint="give an OSM file (.osm, .osm.pbf) or a line layer (GeoPackage, "
+                    "Shapefile, GeoJSON), and check that [inputs.network] names the right file",
+                )
+            ],
+        )
     if fmt == "osm" and link_keys:
         raise InputError(
             f"{spec.label}: {', '.join(link_keys)} apply to road-centreline layers, not to OSM "
@@ -1120,6 +1380,23 @@ def _community_checks(
         )
     if "street_code" not in com:
         com["street_code"] = codes.str[:9]
+    else:
+        # NBS codes nest: a 社区/村 code begins with its 街道/镇's code
+        nbs = codes.str.fullmatch("[0-9]{12}") & com["street_code"].str.fullmatch("[0-9]{9}")
+        other = nbs & (codes.str[:9] != com["street_code"])
+        if other.any():
+            problems.append(
+                Problem(
+                    label,
+                    f"{int(other.sum())} 社区/村 code(s) do not begin with their 街道/镇 code, e.g. "
+                    f"{codes[other].iloc[0]} in {com['street_code'][other].iloc[0]}",
+                    row=_rows_text(com["row"][other]),
+                    column=spec.columns.get("street_code", "street_code"),
+                    hint="NBS codes nest (the first 9 digits of a 社区/村 code are its 街道/镇's): "
+                    "check the street_code column, or the codes after a boundary change",
+                    severity="warning",
+                )
+            )
     if streets is not None and "code" in streets:
         unknown = ~com["street_code"].isin(set(streets["code"]))
         if unknown.any():
@@ -1133,6 +1410,8 @@ def _community_checks(
                 )
             )
     order = [("pop_60p", "pop_total"), ("pop_65p", "pop_60p"), ("pop_80p", "pop_65p")]
+    if "pop_65p" not in com:
+        order.append(("pop_80p", "pop_60p"))
     for small, big in order:
         if small in com and big in com:
             bad = com[small] > com[big]
@@ -1223,6 +1502,100 @@ def _coordinate_check(
         )
 
 
+def _roster_code_problems(
+    spec: InputSpec, roster: gpd.GeoDataFrame, known: set[str]
+) -> list[Problem]:
+    """People whose community code is not a code of the communities layer: counted, by row.
+
+    They are placed by their point instead (:mod:`siting.roster`), so this is a warning; codes
+    are personal data's keys and are never echoed, only the rows.
+    """
+    codes = roster["community_code"].astype(str)
+    given = codes != ""
+    unknown = given & ~codes.isin(known)
+    if not unknown.any():
+        return []
+    malformed = unknown & ~codes.str.fullmatch(f"[0-9]{{{COMMUNITY_CODE_DIGITS}}}")
+    detail = (
+        f" ({int(malformed.sum()):,} not {COMMUNITY_CODE_DIGITS}-digit codes)"
+        if (malformed.any())
+        else ""
+    )
+    return [
+        Problem(
+            spec.label,
+            f"{int(unknown.sum()):,} of {len(roster):,} people have a community code that is not "
+            f"in the communities layer{detail}: they are placed by their point",
+            row=_rows_text(roster["row"][unknown]),
+            column=spec.columns.get("community_code", "community_code"),
+            hint="give the 12-digit code of their 社区/村 as in the communities layer",
+            severity="warning",
+        )
+    ]
+
+
+def _dem_problems(spec: InputSpec, district_geom, crs: pyproj.CRS) -> list[Problem]:
+    """The DEM must open as a raster with a CRS and cover the district (a cheap header read:
+    the elevations are read by :func:`siting.walking.walking_graph`)."""
+    import rasterio  # lazy: only a DEM needs it
+    from rasterio.warp import transform_bounds
+
+    try:
+        with rasterio.open(spec.path) as src:
+            dem_crs, bounds, count = src.crs, src.bounds, src.count
+    except Exception as exc:  # rasterio/GDAL raise several types
+        return [
+            Problem(
+                spec.label,
+                f"not a readable raster: {str(exc).splitlines()[0]}",
+                hint="give a GeoTIFF of elevations in metres (e.g. an SRTM or 1″ DEM tile), or "
+                "remove [inputs.dem] (walking times then ignore slopes)",
+            )
+        ]
+    if dem_crs is None:
+        return [
+            Problem(
+                spec.label,
+                "the DEM has no CRS",
+                hint="assign one in the file, e.g. gdal_edit.py -a_srs EPSG:4490 dem.tif",
+            )
+        ]
+    if count < 1:
+        return [Problem(spec.label, "the raster has no band of elevations")]
+    try:
+        x0, y0, x1, y1 = transform_bounds(dem_crs, crs, *bounds, densify_pts=21)
+    except Exception as exc:  # a CRS PROJ cannot transform
+        return [Problem(spec.label, f"the DEM's CRS cannot be transformed: {exc}")]
+    covered = shapely.area(shapely.intersection(district_geom, shapely.box(x0, y0, x1, y1)))
+    share = covered / max(shapely.area(district_geom), 1.0)
+    if share <= 0:
+        return [
+            Problem(
+                spec.label,
+                f"the DEM covers none of the district (its extent in {crs.name}: "
+                f"x {x0:,.0f}–{x1:,.0f}, y {y0:,.0f}–{y1:,.0f} m)",
+                hint="give the DEM tile(s) of this district, or check the file's CRS",
+            )
+        ]
+    if share < 0.95:
+        return [
+            Problem(
+                spec.label,
+                f"the DEM covers {share:.0%} of the district: slopes are ignored outside it",
+                hint="give a DEM that covers the whole district (merge the tiles)",
+                severity="warning",
+            )
+        ]
+    return []
+
+
+def _where(gdf: gpd.GeoDataFrame) -> str:
+    """The first feature's position as its file gives it, e.g. ``(106.01, 29.80)``."""
+    p = gdf.geometry.values[0]
+    p = shapely.point_on_surface(p) if p is not None and not p.is_empty else None
+    return "?" if p is None else f"({p.x:.6g}, {p.y:.6g})"
+
+
 def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
     """Read and validate every input of ``scenario``; raise one InputError listing all problems.
 
@@ -1254,14 +1627,46 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
                 _duplicates(specs[name], raw[name], "candidate_id", problems)
             if raw[name] is not None and name in ("facilities", "health"):
                 _duplicates(specs[name], raw[name], "facility_id", problems)
+    for name in ("district", "streets", "communities"):
+        g = raw.get(name)
+        if g is not None and len(g) == 0:  # every feature was dropped (reported above)
+            problems.append(
+                Problem(
+                    specs[name].label,
+                    "no usable polygon is left in the layer: every feature was dropped "
+                    "(see the problems of this file)",
+                    hint=f"check that [inputs.{name}] names the right file and layer (a "
+                    "point or line layer, or another input's layer, cannot stand in for it)",
+                )
+            )
+            raw[name] = None if name == "district" else g
     streets, com = raw.get("streets"), raw.get("communities")
-    if com is None or streets is None:
+    unusable = [
+        name
+        for name, g in (("streets", streets), ("communities", com))
+        if g is None
+        or len(g) == 0
+        or any(f.required and f.name not in g for f in SCHEMAS[name])  # reported above
+    ]
+    if unusable:
         raise InputError(f"scenario {scenario.path}: required inputs cannot be read", problems)
 
-    crs = _choose_crs(scenario, com)
+    crs = _choose_crs(scenario, com, problems)
     layers = {name: (g.to_crs(crs) if g is not None else None) for name, g in raw.items()}
     com = _community_checks(
         specs["communities"], layers["communities"], layers["streets"], problems
+    )
+    from siting.plausibility import InputLimits, population_problems
+
+    try:
+        limits = InputLimits.from_scenario(scenario)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        limits = InputLimits()
+    problems.extend(
+        population_problems(
+            specs["communities"].label, com, dict(specs["communities"].columns), limits
+        )
     )
     streets = layers["streets"].copy()
     if "kind" not in streets:
@@ -1306,6 +1711,9 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
     for name in ("facilities", "health", "candidates", "roster"):
         g = layers.get(name)
         points[name] = _outside(specs[name], g, district_geom, problems) if g is not None else None
+    roster = points.get("roster")
+    if roster is not None and "community_code" in roster:
+        problems.extend(_roster_code_problems(specs["roster"], roster, set(com["code"])))
     fac = points.get("facilities")
     if fac is not None and "nursing_beds" in fac and "beds" in fac:
         over = fac["nursing_beds"].to_numpy(dtype=float) > fac["beds"].to_numpy(dtype=float)
@@ -1320,6 +1728,22 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
                 )
             )
     buildings = layers.get("buildings")
+    if (
+        buildings is not None
+        and len(buildings)
+        and not shapely.intersects(buildings.geometry.values, union).any()
+    ):
+        problems.append(
+            Problem(
+                specs["buildings"].label,
+                f"all {len(buildings):,} buildings lie outside every community: the layer would "
+                f"be dropped entirely (its CRS: {raw['buildings'].crs.name}; first building at "
+                f"{_where(raw['buildings'])})",
+                hint='check the layer\'s CRS (set crs = "EPSG:…" in [inputs.buildings] if the '
+                "file declares a wrong one) and coords, or that it is this district's layer",
+            )
+        )
+        buildings = None
     if buildings is not None:
         inside = shapely.intersects(buildings.geometry.values, union)
         if (~inside).any():
@@ -1358,6 +1782,17 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
                 hint="remove `coords` from [inputs.dem]; give the DEM in a real CRS (any)",
             )
         )
+    if dem_path is not None and specs["dem"].crs:
+        problems.append(
+            Problem(
+                specs["dem"].label,
+                f"crs = '{specs['dem'].crs}' in [inputs.dem]: a DEM is read in the CRS its file "
+                "declares",
+                column="crs",
+                hint="remove `crs` from [inputs.dem]; assign the CRS in the file instead "
+                "(e.g. gdal_edit.py -a_srs EPSG:4490 dem.tif)",
+            )
+        )
     if dem_path is not None and not dem_path.exists():
         warnings.append(
             Problem(
@@ -1367,6 +1802,8 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
             )
         )
         dem_path = None
+    if dem_path is not None:
+        problems.extend(_dem_problems(specs["dem"], district_geom, crs))
 
     problems_err = [p for p in problems if p.severity == "error"]
     warnings.extend(p for p in problems if p.severity != "error")

@@ -6,27 +6,26 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from isochrones import WalkGraph
 from siting.catchments import Catchments, facility_catchments, write_catchments
-from siting.coverage import CoverageResult, compute_coverage
+from siting.coverage import CoverageResult
 from siting.i18n import Language, label
-from siting.io import Inputs, load_inputs
+from siting.io import Inputs
+from siting.preflight import prepare
 from siting.scenario import Scenario
 from siting.stages import StageTimer
 from siting.tables import write_coverage_tables
 from siting.transaction import Transaction
-from siting.walking import walking_graph
 
 __all__ = [
     "RunResult",
     "default_map_path",
     "run_pipeline",
-    "siting_stage_settings",
     "uncovered_points",
     "write_export",
     "write_map_for",
@@ -166,7 +165,6 @@ def run_pipeline(
     ``run.json``, and a run that fails publishes nothing and leaves no folder it created.
     """
     out_dir = scenario.output_dir()
-    siting_settings = siting_stage_settings(scenario)  # bad settings fail before the work
     with Transaction(
         "run",
         folders=[out_dir],
@@ -174,34 +172,12 @@ def run_pipeline(
         scenario=scenario,
         manifest=(out_dir, "run.json"),
     ) as tx:
-        result = _run_stages(
-            scenario,
-            siting_settings,
-            timer=timer or StageTimer(),
-            console=console,
-            lang=lang,
-        )
+        result = _run_stages(scenario, timer=timer or StageTimer(), console=console, lang=lang)
         tx.commit()
         return result
 
 
-def siting_stage_settings(scenario: Scenario):
-    """The siting settings when the scenario has a siting stage (``[optimize]`` with a budget, a
-    number of sites, a coverage target, or ``[[budget.line]]``); None without one. Bad settings
-    raise here, before any work."""
-    opt = scenario.section("optimize")
-    if any(opt.get(k) is not None for k in ("budget_wan_yuan", "new_sites", "coverage_target")) or (
-        opt and scenario.section("budget").get("line")
-    ):
-        from siting.optimize import optimize_settings
-
-        return optimize_settings(scenario)
-    return None
-
-
-def _run_stages(
-    scenario: Scenario, siting_settings, *, timer: StageTimer, console, lang: Language
-) -> RunResult:
+def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Language) -> RunResult:
     out_dir = scenario.output_dir()
     outputs: list[Path] = []
 
@@ -210,19 +186,20 @@ def _run_stages(
         status = console.status(name) if console is not None else nullcontext()
         return status, timer.stage(name)
 
-    status, timed = stage("stage_load")
+    @contextmanager
+    def checked(key: str):
+        status, timed = stage(key)
+        with status, timed as info:
+            yield info
+
+    # every check of `siting validate` (settings, inputs, graph, coverage) before anything is written
+    prepared = prepare(scenario, stage=checked)
+    siting_settings = prepared.siting_settings
+    inputs, graph, coverage = prepared.inputs, prepared.graph, prepared.coverage
+    status, timed = stage("stage_write")
     with status, timed as info:
-        inputs = load_inputs(scenario)
-        info["note"] = f"{len(inputs.communities):,} 社区/村"
-    status, timed = stage("stage_graph")
-    with status, timed as info:
-        graph = walking_graph(inputs)
-        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
-    status, timed = stage("stage_coverage")
-    with status, timed as info:
-        coverage = compute_coverage(inputs, graph)
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
-        info["note"] = coverage.demand.note()
+        info["note"] = f"{len(outputs)} tables"
     siting = None
     if siting_settings is not None:
         from siting.optimize import optimize

@@ -36,7 +36,8 @@ class PolygonTolerances:
 
     @classmethod
     def from_scenario(cls, scenario) -> PolygonTolerances:
-        raw = dict(scenario.section("validation"))
+        keys = ("overlap_tolerance_m2", "gap_tolerance_m2", "max_listed")
+        raw = {k: v for k, v in scenario.section("validation").items() if k in keys}
         bad = [
             Problem(
                 str(scenario.path),

@@ -71,17 +71,53 @@ class RosterSettings:
     min_count: int = 5
 
     def __post_init__(self) -> None:
-        if not self.cell_m > 0:
-            raise ScenarioError(f"roster.cell_m must be > 0, got {self.cell_m}")
-        if not (isinstance(self.min_count, int | np.integer) and self.min_count >= 1):
-            raise ScenarioError(
-                f"roster.min_count must be a whole number >= 1, got {self.min_count}"
-            )
+        problems = roster_settings_problems(self.cell_m, self.min_count, "roster settings")
+        if problems:
+            raise ScenarioError("invalid [roster] settings", problems)
 
     @classmethod
     def from_scenario(cls, scenario: Any) -> RosterSettings:
+        """The ``[roster]`` settings; a ScenarioError names the scenario file and key."""
         sec = scenario.section("roster")
-        return cls(cell_m=float(sec.get("cell_m", 500.0)), min_count=int(sec.get("min_count", 5)))
+        cell_m, min_count = sec.get("cell_m", 500.0), sec.get("min_count", 5)
+        problems = roster_settings_problems(cell_m, min_count, str(scenario.path))
+        if problems:
+            raise ScenarioError(f"scenario {scenario.path}: invalid [roster] settings", problems)
+        return cls(cell_m=float(cell_m), min_count=int(min_count))
+
+
+def roster_settings_problems(cell_m: Any, min_count: Any, source: str) -> list[Problem]:
+    """What is wrong with ``[roster]`` values, each naming ``source`` and the key."""
+    out = []
+    if not (
+        isinstance(cell_m, int | float | np.number)
+        and not isinstance(cell_m, bool)
+        and np.isfinite(cell_m)
+        and cell_m > 0
+    ):
+        out.append(
+            Problem(
+                source,
+                f"[roster] cell_m must be a number of metres > 0, got {cell_m!r}",
+                column="roster.cell_m",
+                hint="e.g. cell_m = 500",
+            )
+        )
+    if not (
+        isinstance(min_count, int | np.integer)
+        and not isinstance(min_count, bool)
+        and min_count >= 1
+    ):
+        out.append(
+            Problem(
+                source,
+                f"[roster] min_count must be a whole number >= 1, got {min_count!r}: the "
+                "smallest count ever shown (smaller counts are suppressed)",
+                column="roster.min_count",
+                hint="e.g. min_count = 5 (the default); 1 shows every count",
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -94,11 +94,17 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "slope_function": str,
     },
     "output": {"dir": str},
-    # tolerances of the polygon checks (siting/polygon_checks.py)
+    # tolerances of the polygon checks (siting/polygon_checks.py) and the plausibility bounds
+    # of the inputs (siting/plausibility.py)
     "validation": {
         "overlap_tolerance_m2": (int, float),
         "gap_tolerance_m2": (int, float),
         "max_listed": int,
+        "max_residents": (int, float),
+        "large_residents": (int, float),
+        "max_share_60p": (int, float),
+        "min_share_60p": (int, float),
+        "min_attached_share": (int, float),
     },
     "demand": {
         "basis": str,

@@ -132,8 +132,9 @@ def test_invalid_and_wrong_geometries_named_by_feature(tiny):
 
     _rewrite_communities(tiny, change)
     msg = _problems(tiny)
-    assert re.search(r"社区村'\), row 2: invalid geometry \(Self-intersection", msg)
-    assert re.search(r"row 3: wrong geometry type \['Point'\]", msg)
+    # the feature and the geometry column as the file names it (GeoPackage: 'geom')
+    assert re.search(r"社区村'\), row 2, column 'geom': invalid geometry \(Self-intersection", msg)
+    assert re.search(r"row 3, column 'geom': wrong geometry type \['Point'\]", msg)
 
 
 def test_no_crs(tiny):
