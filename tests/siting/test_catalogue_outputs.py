@@ -217,7 +217,7 @@ def _crash_in_graph(env: Env, mp) -> None:
         raise MemoryError("cannot allocate 12 GiB for the walking graph")
 
     mp.setattr("siting.walking.walking_graph", boom)
-    mp.setattr("siting.pipeline.walking_graph", boom)
+    mp.setattr("siting.preflight.walking_graph", boom)
 
 
 def _ctrl_c_in_graph(env: Env, mp) -> None:
@@ -225,7 +225,7 @@ def _ctrl_c_in_graph(env: Env, mp) -> None:
         raise KeyboardInterrupt
 
     mp.setattr("siting.walking.walking_graph", stop)
-    mp.setattr("siting.pipeline.walking_graph", stop)
+    mp.setattr("siting.preflight.walking_graph", stop)
 
 
 CASES: list[Case] = []
