@@ -38,9 +38,10 @@ row. An attacker who reads "约 2,340" knows the total only to within −5…+4,
 hidden cell at least that much room. The exact figures stay inside the tool (e.g.
 :attr:`siting.roster.RosterAggregates.n_people`) and are never formatted.
 
-Rules 3–5 go further than that: they are built so that even the *exact* column totals of a table
-(say the roster size, known from another source) pin no hidden non-zero cell, except in a column
-with fewer than two non-zero cells in the whole table, where the total is the cell. ``tests/siting/
+The roster size itself is no secret once every total of a table is shown (it is their sum), and
+it may be known from another source: rules 3–5 are built so that even the *exact* column totals of
+a table pin no hidden non-zero cell, except in a column with fewer than two non-zero cells in the
+whole table, where the total can be the cell. ``tests/siting/
 test_disclosure.py`` plays that attacker with :func:`scipy.optimize.linprog` on the demo and on
 an adversarial roster: for every hidden cell the smallest and largest value consistent with
 everything published differ by at least 1.
@@ -72,7 +73,9 @@ What this does not cover
   blanked units hold nobody of that group) would show them as 0.
 - Data-quality warnings about roster records (no point, no age, outside every community, code
   differs) name the rows of the operator's own file so that they can be fixed: a short list of
-  rows shows how many there are. They are printed, never written to an output.
+  rows shows how many there are, and the highest row bounds the roster's length from below. They
+  are printed, never written to an output. The coordinate-system check's message on shifted
+  boundaries (:mod:`siting.crs_check`) counts the points it sampled, the roster's among them.
 - The run manifest records the roster file's size in bytes, a rough (not exact) hint of its length.
 - The attacker is linear (rows, columns, totals, non-negative cells); knowing the rule itself
   (e.g. that a blank cell of the grid holds at least ``min_count`` people) adds bounds that are

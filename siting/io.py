@@ -605,7 +605,7 @@ def _apply_coords(
             "%s: %s declared, %s vertices converted to WGS84",
             spec.label,
             SYSTEM_NAMES[system],
-            f"{n_converted:,}",
+            people_text(n_converted) if spec.name in PRIVATE_INPUTS else f"{n_converted:,}",
         )
     gdf.attrs["coords_note"] = _coords_note(
         spec.coords, n_converted, gdf.crs, private=spec.name in PRIVATE_INPUTS
