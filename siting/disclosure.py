@@ -67,8 +67,9 @@ What this does not cover
   nothing here checks such overlaps.
 - Many overlapping rounded weighted figures (sites' catchments, communities, streets) bound the
   same people several times; rounding widens, but does not remove, what they reveal. Weighted
-  walking-time quantiles (median, 90 %) are not rounded; the chosen sites themselves follow the
-  roster's people by design.
+  walking-time quantiles (median, 90 %) are not rounded, nor the objective values in the warning
+  logged when a solver's objective disagrees with the recomputed one (``objective_mismatch``);
+  the chosen sites themselves follow the roster's people by design.
 - Against exact column totals (never published), a column whose hidden cells are all 0 (the
   blanked units hold nobody of that group) would show them as 0.
 - Data-quality warnings about roster records (no point, no age, outside every community, code
