@@ -113,6 +113,8 @@ class Attacker:
                 rhs -= sign * t
         if coefs:
             self.eq.append((coefs, rhs))
+        else:  # only published numbers: they must agree
+            assert abs(rhs) < 1e-9, f"published numbers disagree by {rhs}"
 
     def ranges(self) -> dict[str, tuple[float, float]]:
         n = len(self.names)
