@@ -61,7 +61,9 @@ def _summary_tables(console: Console, inputs, lang: Language, *, warnings: bool 
     for layer in inputs.layers:
         # files next to the scenario are shown relative to its folder (named in the title)
         shown = layer.file.replace(f"{folder}/", "", 1)
-        t.add_row(label(layer.name, lang), shown, f"{layer.records:,}", layer.crs, layer.note)
+        # a private layer's size is rounded (siting.disclosure): shown as 约 N / about N
+        records = layer.shown[lang != "zh"] if layer.shown else f"{layer.records:,}"
+        t.add_row(label(layer.name, lang), shown, records, layer.crs, layer.note)
     console.print(t)
 
     t = Table(title=label("residents", lang))

@@ -48,9 +48,10 @@ Where the extra weight goes:
   of unknown age counts as older but not as 80+. A person without coordinates in a known community
   counts towards ``r_g`` with their extra spread over the community. People in no community, and
   people of a community without demand points, are dropped. :class:`RosterPlacement` says how many
-  people were placed, spread and dropped (counts only; also in the log and the ``siting`` stage
-  notes). A weight below 1 lowers the home's point; a point never goes below 0 (it is set to 0,
-  with a warning counting such points).
+  people were placed, spread and dropped (exact counts inside the tool; the log, the ``siting``
+  stage notes and the warnings round them, :func:`siting.disclosure.people_text`). A weight below
+  1 lowers the home's point; a point never goes below 0 (it is set to 0, with a warning counting
+  such points).
 - **without a roster** (or ``[demand] roster = "counts"``): within a community weighted demand is
   spread like the elderly (the same shares), as where the priority groups live is not known from
   community figures. With all weights 1 the roster is not read at all: the default demand does not
@@ -59,7 +60,9 @@ Where the extra weight goes:
 Privacy: the roster adds weight only to existing demand points (buildings, street pieces), never a
 point per person, and :class:`Demand` keeps no per-person record. Demand points are never exported:
 the maps' density layer of uncovered older people uses ``elderly`` only (not ``weighted``), and the
-tables and GIS layers aggregate demand per 社区/村, 街道/镇 or site.
+tables and GIS layers aggregate demand per 社区/村, 街道/镇 or site. With the roster's people at
+their homes those aggregates are rounded where published (:func:`siting.disclosure.weighted_step`):
+a weighted figure minus its roster-free value would count roster people in a small area.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from siting.disclosure import people_text
 from siting.errors import InputError, Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -247,6 +251,9 @@ def weighted_elderly(
 class RosterPlacement:
     """How the roster's people weighted the demand points: counts for the district, never a person.
 
+    The counts are exact, for the tool's use; :meth:`note` and :meth:`describe` (what is printed)
+    round them (:mod:`siting.disclosure`). ``groups`` is never written.
+
     Attributes
     ----------
     n_people
@@ -288,22 +295,23 @@ class RosterPlacement:
         return self.n_no_community + self.n_no_demand_point
 
     def note(self) -> str:
-        """A short line for stage tables (counts only)."""
+        """A short line for stage tables (rounded counts: :func:`siting.disclosure.people_text`)."""
         return (
-            f"roster: {self.n_attached:,} at homes, {self.n_no_coordinates:,} spread, "
-            f"{self.n_dropped:,} dropped"
+            f"roster: {people_text(self.n_attached)} at homes, "
+            f"{people_text(self.n_no_coordinates)} spread, {people_text(self.n_dropped)} dropped"
         )
 
     def describe(self) -> str:
-        """One line for the log (counts only)."""
+        """One line for the log (rounded counts)."""
         over = int(self.groups["communities_roster_over_count"].sum())
         return (
-            f"{self.n_attached:,} of the roster's {self.n_weighted:,} weighted people placed at "
-            f"their homes' demand points, {self.n_no_coordinates:,} spread over their community "
-            f"(no coordinates), {self.n_dropped:,} dropped ({self.n_no_community:,} in no "
-            f"community, {self.n_no_demand_point:,} where no demand point), {self.n_under_60:,} "
-            f"under 60 without weight; the roster above the community count in {over:,} "
-            "community × group pairs"
+            f"{people_text(self.n_attached)} of the roster's {people_text(self.n_weighted)} "
+            f"weighted people placed at their homes' demand points, "
+            f"{people_text(self.n_no_coordinates)} spread over their community (no coordinates), "
+            f"{people_text(self.n_dropped)} dropped ({people_text(self.n_no_community)} in no "
+            f"community, {people_text(self.n_no_demand_point)} where no demand point), "
+            f"{people_text(self.n_under_60)} under 60 without weight; the roster above the "
+            f"community count in {over:,} community × group pairs"
         )
 
 
@@ -873,13 +881,13 @@ def place_demand(
 
 
 def _roster_problems(placed: RosterPlacement, n_clipped: int, label: str) -> list[Problem]:
-    """Warnings about the roster's weight, with counts only (never a person or a row)."""
+    """Warnings about the roster's weight, with rounded counts only (never a person or a row)."""
     problems = []
     if placed.n_no_community:
         problems.append(
             Problem(
                 label,
-                f"{placed.n_no_community:,} people of a weighted priority group have no known "
+                f"{people_text(placed.n_no_community)} people of a weighted priority group have no known "
                 "community code and lie outside every community: their extra weight is dropped",
                 severity="warning",
                 hint="check their coordinates (coords = bd09/gcj02/wgs84) or community codes",
@@ -889,7 +897,7 @@ def _roster_problems(placed: RosterPlacement, n_clipped: int, label: str) -> lis
         problems.append(
             Problem(
                 label,
-                f"{placed.n_no_demand_point:,} people of a weighted priority group live in "
+                f"{people_text(placed.n_no_demand_point)} people of a weighted priority group live in "
                 "communities without demand points (no older people): their extra weight is dropped",
                 severity="warning",
                 hint="check the communities' pop_60p",
@@ -899,7 +907,7 @@ def _roster_problems(placed: RosterPlacement, n_clipped: int, label: str) -> lis
         problems.append(
             Problem(
                 label,
-                f"{placed.n_no_coordinates:,} people of a weighted priority group have no "
+                f"{people_text(placed.n_no_coordinates)} people of a weighted priority group have no "
                 "coordinates: their extra weight is spread over their community",
                 severity="warning",
             )

@@ -46,6 +46,7 @@ from siting.coords import (
     declared_system,
     geometries_to_wgs84,
 )
+from siting.disclosure import people_text, round_people
 from siting.errors import InputError, Problem
 from siting.scenario import InputSpec, Scenario
 
@@ -711,9 +712,15 @@ def _is_geographic(crs: Any) -> bool:
 
 
 def _coords_note(
-    declared: str | None, n_converted: int, crs: Any, *, what: str = "vertices"
+    declared: str | None,
+    n_converted: int,
+    crs: Any,
+    *,
+    what: str = "vertices",
+    private: bool = False,
 ) -> str:
-    """What was declared and what was done, for the validation table."""
+    """What was declared and what was done, for the validation table (a private layer's count is
+    rounded: :func:`siting.disclosure.people_text`)."""
     if crs is not None and not pyproj.CRS.from_user_input(crs).is_geographic:
         return ""
     if declared is None:
@@ -721,7 +728,8 @@ def _coords_note(
     name = SYSTEM_NAMES[str(declared).strip().lower()]
     if declared_system(declared) == "wgs84":
         return f"{name} declared: no offset"
-    return f"{name} declared, {n_converted:,} {what} converted to WGS84/CGCS2000"
+    count = people_text(n_converted) if private else f"{n_converted:,}"
+    return f"{name} declared, {count} {what} converted to WGS84/CGCS2000"
 
 
 def _apply_coords(
@@ -759,9 +767,11 @@ def _apply_coords(
             "%s: %s declared, %s vertices converted to WGS84",
             spec.label,
             SYSTEM_NAMES[system],
-            f"{n_converted:,}",
+            people_text(n_converted) if spec.name in PRIVATE_INPUTS else f"{n_converted:,}",
         )
-    gdf.attrs["coords_note"] = _coords_note(spec.coords, n_converted, gdf.crs)
+    gdf.attrs["coords_note"] = _coords_note(
+        spec.coords, n_converted, gdf.crs, private=spec.name in PRIVATE_INPUTS
+    )
     return gdf
 
 
@@ -860,7 +870,9 @@ def _points_from_lonlat(
     geoms = shapely.points(x, y)
     geoms[~ok.to_numpy()] = None
     out = gpd.GeoSeries(geoms, index=frame.index, crs="EPSG:4326")
-    out.attrs["coords_note"] = _coords_note(spec.coords, int(ok.sum()), None, what="points")
+    out.attrs["coords_note"] = _coords_note(
+        spec.coords, int(ok.sum()), None, what="points", private=spec.name in PRIVATE_INPUTS
+    )
     return out
 
 
@@ -1102,13 +1114,19 @@ def _duplicates(spec: InputSpec, gdf: gpd.GeoDataFrame, col: str, problems: list
 
 @dataclass(frozen=True)
 class LayerSummary:
-    """One line of the validation table."""
+    """One line of the validation table.
+
+    ``records`` of a private input (the roster) is rounded to the nearest
+    :data:`siting.disclosure.ROUND_TO` and ``shown`` holds what to print instead of it, in Chinese
+    and English (``("约 2,340", "about 2,340")``): its exact size is never shown.
+    """
 
     name: str
     file: str
     records: int
     crs: str
     note: str = ""
+    shown: tuple[str, str] = ()
 
 
 @dataclass(frozen=True)
@@ -1822,13 +1840,15 @@ def load_inputs(scenario: Scenario, *, network: bool = True) -> Inputs:
         ("buildings", buildings),
     ):
         if g is not None:
+            private = name in PRIVATE_INPUTS
             summaries.append(
                 LayerSummary(
                     name,
                     specs[name].label,
-                    len(g),
+                    round_people(len(g)) if private else len(g),
                     str(raw[name].crs),
                     note=raw[name].attrs.get("coords_note", ""),
+                    shown=(people_text(len(g), "zh"), people_text(len(g), "en")) if private else (),
                 )
             )
     if street_network is not None:

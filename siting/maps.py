@@ -131,7 +131,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "uncovered_elderly": ("未覆盖老年人", "older people not covered"),
     "median_minutes": ("到最近设施步行中位数（分钟）", "median walk to nearest (min)"),
     "roster_total": ("困难老人", "elderly in difficulty"),
-    "suppressed_note": ("“*”为小数保护隐去的数", "“*”: small count withheld"),
+    "suppressed_note": (
+        "“*”为隐私保护隐去的数（小数及据以推算的数）",
+        "“*”: withheld for privacy (small counts, and counts they could be worked out from)",
+    ),
     "map_date": ("制图日期", "date"),
 }
 

@@ -126,8 +126,12 @@ def write_export(
     crs: str = "cgcs2000",
     siting=None,
 ) -> list[Path]:
-    """The scenario's GIS layers for the planning bureau."""
+    """The scenario's GIS layers for the planning bureau (weighted demand rounded when the
+    roster weighted it: :func:`siting.disclosure.published_weighted`)."""
+    from siting.disclosure import published_weighted, weighted_step
     from siting.export import export_layers
+
+    step = weighted_step(coverage.demand)
 
     return export_layers(
         inputs,
@@ -135,9 +139,9 @@ def write_export(
         fmt=fmt,
         crs=crs,
         catchments=catchments,
-        coverage=coverage.communities,
+        coverage=published_weighted(coverage.communities, step),
         proposed=proposed_sites(inputs, siting),
-        demand_summary=coverage.demand.communities,
+        demand_summary=published_weighted(coverage.demand.communities, step),
         scenario_hash=None,
     )
 

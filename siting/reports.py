@@ -5,6 +5,11 @@
 ``siting plan`` (``plan_*.csv``, ``plan.xlsx`` and the plan's map). Headers and values are in
 Simplified Chinese by default (``lang="en"`` for English). Both carry the rule gaps: the 街道/镇,
 社区/村 and stations the documents' rules leave without their facility, with the reason and source.
+
+When the roster placed the priority groups' weight at their homes, every weighted figure (a site's
+newly covered weighted demand, the weighted demand covered after the plan or in each year, the
+weighted older-person-years, and the objective when it is one of these) is written rounded
+(:mod:`siting.disclosure`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from siting.costs import LEVELS, LINES
+from siting.disclosure import published_weighted, round_weighted, weighted_step
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import SITEABLE_TYPES
@@ -42,6 +48,46 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Summary keys that hold the objective's value (weighted demand for the coverage objectives).
+_OBJECTIVE_KEYS = (
+    "objective_value",
+    "best_bound",
+    "greedy_objective",
+    "objective_recomputed",
+    "objective_solver",
+)
+
+
+#: Summary keys that are sums of weighted demand.
+_WEIGHTED_SUMMARY_KEYS = (
+    "weighted_before",
+    "weighted_after",
+    "weighted_total",
+    "elderly_years_covered",
+    "elderly_years_without_plan",
+    "elderly_years_gained",
+)
+
+
+def _weighted_step(result: SitingResult) -> int | None:
+    """The rounding step of the result's weighted figures (None: they carry no roster data)."""
+    return weighted_step(getattr(result.problem, "demand", None))
+
+
+def _published_summary(result: SitingResult, summary: dict[str, Any]) -> dict[str, Any]:
+    """``summary`` with its weighted figures as published (:mod:`siting.disclosure`)."""
+    step = _weighted_step(result)
+    if step is None:
+        return summary
+    out = dict(summary)
+    keys = [k for k in _WEIGHTED_SUMMARY_KEYS if k in out]
+    if result.objective_name in ("weighted_covered", "elderly_years"):  # sums of weighted demand
+        keys += [k for k in _OBJECTIVE_KEYS if k in out]
+    for k in keys:
+        if isinstance(out[k], int | float | np.number):
+            out[k] = round_weighted(out[k], step)
+    return out
 
 
 def gap_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
@@ -155,7 +201,8 @@ def siting_frames(
         return label(str(v), lang) if v not in ("", None) else ""
 
     one, two, people = _rounder(1), _rounder(2), _rounder(0)
-    sites = pd.DataFrame(result.sites)
+    step = _weighted_step(result)
+    sites = published_weighted(pd.DataFrame(result.sites), step)
     if (
         "geometry" in sites
         and len(sites)
@@ -188,7 +235,11 @@ def siting_frames(
                 ("rent_wan_yuan", "opt_col_rent", two),
                 ("cost_wan_yuan", "opt_col_cost", two),
                 ("newly_covered_elderly", "opt_col_newly", people),
-                ("newly_covered_weighted", "opt_col_newly_weighted", one),
+                (
+                    "newly_covered_weighted",
+                    "opt_col_newly_weighted",
+                    one if step is None else people,
+                ),
                 ("unique_covered_elderly", "opt_col_unique", people),
                 ("yuan_per_newly_covered", "opt_col_yuan_per", one),
                 ("health_distance_m", "opt_col_health_m", people),
@@ -253,6 +304,7 @@ def siting_frames(
     )
     if curve is not None:
         sm["knee_budget_wan_yuan"] = curve.knee_budget_wan_yuan
+    sm = _published_summary(result, sm)
     keys = [
         "objective", "status", "objective_value", "best_bound", "gap_pct", "solver", "solver_version",
         "pulp_version", "objective_solver", "budget_wan_yuan",
@@ -519,7 +571,7 @@ def _r(x: Any, digits: int = 1) -> Any:
 
 def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.DataFrame]:
     """The display tables of a plan, by file stem (headers and values in ``lang``)."""
-    s = result.summary
+    s = _published_summary(result, dict(result.summary))
     summary_rows = []
     for key in (
         "name",
@@ -577,7 +629,7 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
         summary_rows.append({_t("p_item", lang): _t(f"s_{key}", lang), _t("p_value", lang): value})
     frames: dict[str, pd.DataFrame] = {"plan_summary": pd.DataFrame(summary_rows, dtype=object)}
 
-    tr = result.trajectory
+    tr = published_weighted(result.trajectory, _weighted_step(result))
     years = pd.DataFrame(
         {
             _t("p_year", lang): tr["year"].astype(int),

@@ -8,14 +8,14 @@ person) is personal data. This module turns it into two tables and nothing else:
 - per grid cell (square cells of ``cell_m`` metres, default 500 m, aligned on multiples of
   ``cell_m`` in the working CRS) for the care map: the same counts.
 
-Small counts are suppressed (statistical disclosure control):
-
-- a unit (community or cell) with fewer than ``min_count`` people (default 5) is suppressed
-  whole: a cell is dropped from the grid; a community row keeps its name with every count blank;
-- in a shown unit, every count from 1 to ``min_count − 1`` is blanked (*primary* suppression); when
-  a breakdown (groups, or age bands) then has exactly one blank, the smallest other non-zero count
-  of that breakdown is blanked too (*secondary* suppression), so no blank can be recovered as the
-  total minus the others.
+Small counts are suppressed (statistical disclosure control, :mod:`siting.disclosure` states the
+whole rule): a unit (community or cell) with fewer than ``min_count`` people (default 5) is
+suppressed whole (a cell is dropped from the grid; a community row keeps its name with every count
+blank); every count from 1 to ``min_count − 1`` is blanked (*primary*); and *secondary*
+suppression, row-wise (no breakdown — groups or age bands — with exactly one blank) and column-wise
+(no count column with exactly one blank non-zero cell; the grid's dropped cells count as one), is
+repeated until stable, so that no blank is the total minus the others. No exact number of people
+is ever printed: the log and ``repr`` round them (:func:`siting.disclosure.people_text`).
 
 Blanks are NaN in the frames (``suppressed`` counts them per row); :mod:`siting.tables` writes them
 as ``*``. No person id, age, address or coordinate ever leaves this module; messages about bad rows
@@ -40,6 +40,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
+from siting.disclosure import people_text, suppression_mask
 from siting.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
@@ -131,13 +132,16 @@ class RosterAggregates:
         counts ``total``, one per group and age band (NaN = suppressed), ``suppressed`` (number of
         blanked counts).
     grid
-        One row per shown cell: ``cell_id`` (``"E{ix}N{iy}"``, the cell's index east and north),
+        One row per published cell (every cell with at least ``min_count`` people; a cell blanked
+        whole by secondary suppression keeps its row with every count blank): ``cell_id`` (``"E{ix}N{iy}"``, the cell's index east and north),
         ``x_center``, ``y_center`` (working CRS), the counts, ``suppressed``, and the cell square
         as geometry.
     n_people, n_unassigned
-        People on the roster; people in no community.
+        People on the roster; people in no community (exact: for the tool's own use, never
+        printed or written; :func:`siting.disclosure.people_text` gives what may be shown).
     cells_suppressed, people_in_suppressed_cells
-        Cells dropped for having fewer than ``min_count`` people, and how many people they held.
+        Cells dropped for having fewer than ``min_count`` people, and how many people they held
+        (exact, never printed or written).
     settings
         Grid size and minimum count used.
     problems
@@ -155,34 +159,32 @@ class RosterAggregates:
 
     def __repr__(self) -> str:
         return (
-            f"RosterAggregates({self.n_people:,} people, {len(self.grid):,} cells shown, "
-            f"{self.cells_suppressed:,} suppressed)"
+            f"RosterAggregates({people_text(self.n_people)} people, {len(self.grid):,} cells "
+            f"shown, {self.cells_suppressed:,} suppressed)"
         )
 
 
-def suppress_small(counts: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Blank (NaN) the counts that could identify people; see the module docstring.
+def suppress_small(
+    counts: pd.DataFrame, min_count: int, *, pooled: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Blank (NaN) the counts that could identify people, by the rule of :mod:`siting.disclosure`.
 
-    ``counts`` has the columns of :data:`COUNT_COLUMNS`; returns a float copy plus ``suppressed``.
+    ``counts`` has the columns of :data:`COUNT_COLUMNS`; returns a float copy plus ``suppressed``
+    (blanked counts per row). ``pooled`` marks rows that will not be published at all (the grid's
+    cells with fewer than ``min_count`` people): blank, and one hidden cell for the column rule.
     """
     out = counts[list(COUNT_COLUMNS)].astype(float).copy()
     values = out.to_numpy()
-    small_unit = values[:, 0] < min_count
-    primary = (values > 0) & (values < min_count)
-    hidden = primary.copy()
-    for block in (GROUPS, AGE_BANDS):
-        cols = [COUNT_COLUMNS.index(c) for c in block]
-        sub = values[:, cols]
-        hid = hidden[:, cols]
-        one = hid.sum(axis=1) == 1
-        candidates = np.where((sub > 0) & ~hid, sub, np.inf)
-        smallest = np.argmin(candidates, axis=1)
-        has = np.isfinite(candidates.min(axis=1))
-        rows = np.flatnonzero(one & has)
-        hidden[rows, np.asarray(cols)[smallest[rows]]] = True
-    hidden[small_unit, :] = True
-    values = np.where(hidden, np.nan, values)
-    out.loc[:, :] = values
+    hidden = suppression_mask(
+        values,
+        min_count,
+        blocks=[
+            [COUNT_COLUMNS.index(c) for c in GROUPS],
+            [COUNT_COLUMNS.index(c) for c in AGE_BANDS],
+        ],
+        pooled=pooled,
+    )
+    out.loc[:, :] = np.where(hidden, np.nan, values)
     out["suppressed"] = hidden.sum(axis=1).astype(np.int64)
     return out
 
@@ -197,9 +199,10 @@ def _counts(unit: np.ndarray, groups: np.ndarray, band: np.ndarray, n_units: int
 
 
 def _rows_text(rows, limit: int = 8) -> str:
+    """The first rows of the user's file, for them to fix (beyond ``limit``: "…", no count)."""
     rows = list(rows)
     text = ", ".join(str(r) for r in rows[:limit])
-    return text + (f" … ({len(rows)} rows)" if len(rows) > limit else "")
+    return text + (" …" if len(rows) > limit else "")
 
 
 def _community_of_people(
@@ -286,7 +289,7 @@ def aggregate_roster(
         problems.append(
             Problem(
                 label,
-                f"{int(no_point.sum())} people have no coordinates: counted in their community "
+                f"{people_text(no_point.sum())} people have no coordinates: counted in their community "
                 "(by code) but not on the care map",
                 row=_rows_text(rows[no_point]),
                 severity="warning",
@@ -297,7 +300,7 @@ def aggregate_roster(
         problems.append(
             Problem(
                 label,
-                f"{int(np.isnan(ages).sum())} people have no age: counted under 'age unknown'",
+                f"{people_text(np.isnan(ages).sum())} people have no age: counted under 'age unknown'",
                 row=_rows_text(rows[np.isnan(ages)]),
                 column="age",
                 severity="warning",
@@ -318,7 +321,7 @@ def aggregate_roster(
         problems.append(
             Problem(
                 label,
-                f"{int(mismatch.sum())} people's community code differs from the community their "
+                f"{people_text(mismatch.sum())} people's community code differs from the community their "
                 "point lies in: the code is used",
                 row=_rows_text(rows[mismatch]),
                 column="community_code",
@@ -330,7 +333,7 @@ def aggregate_roster(
         problems.append(
             Problem(
                 label,
-                f"{int(unassigned.sum())} people lie outside every community and have no known "
+                f"{people_text(unassigned.sum())} people lie outside every community and have no known "
                 "community code: left out of the community table",
                 row=_rows_text(rows[unassigned]),
                 severity="warning",
@@ -360,12 +363,15 @@ def aggregate_roster(
     )
     cell_of = np.asarray(cell_of).reshape(-1)
     grid_counts = _counts(cell_of, groups[placed], band[placed], len(cells))
-    keep = grid_counts["total"].to_numpy() >= settings.min_count
-    cells_suppressed = int((~keep & (grid_counts["total"].to_numpy() > 0)).sum())
-    people_suppressed = int(grid_counts["total"].to_numpy()[~keep].sum())
+    totals = grid_counts["total"].to_numpy()
+    pooled = totals < settings.min_count
+    cells_suppressed = int((pooled & (totals > 0)).sum())
+    people_suppressed = int(totals[pooled].sum())
+    keep = ~pooled
     cells_kept = cells[keep]
     size = settings.cell_m
-    grid_shown = suppress_small(grid_counts[keep].reset_index(drop=True), settings.min_count)
+    grid_shown = suppress_small(grid_counts, settings.min_count, pooled=pooled)[keep]
+    grid_shown = grid_shown.reset_index(drop=True)
     grid = gpd.GeoDataFrame(
         {
             "cell_id": [f"E{a}N{b}" for a, b in cells_kept],
@@ -387,12 +393,12 @@ def aggregate_roster(
         problems=tuple(problems),
     )
     log.info(
-        "aggregate_roster: %s people, %d cells of %g m shown, %d suppressed (%d people)",
-        f"{n:,}",
+        "aggregate_roster: %s people, %d cells of %g m shown, %d dropped (fewer than %d people)",
+        people_text(n),
         len(grid),
         size,
         cells_suppressed,
-        people_suppressed,
+        settings.min_count,
     )
     return result
 

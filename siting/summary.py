@@ -1,4 +1,7 @@
-"""Plain summaries of a district's inputs (counts, population totals), for validate and reports."""
+"""Plain summaries of a district's inputs (counts, population totals), for validate and reports.
+
+The roster's size is given rounded (:func:`siting.disclosure.people_text`), never exactly.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from siting.disclosure import ROUND_TO, people_text
 from siting.io import FACILITY_TYPES, HEALTH_TYPES, Inputs
 
 __all__ = ["district_summary", "network_components"]
@@ -83,9 +87,13 @@ def district_summary(inputs: Inputs) -> dict[str, Any]:
     if inputs.candidates is not None:
         lines["zh"].append(f"候选选址 {len(inputs.candidates):,} 处。")
         lines["en"].append(f"{len(inputs.candidates):,} candidate sites.")
-    if inputs.roster is not None:
-        lines["zh"].append(f"困难老人名册 {len(inputs.roster):,} 人（仅以汇总形式输出）。")
+    if inputs.roster is not None:  # never the exact number (siting.disclosure)
+        n = len(inputs.roster)
+        lines["zh"].append(
+            f"困难老人名册{people_text(n, 'zh')} 人（取整到 {ROUND_TO} 人；仅以汇总形式输出）。"
+        )
         lines["en"].append(
-            f"Roster of elderly in difficulty: {len(inputs.roster):,} people (only ever shown aggregated)."
+            f"Roster of elderly in difficulty: {people_text(n, 'en')} people (rounded to "
+            f"{ROUND_TO}; only ever shown aggregated)."
         )
     return {"by_kind": rows, "facilities": facilities, "lines": lines}

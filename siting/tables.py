@@ -3,6 +3,9 @@
 Headers are Chinese by default, English on request (:mod:`siting.i18n`). Values are rounded for
 reading (people to whole persons, shares and minutes to one decimal); a walking time beyond the
 search horizon is written ``> 60`` (the horizon in minutes), a suppressed roster count ``*``.
+When the roster placed the priority groups' weight at their homes, weighted demand is written
+rounded (:func:`siting.disclosure.published_weighted`); the roster tables carry no totals row
+(:mod:`siting.disclosure` says what is published about the roster and why).
 
 Writing is all or nothing: every file is first written to a temporary file in the target folder,
 and only when all are complete are they moved into place with :func:`os.replace` (atomic per file
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from siting.disclosure import published_weighted, weighted_step
 from siting.i18n import Language, label
 from siting.transaction import atomic_path, transaction
 
@@ -84,12 +88,15 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
     """The display tables of a coverage result, by file stem (headers and values in ``lang``)."""
     horizon = result.settings.report_max_minutes
     minutes = _minutes(horizon)
+    # with the roster's people at their homes, weighted figures are rounded (siting.disclosure)
+    step = weighted_step(result.demand)
+    weighted = _one if step is None else _people
     cover_cols = [
         ("elderly", "col_elderly", _people),
-        ("weighted", "col_weighted", _one),
+        ("weighted", "col_weighted", weighted),
         ("covered_elderly", "col_covered", _people),
         ("coverage_pct", "col_coverage_pct", _one),
-        ("covered_weighted", "col_covered_weighted", _one),
+        ("covered_weighted", "col_covered_weighted", weighted),
         ("weighted_coverage_pct", "col_weighted_coverage_pct", _one),
         ("median_minutes", "col_median_minutes", minutes),
         ("p90_minutes", "col_p90_minutes", minutes),
@@ -98,7 +105,7 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
     ]
     frames = {
         "coverage_communities": _frame(
-            result.communities,
+            published_weighted(result.communities, step),
             [
                 ("code", "col_code", None),
                 ("name", "col_name", None),
@@ -112,7 +119,7 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
             lang,
         ),
         "coverage_streets": _frame(
-            result.streets,
+            published_weighted(result.streets, step),
             [
                 ("code", "col_code", None),
                 ("name", "col_name", None),
@@ -124,7 +131,7 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
             lang,
         ),
         "coverage_district": _frame(
-            result.district,
+            published_weighted(result.district, step),
             [
                 ("name", "col_name", None),
                 ("scope", "col_scope", lambda v: label(f"scope_{v}", lang)),

@@ -231,8 +231,16 @@ class Transaction:
             argv = _ARGV.get()
         self.argv = list(argv) if argv is not None else None
         self.inputs = [_resolve(p) for p in inputs]
+        self._private: set[Path] = set()
         if scenario is not None:
             self.inputs += [_resolve(p) for p in scenario_inputs(scenario)]
+            from siting.io import PRIVATE_INPUTS
+
+            self._private = {
+                _resolve(spec.path)
+                for name, spec in scenario.inputs.items()
+                if name in PRIVATE_INPUTS
+            }
         self.manifest = None if manifest is None else (_resolve(manifest[0]), manifest[1])
         self.extra = dict(extra or {})
         self._targets: list[_Target] = []
@@ -391,7 +399,9 @@ class Transaction:
     def _hash_inputs(self) -> list[dict[str, Any]]:
         out = []
         for p in dict.fromkeys(self.inputs):
-            if p.is_file():
+            if p in self._private:  # its size would tell how many people it lists
+                out.append({"path": str(p), "sha256": file_sha256(p), "private": True})
+            elif p.is_file():
                 out.append({"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)})
         return out
 

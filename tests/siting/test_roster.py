@@ -51,9 +51,12 @@ def test_suppression_primary_and_secondary():
             [12, 3, 0, 9, 0, 0, 0, 10, 2, 0],
             [4, 4, 0, 0, 0, 0, 0, 4, 0, 0],
             [20, 10, 5, 5, 0, 0, 0, 15, 5, 0],
+            [3, 1, 0, 2, 0, 0, 0, 2, 1, 0],
         ],
         columns=list(COUNT_COLUMNS),
     )
+    # two small units, so that no column has a single blank non-zero cell (test_disclosure.py
+    # has the column rule): rows 0 and 2 show what the row rules alone do
     out = suppress_small(counts, 5)
     first = out.iloc[0]
     assert first["total"] == 12
@@ -64,6 +67,7 @@ def test_suppression_primary_and_secondary():
     assert np.isnan(first["age_80p"]) and np.isnan(first["age_60_79"])
     assert first["suppressed"] == 4
     assert out.iloc[1].drop("suppressed").isna().all()  # fewer than 5 people: all blank
+    assert out.iloc[3].drop("suppressed").isna().all()
     assert out.iloc[2]["suppressed"] == 0
 
 
@@ -74,6 +78,7 @@ def test_aggregation_by_community_and_cell_with_warnings_naming_rows(tmp_path):
     people += [("R1", 75, "other", "", 9000, 9000)]  # outside every community, no code
     people += [("R2", 81, "disabled", "500199101200", None, None)]  # no coordinates
     people += [("R3", float("nan"), "disabled", "500199101200", 2500, 500)]  # no age
+    people += [(f"S{i}", 70, "disabled", "500199001002", 1100 + 10 * i, 100) for i in range(5)]
     agg = aggregate_roster(
         roster(people), inputs.communities, settings=RosterSettings(cell_m=500, min_count=5)
     )
@@ -81,12 +86,18 @@ def test_aggregation_by_community_and_cell_with_warnings_naming_rows(tmp_path):
     assert com.loc["500199001001", "total"] == 8
     assert com.loc["500199001001", "disabled"] == 6
     assert np.isnan(com.loc["500199001001", "living_alone"])  # 1 person
-    assert com.loc["500199101200"].drop(["name", "street_code", "kind", "suppressed"]).isna().all()
+    blank = ["name", "street_code", "kind", "suppressed"]
+    assert com.loc["500199101200"].drop(blank).isna().all()
+    # 二社区's 5 are blanked whole (column rule): else 三村's 2 would be the total minus the rest
+    assert com.loc["500199001002"].drop(blank).isna().all()
     assert agg.n_unassigned == 1
-    # cell [0, 500) × [0, 500) holds the six; the cell east of it two (suppressed); the far one 1
-    assert agg.grid["cell_id"].tolist() == [f"E{OX // 500:.0f}N{OY // 500:.0f}"]
-    assert agg.grid["total"].tolist() == [6]
-    assert agg.grid["x_center"].tolist() == [OX + 250.0]
+    # cell [0, 500) × [0, 500) holds the six; the cell east of it two (dropped); the far one 1;
+    # the cell of 二社区's five is kept but blanked whole, as the dropped cells' 4 are the only
+    # other blank total
+    ix, iy = int(OX // 500), int(OY // 500)
+    assert agg.grid["cell_id"].tolist() == [f"E{ix}N{iy}", f"E{ix + 2}N{iy}"]
+    assert agg.grid["total"].tolist()[0] == 6 and np.isnan(agg.grid["total"].iloc[1])
+    assert agg.grid["x_center"].tolist() == [OX + 250.0, OX + 1250.0]
     assert agg.cells_suppressed == 3 and agg.people_in_suppressed_cells == 4
     messages = " | ".join(p.message for p in agg.problems)
     assert (

@@ -154,6 +154,8 @@ def test_run_writes_a_manifest_of_every_file_input_and_version(small_copy, tmp_p
     inputs = {Path(i["path"]).name: i["sha256"] for i in record["inputs"]}
     assert inputs["boundaries.gpkg"] == file_sha256(small_copy / "boundaries.gpkg")
     assert inputs["scenario.toml"] == file_sha256(small_copy / "scenario.toml")
+    roster = next(i for i in record["inputs"] if Path(i["path"]).name == "roster.csv")
+    assert roster["private"] and "bytes" not in roster  # its size would count the people
     assert record["scenario"]["settings_sha256"]
     assert record["tool_version"]
     assert "pulp" in json.dumps(record.get("solver", {})).lower()

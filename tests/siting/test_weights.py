@@ -169,8 +169,10 @@ def test_who_carries_no_weight_is_counted_never_named():
         4,
     ]
     text = "\n".join(str(p) for p in d.problems) + repr(d) + d.note()
-    assert "1 people of a weighted priority group have no known community" in text
-    assert "1 people of a weighted priority group have no coordinates" in text
+    # counts are rounded in messages (siting.disclosure): 1 is "fewer than 5"
+    assert "fewer than 5 people of a weighted priority group have no known community" in text
+    assert "fewer than 5 people of a weighted priority group have no coordinates" in text
+    assert "roster: fewer than 5 at homes, fewer than 5 spread, fewer than 5 dropped" in text
     for needle in (MARKER, "R5", "R7", "9000", "row 6"):
         assert needle not in text
     # demand points keep their columns: no per-person column, no group breakdown
