@@ -43,8 +43,11 @@ def _lang(args: argparse.Namespace, scenario=None) -> Language:
 def _print_problems(console: Console, exc: Exception, lang: Language) -> None:
     problems = getattr(exc, "problems", [])
     if problems:
-        console.print(label("valid_fail", lang, n=len(problems)), style="bold red")
-        console.print(str(exc).split("\n", 1)[0])
+        from siting.errors import OutputError
+
+        head = "output_fail" if isinstance(exc, OutputError) else "valid_fail"
+        console.print(label(head, lang, n=len(problems)), style="bold red")
+        console.print(str(exc).split("\n", 1)[0], markup=False, soft_wrap=True)
         console.print(format_problems(problems, limit=200), markup=False, soft_wrap=True)
     else:
         console.print(str(exc), style="red", markup=False, soft_wrap=True)

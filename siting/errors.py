@@ -1,6 +1,6 @@
 """The exception tree of :mod:`siting`.
 
-``SitingError`` → ``InputError`` (→ ``ScenarioError``), ``InfeasibleError``.
+``SitingError`` → ``InputError`` (→ ``ScenarioError``, ``OutputError``), ``InfeasibleError``.
 Input errors carry every :class:`~isochrones.errors.Problem` found, so a user fixes a file in one pass.
 """
 
@@ -10,7 +10,14 @@ from collections.abc import Iterable
 
 from isochrones.errors import Problem, format_problems
 
-__all__ = ["InfeasibleError", "InputError", "Problem", "ScenarioError", "SitingError"]
+__all__ = [
+    "InfeasibleError",
+    "InputError",
+    "OutputError",
+    "Problem",
+    "ScenarioError",
+    "SitingError",
+]
 
 
 class SitingError(Exception):
@@ -30,6 +37,11 @@ class InputError(SitingError, ValueError):
 
 class ScenarioError(InputError):
     """The scenario file is malformed: unknown key, wrong type, bad value, circular ``extends``."""
+
+
+class OutputError(InputError):
+    """The outputs cannot be written where asked: not writable, locked by another command, or
+    the place of an input (:mod:`siting.transaction`). Nothing was written."""
 
 
 class InfeasibleError(SitingError):

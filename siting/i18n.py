@@ -64,6 +64,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "校验未通过：发现 {n} 个问题，未写出任何文件。",
         "Validation failed: {n} problem(s) found; nothing was written.",
     ),
+    "output_fail": (
+        "无法写出结果：{n} 个问题，未写出任何文件。",
+        "Cannot write the outputs: {n} problem(s); nothing was written.",
+    ),
     "total": ("合计", "total"),
     "stage_graph": ("构建步行网络", "build the walking graph"),
     "stage_isochrones": ("步行等时圈", "walking isochrones"),

@@ -1539,10 +1539,13 @@ def _roster_code_problems(
         if (malformed.any())
         else ""
     )
+    from siting.disclosure import people_text
+
     return [
         Problem(
             spec.label,
-            f"{int(unknown.sum()):,} of {len(roster):,} people have a community code that is not "
+            f"{people_text(int(unknown.sum()))} of {people_text(len(roster))} people have a "
+            "community code that is not "
             f"in the communities layer{detail}: they are placed by their point",
             row=_rows_text(roster["row"][unknown]),
             column=spec.columns.get("community_code", "community_code"),

@@ -51,7 +51,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siting.errors import InputError, Problem
+from siting.errors import OutputError, Problem
 
 if TYPE_CHECKING:
     from siting.scenario import Scenario
@@ -83,8 +83,8 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _not_writable(folder: Path, reason: str) -> InputError:
-    return InputError(
+def _not_writable(folder: Path, reason: str) -> OutputError:
+    return OutputError(
         f"cannot write to the output folder {folder}: {reason}",
         [
             Problem(
@@ -265,7 +265,7 @@ class Transaction:
         names = ", ".join(
             str(p.relative_to(target.path)) if what == "holds inputs" else str(p) for p in held[:6]
         ) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
-        raise InputError(
+        raise OutputError(
             f"the output {'file' if target.is_file else 'folder'} {target.path} {what} "
             f"({names}); siting never writes over or next to its inputs",
             [
@@ -287,7 +287,7 @@ class Transaction:
                 return t
         target = _Target(path, is_file=is_file)
         if is_file and path.is_dir():
-            raise InputError(
+            raise OutputError(
                 f"the output {path} is a folder; give a file name "
                 f"(e.g. {path / 'layers.gpkg'}); nothing was written",
                 [
@@ -309,7 +309,7 @@ class Transaction:
             info = lock_path.with_suffix(".owner")
             if info.exists():
                 owner = f" ({info.read_text(errors='replace').strip()})"
-            raise InputError(
+            raise OutputError(
                 f"another siting command is writing to {path}{owner}; nothing was written",
                 [
                     Problem(
