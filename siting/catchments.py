@@ -111,9 +111,11 @@ def write_catchments(catchments: Catchments, path, *, lang: str = "zh") -> None:
     ``isochrones_sites``: one polygon per site and band; ``isochrones_by_type``: merged per
     facility type and band. ``type_label`` carries the type's name in ``lang``.
     """
+    from siting.gpkg import same_day_timestamps
     from siting.i18n import label
     from siting.transaction import atomic_path
 
+    same_day_timestamps()
     with atomic_path(path) as tmp:
         for layer, frame in (
             ("isochrones_sites", catchments.per_site),

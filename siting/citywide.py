@@ -718,6 +718,9 @@ def write_city(
                 "crs": "CGCS2000 (EPSG:4490)",
             }
             path = out_dir / "city.gpkg"
+            from siting.gpkg import same_day_timestamps
+
+            same_day_timestamps()
             with atomic_path(path) as tmp:
                 for i, (name, frame) in enumerate(layers.items()):
                     pyogrio.write_dataframe(

@@ -426,6 +426,7 @@ def _catchments(console, timer, lang, inputs, graph, siting=None):
 
 def _manifest_beside(path: Path) -> Path:
     """The manifest of a command writing one file (or folder): ``<name>.run.json`` beside it."""
+    path = Path(path).expanduser().resolve()
     return path.with_name(f"{path.name}.run.json")
 
 
@@ -609,7 +610,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     check_settings(scenario0)  # every settings problem before the work, as validate
     settings = optimize_settings(scenario0, **_optimize_overrides(args))
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
-    path = default_map_path(scenario0).with_name(f"{scenario0.output_dir().name}_siting.html")
+    # the map is named after the output folder, so runs into two folders keep their own maps
+    path = default_map_path(scenario0).with_name(f"{out_dir.resolve().name}_siting.html")
     _begin(args, "optimize", folders=[out_dir], files=[path], scenario=scenario0)
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     with (
@@ -628,6 +630,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         write_siting_outputs(result, out_dir, lang=lang, curve=curve)
         catchments = _catchments(console, timer, lang, inputs, graph, result)
         write_map_for(inputs, catchments, coverage, path, lang=lang, siting=result)
+        args.tx.note_timings(timer, result)
         written = _publish(args)
     _print_siting(console, result, lang)
     if curve is not None:
@@ -659,7 +662,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else scenario0.output_dir()
     from siting.pipeline import default_map_path
 
-    map_path = default_map_path(scenario0).with_name(f"plan_{scenario0.output_dir().name}.html")
+    map_path = default_map_path(scenario0).with_name(f"plan_{out_dir.resolve().name}.html")
     _begin(args, "plan", folders=[out_dir], files=[map_path], scenario=scenario0)
     timer = StageTimer()
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
@@ -958,6 +961,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a closed terminal, a scheduler's stop): unwound like Ctrl+C, so the
+    command's transaction publishes nothing and removes its staging."""
+
+
+def _stop_on_signals() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
+        return
+
+    def stop(signum, frame):
+        raise _Stopped
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from siting.transaction import set_command_line
 
@@ -970,6 +993,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     set_command_line(["siting", *argv])
+    _stop_on_signals()
     try:
         with contextlib.ExitStack() as cleanup:  # a failed command's transaction publishes nothing
             args.cleanup = cleanup
@@ -979,7 +1003,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _print_problems(_console(), exc, _lang(args))
         return 1
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:
+        _console().print(
+            "已中断，未写出任何文件。"
+            if _lang(args) == "zh"
+            else "interrupted; nothing was written.",
+            style="bold red",
+        )
         return 130
     except Exception as exc:  # an unexpected failure: one line, the traceback on request
         if args.debug:

@@ -484,6 +484,9 @@ def _metadata(
 
 
 def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], tmp: Path, meta: Mapping[str, str]) -> None:
+    from siting.gpkg import same_day_timestamps
+
+    same_day_timestamps()
     for i, (name, frame) in enumerate(frames.items()):
         zh, en = LAYERS[name]
         pyogrio.write_dataframe(

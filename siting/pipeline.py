@@ -34,7 +34,7 @@ __all__ = [
 
 def default_map_path(scenario: Scenario) -> Path:
     """``maps/<scenario output folder name>.html`` in the working directory."""
-    return Path.cwd() / "maps" / f"{scenario.output_dir().name}.html"
+    return Path.cwd() / "maps" / f"{scenario.output_dir().resolve().name}.html"
 
 
 def uncovered_points(coverage: CoverageResult):
@@ -176,7 +176,9 @@ def run_pipeline(
         scenario=scenario,
         manifest=(out_dir, "run.json"),
     ) as tx:
-        result = _run_stages(scenario, timer=timer or StageTimer(), console=console, lang=lang)
+        timer = timer or StageTimer()
+        result = _run_stages(scenario, timer=timer, console=console, lang=lang)
+        tx.note_timings(timer, result.siting)
         tx.commit()
         return result
 

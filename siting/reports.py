@@ -312,8 +312,8 @@ def siting_frames(
         "n_works_unknown", "horizon_years", "elderly", "covered_before", "covered_after", "coverage_before_pct",
         "coverage_after_pct", "weighted_after", "n_new_sites", *[f"new_{t}" for t in SITEABLE_TYPES],
         "n_upgrades", "n_closures", "profile", "n_gaps", "gaps_center_per_street", "gaps_station_per_community",
-        "gaps_stations_per_center", "policies", "health_rule", "greedy_objective", "objective_recomputed", "build_seconds",
-        "solve_seconds", "model_variables", "model_constraints", "model_nonzeros", "knee_budget_wan_yuan",
+        "gaps_stations_per_center", "policies", "health_rule", "greedy_objective", "objective_recomputed",
+        "model_variables", "model_constraints", "model_nonzeros", "knee_budget_wan_yuan",
     ]  # fmt: skip
     rows = []
     for k in keys:

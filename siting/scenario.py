@@ -379,7 +379,7 @@ class Scenario:
 
     def output_dir(self, base: Path | None = None) -> Path:
         """The output folder: ``[output] dir`` relative to ``base`` (default: the working directory)."""
-        out = Path(self.settings["output"]["dir"])
+        out = Path(self.settings["output"]["dir"]).expanduser()  # "~/out" is the home folder
         return out if out.is_absolute() else (base or Path.cwd()) / out
 
 

@@ -119,9 +119,9 @@ def ensure_writable_dir(folder: Path) -> Path:
 
 
 def scenario_inputs(scenario: Scenario) -> list[Path]:
-    """The files a scenario reads: the scenario file itself and every input (a Shapefile with
-    its sidecar files)."""
-    paths = [Path(scenario.path)]
+    """The files a scenario reads: the scenario file, the files it ``extends``, and every input
+    (a Shapefile with its sidecar files)."""
+    paths = [Path(scenario.path), *_extends_chain(Path(scenario.path))]
     for spec in scenario.inputs.values():
         p = Path(spec.path)
         paths.append(p)
@@ -130,18 +130,72 @@ def scenario_inputs(scenario: Scenario) -> list[Path]:
     return paths
 
 
+def _extends_chain(path: Path) -> list[Path]:
+    """The scenario files ``path`` extends, nearest first (read with the TOML parser only)."""
+    import tomllib
+
+    chain: list[Path] = []
+    seen = {path.resolve()}
+    while True:
+        try:
+            with path.open("rb") as fh:
+                parent = tomllib.load(fh).get("extends")
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return chain
+        if not isinstance(parent, str):
+            return chain
+        path = (path.parent / Path(parent).expanduser()).resolve()
+        if path in seen:
+            return chain
+        seen.add(path)
+        chain.append(path)
+
+
 def _key(target: Path) -> str:
     return hashlib.sha1(str(target).encode()).hexdigest()[:12]
 
 
 def _lock_dir() -> Path:
     folder = Path(tempfile.gettempdir()) / "siting-locks"
-    folder.mkdir(mode=0o1777, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):  # every user may lock (the umask cuts mkdir's mode)
+            os.chmod(folder, 0o1777)
     return folder
 
 
 def _resolve(path: Path) -> Path:
-    return Path(os.path.abspath(Path(path).expanduser()))
+    """The real path: ``~`` expanded, symlinks followed (so one place has one spelling)."""
+    return Path(path).expanduser().resolve(strict=False)
+
+
+def _same(a: Path, b: Path) -> bool:
+    """One file or folder, by path or, where both exist, by device and inode (bind mounts)."""
+    if a == b:
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:  # pragma: no cover
+        return False
+
+
+def _holds(folder: Path, path: Path) -> bool:
+    """Is ``path`` inside ``folder`` (by path, or through a bind mount of one of its parents)?"""
+    if _inside(path, folder):
+        return True
+    if not folder.exists():
+        return False
+    return any(_same(parent, folder) for parent in path.parents if parent.exists())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - another user's process
+        return True
+    return True
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -168,6 +222,7 @@ class _Target:
             base = _existing_ancestor(self.folder)
             name = f"{_STAGE}{self.key}-{os.getpid()}-{os.urandom(3).hex()}"
             self.stage = base / name
+            _LIVE_STAGES.add(self.stage)
             try:
                 self.stage.mkdir()
             except OSError as exc:
@@ -181,14 +236,22 @@ class _Target:
         return out
 
     def clean_stale(self) -> int:
-        """Remove staging folders an earlier, killed run left for this target."""
+        """Remove staging folders earlier, killed commands left: this target's (its lock is
+        ours now) and any other whose process is gone. A command killed while it published
+        left a journal: the earlier files it had moved aside are put back first."""
         n = 0
         bases = {p for p in (self.folder, self.folder.parent) if p.is_dir()}
         bases.add(_existing_ancestor(self.folder))
         for base in bases:
-            for stale in base.glob(f"{_STAGE}{self.key}-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-                n += 1
+            for stale in base.glob(f"{_STAGE}*"):
+                parts = stale.name[len(_STAGE) :].split("-")
+                pid = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+                if stale in _LIVE_STAGES:
+                    continue  # a staging folder of a command running in this process
+                if parts[0] == self.key or (pid is not None and not _pid_alive(pid)):
+                    _undo_journal(stale)
+                    shutil.rmtree(stale, ignore_errors=True)
+                    n += 1
         return n
 
 
@@ -257,14 +320,20 @@ class Transaction:
         held = [
             inp
             for inp in dict.fromkeys(self.inputs)
-            if inp == target.path or (not target.is_file and _inside(inp, target.path))
+            if _same(inp, target.path) or (not target.is_file and _holds(target.path, inp))
         ]
         if not held:
             return
-        what = "is an input" if held[0] == target.path else "holds inputs"
-        names = ", ".join(
-            str(p.relative_to(target.path)) if what == "holds inputs" else str(p) for p in held[:6]
-        ) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
+        what = "is an input" if _same(held[0], target.path) else "holds inputs"
+
+        def shown(p: Path) -> str:
+            if what == "holds inputs" and _inside(p, target.path):
+                return str(p.relative_to(target.path))
+            return str(p)
+
+        names = ", ".join(shown(p) for p in held[:6]) + (
+            f" and {len(held) - 6} more" if len(held) > 6 else ""
+        )
         raise OutputError(
             f"the output {'file' if target.is_file else 'folder'} {target.path} {what} "
             f"({names}); siting never writes over or next to its inputs",
@@ -300,8 +369,9 @@ class Transaction:
             )
         self._check_inputs(target)
         ensure_writable_dir(target.folder)
+        self._probe_ancestors(path)
         lock_path = _lock_dir() / f"{target.key}.lock"
-        lock = FileLock(str(lock_path), timeout=0)
+        lock = FileLock(str(lock_path), timeout=0, mode=0o666)
         try:
             lock.acquire()
         except Timeout:
@@ -328,6 +398,34 @@ class Transaction:
         self._targets.append(target)
         return target
 
+    def _probe_ancestors(self, path: Path) -> None:
+        """Refuse when another command holds a folder that contains ``path``."""
+        from filelock import FileLock, Timeout
+
+        mine = {t.key for t in self._targets}
+        for parent in path.parents:
+            key = _key(parent)
+            lock_path = _lock_dir() / f"{key}.lock"
+            if key in mine or not lock_path.exists():
+                continue
+            probe = FileLock(str(lock_path), timeout=0, mode=0o666)
+            try:
+                probe.acquire()
+            except Timeout:
+                raise OutputError(
+                    f"another siting command is writing to {parent}, which holds {path}; "
+                    "nothing was written",
+                    [
+                        Problem(
+                            str(path),
+                            "output is inside a folder locked by a running command",
+                            hint="wait for it to finish, or write to another folder with "
+                            "[output] dir or --out",
+                        )
+                    ],
+                ) from None
+            probe.release()
+
     def _target_for(self, path: Path) -> _Target:
         path = _resolve(path)
         for t in self._targets:
@@ -339,8 +437,7 @@ class Transaction:
     def path(self, final: Path) -> Path:
         """The staging path where a writer writes what will become ``final`` at commit."""
         final = _resolve(final)
-        if final in self.inputs:
-            self._check_inputs(_Target(final, is_file=True))
+        self._check_inputs(_Target(final, is_file=True))
         target = self._target_for(final)
         staged = self._staged.get(final)
         if staged is None:
@@ -388,8 +485,10 @@ class Transaction:
 
     def _release(self) -> None:
         for t in self._targets:
-            if t.stage is not None and t.stage.exists():
-                shutil.rmtree(t.stage, ignore_errors=True)
+            if t.stage is not None:
+                _LIVE_STAGES.discard(t.stage)
+                if t.stage.exists():
+                    shutil.rmtree(t.stage, ignore_errors=True)
             if t.lock is not None:
                 Path(t.lock.lock_file).with_suffix(".owner").unlink(missing_ok=True)
                 t.lock.release()
@@ -416,28 +515,41 @@ class Transaction:
             return self._committed
         finals = sorted((f for f, st in self._staged.items() if st.exists()), key=str)
         for final in finals:  # nothing is moved if one would overwrite an input
-            if final in self.inputs:
-                self._check_inputs(_Target(final, is_file=True))
+            self._check_inputs(_Target(final, is_file=True))
         for final in finals:  # on disk before any rename (a power cut leaves no empty file)
             _fsync_tree(self._staged[final])
-        moves = [(self._staged[f], f) for f in finals]
+        moves: list[tuple[Path | None, Path]] = [(self._staged[f], f) for f in finals]
         if self.manifest is not None:
             man = self.manifest[0] / self.manifest[1]
+            earlier = _read_manifest(man)
+            for old in _manifest_files(earlier, self.manifest[0]):
+                # what the earlier run of this command wrote and this one does not: gone, so
+                # the folder holds one run's files (the user's own files are never touched)
+                if old not in self._staged and old.is_file() and _inside(old, self.manifest[0]):
+                    moves.append((None, old))
+            moves += self._supersede(man, set(finals))
             record = self._record([(f, self._staged[f]) for f in finals])
             staged_man = self.path(man)
             staged_man.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", "utf-8")
             moves.append((staged_man, man))
             if man.exists():  # the earlier manifest goes first: files without one are unfinished
                 moves.insert(0, (None, man))
+        plan: list[tuple[Path, Path | None]] = []  # (final, where its earlier version goes)
+        aside: set[Path] = set()  # moved aside by an earlier step (the earlier manifest)
+        for i, (staged, final) in enumerate(moves):
+            exists = (final.exists() or final.is_symlink()) and final not in aside
+            if staged is None:
+                aside.add(final)
+            backup = self._target_for(final).stage_dir() / f".old-{i}" if exists else None
+            plan.append((final, backup))
+        journal = _write_journal(plan, {t.stage for t in self._targets if t.stage is not None})
         done: list[tuple[Path, Path | None]] = []  # (final, its earlier version moved aside)
         created: list[Path] = []
         try:
-            for staged, final in moves:
-                backup = None
+            for (staged, final), (_, backup) in zip(moves, plan, strict=True):
                 if final.is_dir() and not (staged is not None and staged.is_dir()):
                     raise OSError(errno.EISDIR, "a folder stands where a file goes", str(final))
-                if final.exists() or final.is_symlink():
-                    backup = self._target_for(final).stage_dir() / f".old-{len(done)}"
+                if backup is not None:
                     os.replace(final, backup)
                 if staged is None:  # only moved aside
                     done.append((final, backup))
@@ -447,7 +559,7 @@ class Transaction:
                 created.extend(reversed(missing))
                 done.append((final, backup))
                 os.replace(staged, final)
-        except BaseException:
+        except BaseException as exc:
             for final, backup in reversed(done):
                 try:
                     if final.exists():
@@ -459,11 +571,63 @@ class Transaction:
             for folder in reversed(created):
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+            for j in journal:
+                j.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                where = exc.filename or "an output"
+                raise OutputError(
+                    f"could not publish {where}: {exc.strerror or exc}; nothing was written "
+                    "(the earlier files are back in place)",
+                    [
+                        Problem(
+                            str(where),
+                            f"cannot publish the output: {exc.strerror or exc}",
+                            hint="free the path (a folder or a too-long name where a file goes, "
+                            "a full disk) or write to another folder with [output] dir or --out",
+                        )
+                    ],
+                ) from exc
             raise
+        for j in journal:  # published: nothing to undo any more
+            j.unlink(missing_ok=True)
         published = tuple(finals)
         self._staged = {}
         self._committed = published
         return published
+
+    def _supersede(self, man: Path, replaced: set[Path]) -> list[tuple[Path, Path]]:
+        """Other manifests in the folder that list a file this command replaces: rewritten with
+        that file moved to ``replaced_later`` (so no manifest claims a file it did not write)."""
+        out: list[tuple[Path, Path]] = []
+        for other in sorted(man.parent.glob("*run.json")):
+            if other == man:
+                continue
+            record = _read_manifest(other)
+            if not record or not isinstance(record.get("files"), list):
+                continue
+            keep, gone = [], []
+            for entry in record["files"]:
+                path = _manifest_path(entry, other.parent)
+                (gone if path in replaced else keep).append(entry)
+            if not gone:
+                continue
+            record["files"] = keep
+            record["replaced_later"] = [
+                *record.get("replaced_later", []),
+                *({**e, "by": self.command} for e in gone),
+            ]
+            staged = self.path(other)
+            staged.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", "utf-8")
+            out.append((staged, other))
+        return out
+
+    def note_timings(self, timer: Any, siting: Any = None) -> None:
+        """Put the run's wall times in the manifest (never in the tables: same inputs, same
+        tables)."""
+        self.extra["stage_seconds"] = {r.name: round(r.seconds, 3) for r in timer.records}
+        if siting is not None and hasattr(siting, "solve_seconds"):
+            self.extra["model_build_seconds"] = round(float(siting.build_seconds), 3)
+            self.extra["model_solve_seconds"] = round(float(siting.solve_seconds), 3)
 
     def _record(self, published: Sequence[tuple[Path, Path]]) -> dict[str, Any]:
         """The manifest, from the staged files: (final path, staged path) pairs."""
@@ -517,6 +681,70 @@ class Transaction:
             for f, q in files
         ]
         return record
+
+
+_JOURNAL = "publish-journal.json"
+_LIVE_STAGES: set[Path] = set()  # staging folders of the transactions open in this process
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    """A manifest's record ({} when missing or not ours): plain JSON, nothing evaluated."""
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) and record.get("tool") == "siting" else {}
+
+
+def _manifest_path(entry: Any, base: Path) -> Path | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return None
+    p = Path(entry["path"])
+    return _resolve(p if p.is_absolute() else base / p)
+
+
+def _manifest_files(record: dict[str, Any], base: Path) -> list[Path]:
+    files = record.get("files") if isinstance(record.get("files"), list) else []
+    return [p for p in (_manifest_path(e, base) for e in files) if p is not None]
+
+
+def _write_journal(plan: list[tuple[Path, Path | None]], stages: set[Path]) -> list[Path]:
+    """Before the renames: what goes where, in every staging folder involved, so a command
+    killed while it publishes is undone by the next one (:func:`_undo_journal`)."""
+    text = json.dumps(
+        {
+            "moves": [[str(f), None if b is None else str(b)] for f, b in plan],
+            "stages": sorted(str(s) for s in stages),
+        }
+    )
+    out = []
+    for stage in sorted(stages):
+        path = stage / _JOURNAL
+        path.write_text(text, "utf-8")
+        _fsync_tree(path)
+        out.append(path)
+    return out
+
+
+def _undo_journal(stage: Path) -> None:
+    """Put back what a killed command had published half-way (earlier files back, its new
+    files removed), then forget the journal in every staging folder it names."""
+    try:
+        record = json.loads((stage / _JOURNAL).read_text("utf-8"))
+        moves = [(Path(f), None if b is None else Path(b)) for f, b in record["moves"]]
+        stages = [Path(p) for p in record["stages"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    for final, backup in reversed(moves):
+        with contextlib.suppress(OSError):
+            if backup is not None and backup.exists():
+                if final.exists():
+                    _remove(final)
+                os.replace(backup, final)
+            elif backup is None and final.exists() and not any(_inside(final, s) for s in stages):
+                _remove(final)
+    for other in stages:
+        (other / _JOURNAL).unlink(missing_ok=True)
 
 
 def _fsync_tree(path: Path) -> None:

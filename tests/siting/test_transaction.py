@@ -17,6 +17,7 @@ import pyogrio
 import pytest
 
 from siting.cli import main
+from siting.errors import OutputError
 from siting.transaction import Transaction, atomic_path, file_sha256, transaction
 from tests.siting.refusal import assert_refused, snapshot
 
@@ -130,6 +131,7 @@ def test_stale_staging_of_a_killed_run_is_removed_at_start(tmp_path):
     from siting import transaction as tr
 
     tr._ACTIVE.set(None)
+    tr._LIVE_STAGES.discard(stage)  # the process that made it is gone
     assert stage.exists()
     with Transaction("run", folders=[out]):
         assert not stage.exists()
@@ -340,7 +342,7 @@ def test_a_publish_that_fails_half_way_is_undone(tmp_path, monkeypatch):
         return real(src, dst)
 
     with (
-        pytest.raises(OSError, match="Input/output"),
+        pytest.raises(OutputError, match="Input/output error; nothing was written"),
         Transaction("test", folders=[out], manifest=(out, "test.run.json")),
     ):
         for name in ("a.csv", "b.csv", "c.csv", "d.csv"):
@@ -363,10 +365,157 @@ def test_a_publish_into_a_new_folder_that_fails_leaves_no_folder(tmp_path, monke
             raise OSError(28, "No space left on device")
         return real(src, dst)
 
-    with pytest.raises(OSError), Transaction("test", folders=[out]):
+    with pytest.raises(OutputError, match="No space"), Transaction("test", folders=[out]):
         for name in ("a.csv", "b.csv"):
             with atomic_path(out / name) as tmp:
                 tmp.write_text(name)
         monkeypatch.setattr(os, "replace", failing)
     monkeypatch.setattr(os, "replace", real)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- found by a hostile review -------------------------------------------------------------------
+
+
+def test_an_input_reached_through_a_symlink_or_extends_is_still_an_input(
+    small_copy, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link").symlink_to(small_copy)
+    plan = small_copy / "plan.toml"
+    plan.write_text('extends = "scenario.toml"\n[scenario]\nname = "p"\n', "utf-8")
+    for argv, says in [
+        (["export", str(small_copy), "--out", "link/boundaries.gpkg"], "is an input"),
+        (["coverage", str(small_copy), "--out", "link"], "holds inputs"),
+        (["map", str(plan), "--out", str(small_copy / "scenario.toml")], "is an input"),
+    ]:
+        assert_refused(
+            ["--lang", "en", *argv],
+            capsys,
+            inputs=[small_copy],
+            outputs=[tmp_path / "maps", tmp_path / "output"],
+            says=[says],
+        )
+
+
+def test_one_folder_has_one_lock_whatever_its_spelling(tmp_path):
+    from siting.errors import InputError
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path / "out")
+    with transaction("run", folders=[tmp_path / "out"]):
+        for other in (
+            {"folders": [tmp_path / "alias"]},
+            {"folders": [tmp_path / "x" / ".." / "out"]},
+            {"files": [tmp_path / "out" / "layers.gpkg"]},  # a file inside the locked folder
+        ):
+            with pytest.raises(InputError, match="another siting command is writing to"):
+                contextvars.Context().run(lambda o=other: Transaction("export", **o).__enter__())
+
+
+def test_a_rerun_leaves_one_runs_files_and_other_manifests_stay_true(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("the planner's own file")
+    with Transaction("run", folders=[out], manifest=(out, "run.json")):
+        for name in ("a.csv", "b.csv"):
+            with atomic_path(out / name) as tmp:
+                tmp.write_text(name)
+    with (
+        Transaction("export", files=[out / "a.csv"], manifest=(out, "a.csv.run.json")),
+        atomic_path(out / "a.csv") as tmp,
+    ):
+        tmp.write_text("exported")
+    record = json.loads((out / "run.json").read_text("utf-8"))
+    assert [f["path"] for f in record["files"]] == ["b.csv"]
+    assert [(f["path"], f["by"]) for f in record["replaced_later"]] == [("a.csv", "export")]
+    with (
+        Transaction("run", folders=[out], manifest=(out, "run.json")),
+        atomic_path(out / "c.csv") as tmp,  # this run no longer writes b.csv
+    ):
+        tmp.write_text("c")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.csv",
+        "a.csv.run.json",
+        "c.csv",
+        "notes.txt",
+        "run.json",
+    ]
+    assert (out / "notes.txt").read_text() == "the planner's own file"
+
+
+KILL_DURING_PUBLISH = """
+import os, sys
+from pathlib import Path
+from siting.transaction import Transaction, atomic_path
+out = Path(sys.argv[1])
+real = os.replace
+n = {"calls": 0}
+def dying(src, dst):
+    n["calls"] += 1
+    if n["calls"] == 4:
+        os._exit(9)  # as kill -9 in the middle of the renames
+    return real(src, dst)
+with Transaction("run", folders=[out], manifest=(out, "run.json")):
+    for name in ("a.csv", "b.csv", "c.csv"):
+        with atomic_path(out / name) as tmp:
+            tmp.write_text("new " + name)
+    os.replace = dying
+"""
+
+
+def test_a_kill_during_publish_is_undone_by_the_next_command(tmp_path):
+    out = tmp_path / "out"
+    with Transaction("run", folders=[out], manifest=(out, "run.json")):
+        for name in ("a.csv", "b.csv", "c.csv"):
+            with atomic_path(out / name) as tmp:
+                tmp.write_text("earlier " + name)
+    before = snapshot([out])
+    script = tmp_path / "die.py"
+    script.write_text(KILL_DURING_PUBLISH)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script), str(out)], env=env, timeout=120)
+    assert done.returncode == 9
+    assert snapshot([out]) != before  # half published, manifest moved aside
+    with Transaction("run", folders=[out]):  # the next command on that folder
+        pass
+    assert snapshot([out]) == before
+    assert not list(tmp_path.rglob(".siting-*"))
+
+
+def test_sigterm_publishes_nothing_and_leaves_no_staging(small_copy, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "siting", "run", str(small_copy)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: any(tmp_path.glob(".siting-stage-*")), 120)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-small"]
+
+
+def test_a_home_folder_output_dir_is_expanded(tmp_path, monkeypatch):
+    from siting.scenario import load_scenario
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    sc = load_scenario(SMALL, overrides={"output": {"dir": "~/siting-out"}})
+    assert sc.output_dir() == tmp_path / "home" / "siting-out"
+
+
+def test_the_same_run_twice_gives_the_same_bytes(small_copy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    hashes = []
+    for _ in range(2):
+        assert main(["run", str(small_copy)]) == 0
+        record = json.loads((tmp_path / "output" / "demo-small" / "run.json").read_text("utf-8"))
+        hashes.append({f["path"]: f["sha256"] for f in record["files"]})
+        assert record["stage_seconds"] and record["model_solve_seconds"] >= 0
+    assert hashes[0] == hashes[1]
