@@ -1017,15 +1017,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
         zh = _lang(args) == "zh"
         what = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        _console().print(
-            (
-                f"意外错误（未写出任何文件）：{what}\n加 --debug 重新运行可显示详细信息，并请报告此问题。"
+        if args.func is cmd_run_many:  # each district's run published its own outputs whole
+            kept = (
+                "全市结果未写出；已完成的区县结果各自完整保留"
+                if zh
+                else "the city outputs were not written; the districts that finished kept "
+                "their own complete outputs"
             )
+        else:
+            kept = "未写出任何文件" if zh else "nothing was written"
+        _console().print(
+            f"意外错误（{kept}）：{what}\n加 --debug 重新运行可显示详细信息，并请报告此问题。"
             if zh
-            else (
-                f"unexpected error (nothing was written): {what}\n"
-                "rerun with --debug to see the traceback, and please report it."
-            ),
+            else f"unexpected error ({kept}): {what}\n"
+            "rerun with --debug to see the traceback, and please report it.",
             markup=False,
             style="bold red",
             soft_wrap=True,
