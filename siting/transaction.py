@@ -542,7 +542,10 @@ class Transaction:
                 aside.add(final)
             backup = self._target_for(final).stage_dir() / f".old-{i}" if exists else None
             plan.append((final, backup))
-        journal = _write_journal(plan, {t.stage for t in self._targets if t.stage is not None})
+        last = moves[-1][0] if moves else None  # its rename done = everything published
+        journal = _write_journal(
+            plan, {t.stage for t in self._targets if t.stage is not None}, last=last
+        )
         done: list[tuple[Path, Path | None]] = []  # (final, its earlier version moved aside)
         created: list[Path] = []
         try:
@@ -708,13 +711,16 @@ def _manifest_files(record: dict[str, Any], base: Path) -> list[Path]:
     return [p for p in (_manifest_path(e, base) for e in files) if p is not None]
 
 
-def _write_journal(plan: list[tuple[Path, Path | None]], stages: set[Path]) -> list[Path]:
+def _write_journal(
+    plan: list[tuple[Path, Path | None]], stages: set[Path], *, last: Path | None
+) -> list[Path]:
     """Before the renames: what goes where, in every staging folder involved, so a command
     killed while it publishes is undone by the next one (:func:`_undo_journal`)."""
     text = json.dumps(
         {
             "moves": [[str(f), None if b is None else str(b)] for f, b in plan],
             "stages": sorted(str(s) for s in stages),
+            "last_staged": None if last is None else str(last),
         }
     )
     out = []
@@ -733,8 +739,11 @@ def _undo_journal(stage: Path) -> None:
         record = json.loads((stage / _JOURNAL).read_text("utf-8"))
         moves = [(Path(f), None if b is None else Path(b)) for f, b in record["moves"]]
         stages = [Path(p) for p in record["stages"]]
+        last = record.get("last_staged")
     except (OSError, ValueError, KeyError, TypeError):
         return
+    if last is not None and not Path(last).exists() and moves and moves[-1][0].exists():
+        moves = []  # the last rename was done: the publish was complete, keep it
     for final, backup in reversed(moves):
         with contextlib.suppress(OSError):
             if backup is not None and backup.exists():

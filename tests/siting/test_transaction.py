@@ -519,3 +519,28 @@ def test_the_same_run_twice_gives_the_same_bytes(small_copy, tmp_path, monkeypat
         hashes.append({f["path"]: f["sha256"] for f in record["files"]})
         assert record["stage_seconds"] and record["model_solve_seconds"] >= 0
     assert hashes[0] == hashes[1]
+
+
+def test_a_kill_just_after_the_last_rename_keeps_the_complete_publish(tmp_path):
+    out = tmp_path / "out"
+    with Transaction("run", folders=[out], manifest=(out, "run.json")):
+        for name in ("a.csv", "b.csv", "c.csv"):
+            with atomic_path(out / name) as tmp:
+                tmp.write_text("earlier " + name)
+    script = tmp_path / "die.py"
+    # 8 renames: the earlier manifest aside, 3 × (earlier file aside, new file in), the manifest
+    script.write_text(
+        KILL_DURING_PUBLISH.replace(
+            '    if n["calls"] == 4:\n        os._exit(9)  # as kill -9 in the middle of the renames\n'
+            "    return real(src, dst)",
+            '    real(src, dst)\n    if n["calls"] == 8:\n        os._exit(9)',
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run([sys.executable, str(script), str(out)], env=env).returncode == 9
+    published = {p: h for p, h in snapshot([out]).items() if ".siting-" not in str(p)}
+    assert (out / "a.csv").read_text() == "new a.csv"
+    with Transaction("run", folders=[out]):
+        pass
+    assert snapshot([out]) == published  # complete: kept, not undone
+    assert not list(tmp_path.rglob(".siting-*"))
