@@ -122,7 +122,7 @@ COMPARE_LABELS: dict[str, tuple[str, str]] = {
     ),
     "c_lorenz_title": (
         "各方案社区/村老年人步行覆盖的洛伦兹曲线（按老年人数加权）",
-        "Lorenz curves of walking coverage across 社区/村 by plan (weighted by older people)",
+        "Lorenz curves of walking coverage across communities and villages, by plan",
     ),
 }
 

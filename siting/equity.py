@@ -156,11 +156,11 @@ EQUITY_LABELS: dict[str, tuple[str, str]] = {
     "eq_unit_pct": ("%", "%"),
     "eq_title": (
         "各社区/村老年人步行覆盖的洛伦兹曲线（按老年人数加权）",
-        "Lorenz curve of walking coverage across 社区/村 (weighted by older people)",
+        "Lorenz curve of walking coverage across communities and villages (by older people)",
     ),
     "eq_x": (
         "老年人累计占比（社区/村按覆盖率由低到高排列）",
-        "cumulative share of older people (社区/村 from least to best covered)",
+        "cumulative share of older people (communities/villages, least covered first)",
     ),
     "eq_y": ("已覆盖老年人累计占比", "cumulative share of the older people covered"),
     "eq_equality": ("完全均衡线", "line of equality"),
@@ -870,7 +870,7 @@ def lorenz_png(
     """The Lorenz figure as PNG bytes, the same bytes for the same curves.
 
     The axes, title and note name what is measured; each curve's legend gives its stage (or
-    plan), year and Gini. Chinese labels need a CJK font (:data:`CJK_FONTS`, e.g. Noto Sans CJK
+    plan), year and Gini; the English labels are plain ASCII. Chinese labels need a CJK font (:data:`CJK_FONTS`, e.g. Noto Sans CJK
     from ``fonts-noto-cjk``); without one the figure is drawn with the English labels (logged),
     never with missing glyphs. The PNG carries no software, date or other varying metadata.
     """
@@ -898,7 +898,7 @@ def lorenz_png(
         colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
         n_after = 0
         for line in lines:
-            what = line.name[i]
+            what = line.name[i].replace("$", r"\$")  # plan names are text, not mathtext
             if not len(line.x) or not math.isfinite(line.gini):
                 ax.plot([], [], color="#bbbbbb", label=_t("eq_undefined", lang, what=what))
                 continue
