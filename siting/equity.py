@@ -40,7 +40,7 @@ With ``P = Σ p_i`` and the weighted mean ``μ = Σ p_i y_i / P``:
 
 - **Gini** ``G = Σ_i Σ_j p_i p_j |y_i − y_j| / (2 P² μ)``, computed sorted by ``y``:
   ``G = Σ_i p_i y_i (C_{i−1} + C_i − P) / (P² μ)`` with ``C_i`` the weight of the units up to
-  ``i``. 0 when every older person has the same value; ``1 − 1/P``-ish when one holds all.
+  ``i``. 0 when every older person has the same value; ``1 − p_k/P`` when unit ``k`` holds all.
 - **Lorenz curve**: units sorted by ``y`` ascending; the points ``(C_i / P, Σ_{j≤i} p_j y_j /
   (P μ))`` from ``(0, 0)`` to ``(1, 1)``, straight between. ``G`` is one minus twice the area under
   it: ``G = 1 − Σ_i (X_i − X_{i−1})(L_i + L_{i−1})``.
@@ -86,6 +86,7 @@ __all__ = [
     "Inequality",
     "LorenzLine",
     "UnitMeasure",
+    "cjk_font",
     "comparison_lines",
     "equity_frame",
     "equity_of",
@@ -95,6 +96,7 @@ __all__ = [
     "lorenz_lines",
     "lorenz_png",
     "result_equity",
+    "result_measures",
     "theil",
     "theil_decomposition",
     "unit_measure",
@@ -171,7 +173,6 @@ EQUITY_LABELS: dict[str, tuple[str, str]] = {
         "The closer to the diagonal, the more evenly coverage is shared; Gini 0 = equal.",
     ),
     "eq_undefined": ("{what}：无人覆盖，无法绘制", "{what}: nobody covered, no curve"),
-    "eq_plan_final": ("{plan}", "{plan}"),
 }
 
 _t = labeller(EQUITY_LABELS)

@@ -354,3 +354,12 @@ def test_optimize_writes_siting_equity_and_weighted_demand_is_measured(tmp_path)
     )
     assert (folder / "lorenz.png").read_bytes().startswith(b"\x89PNG")
     assert "Equity" in out and "Gini" in out
+    # before the plan, the weighted rows are those of the published coverage table
+    _run(tmp_path, ["--lang", "en", "coverage", str(path)])
+    com = _csv(folder / "coverage_communities.csv")
+    wd, cw = com["weighted demand"].to_numpy(float), com["weighted demand covered"].to_numpy(float)
+    before = w[(w["stage"] == "before the plan") & (w["scope"] == "district")].iloc[0]
+    assert before["weight total"] == wd.sum()
+    assert before["weighted mean"] == pytest.approx(100 * cw.sum() / wd.sum(), abs=0.051)
+    keep = wd > 0
+    assert before["Gini"] == pytest.approx(pairwise_gini(cw[keep] / wd[keep], wd[keep]), abs=5e-5)
