@@ -592,6 +592,16 @@ def _print_siting(console: Console, result, lang: Language) -> None:
             "indicators after the plan in siting_indicators.csv)."
         )
     _print_money(console, result, lang)
+    _print_equity(console, result, lang)
+
+
+def _print_equity(console: Console, result, lang: Language) -> None:
+    """Gini and Theil of coverage across 社区/村 before and after (the file has every row)."""
+    from siting.equity import EQUITY_LABELS, equity_frame, result_equity
+    from siting.i18n import labeller
+
+    title = labeller(EQUITY_LABELS)("cli_equity", lang)
+    _print_frame(console, equity_frame(result_equity(result), lang=lang, brief=True), title)
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
@@ -679,6 +689,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if stem in frames and len(frames[stem]):
             _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
     _print_money(console, result, lang)
+    _print_equity(console, result, lang)
     attached = _print_warnings(console, lang, inputs, graph, coverage)
     for p in written:
         console.print(f"→ {p}")

@@ -23,6 +23,14 @@ import folium
 import numpy as np
 import pandas as pd
 
+from siting.equity import (
+    EQUITY_LABELS,
+    Equity,
+    comparison_lines,
+    equity_frame,
+    lorenz_png,
+    result_equity,
+)
 from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
@@ -86,10 +94,40 @@ COMPARE_LABELS: dict[str, tuple[str, str]] = {
     ),
     "layer_plan_builds": ("{plan}：规划建设（{n}）", "{plan}: facilities built ({n})"),
     "map_title": ("规划方案对比", "Plans compared"),
+    "c_eq_gini_before": ("基尼系数：覆盖率（现状）", "Gini of coverage, before"),
+    "c_eq_gini_final": ("基尼系数：覆盖率（末年）", "Gini of coverage, final year"),
+    "c_eq_theil_before": ("泰尔指数：覆盖率（现状）", "Theil T of coverage, before"),
+    "c_eq_theil_final": ("泰尔指数：覆盖率（末年）", "Theil T of coverage, final year"),
+    "c_eq_theil_between_final": (
+        "泰尔组间：社区与村之间（末年）",
+        "Theil between 社区 and 村, final year",
+    ),
+    "c_eq_theil_within_final": (
+        "泰尔组内：社区内、村内（末年）",
+        "Theil within 社区 and 村, final year",
+    ),
+    "c_eq_between_share_final": (
+        "泰尔组间占比(%)（末年）",
+        "share of Theil between 社区 and 村 (%), final year",
+    ),
+    "c_eq_gini_community_final": ("基尼系数：社区之间（末年）", "Gini among 社区, final year"),
+    "c_eq_gini_village_final": ("基尼系数：村之间（末年）", "Gini among 村, final year"),
+    "c_eq_gini_weighted_final": (
+        "基尼系数：加权需求覆盖率（末年）",
+        "Gini of weighted-demand coverage, final year",
+    ),
+    "c_eq_gini_group_final": (
+        "基尼系数：覆盖率按{group}加权（末年）",
+        "Gini of coverage weighted by {group}, final year",
+    ),
+    "c_lorenz_title": (
+        "各方案社区/村老年人步行覆盖的洛伦兹曲线（按老年人数加权）",
+        "Lorenz curves of walking coverage across communities and villages, by plan",
+    ),
 }
 
 
-_t = labeller(COMPARE_LABELS, fallback=plan_label)
+_t = labeller(COMPARE_LABELS, fallback=labeller(EQUITY_LABELS, fallback=plan_label))
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,11 +142,14 @@ class ComparisonResult:
         One row per figure (``key``), one column per plan (raw numbers; text for statuses).
     years
         One row per plan and year: spend, cumulative spend, coverage, covered elderly, builds.
+    equity
+        Each plan's :class:`~siting.equity.Equity` (before it and in its final year), in order.
     """
 
     results: tuple[SitingResult, ...]
     table: pd.DataFrame
     years: pd.DataFrame
+    equity: tuple[Equity, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -262,7 +303,8 @@ def compare(*items: SitingResult | Scenario | str | Path) -> ComparisonResult:
     names = [r.name for r in done]
     if len(set(names)) < len(names):  # keep columns apart
         done = [dataclasses.replace(r, name=f"{r.name} ({i + 1})") for i, r in enumerate(done)]
-    table = _table(done)
+    equity = tuple(result_equity(r) for r in done)
+    table = _table(done, equity)
     years = pd.concat(
         [
             r.trajectory.assign(plan=r.name)[
@@ -283,7 +325,7 @@ def compare(*items: SitingResult | Scenario | str | Path) -> ComparisonResult:
         ignore_index=True,
     )
     log.info("compare: %d plans (%s)", len(done), ", ".join(r.name for r in done))
-    return ComparisonResult(results=tuple(done), table=table, years=years)
+    return ComparisonResult(results=tuple(done), table=table, years=years, equity=equity)
 
 
 _ROWS = (
@@ -312,7 +354,64 @@ _ROWS = (
 )
 
 
-def _table(results: Sequence[SitingResult]) -> pd.DataFrame:
+def _equity_rows(results: Sequence[SitingResult], equity: Sequence[Equity]) -> list[dict[str, Any]]:
+    """The equity rows of the comparison (keys ``eq_…``): Gini and Theil of coverage before and
+    in the final year, Theil's split between 社区 and 村, Gini among 社区 and among 村, and the
+    final year's Gini of the other measures (weighted demand, each priority group)."""
+
+    def after(eq: Equity) -> str:
+        return next((m.stage for m in eq.measures if m.stage != "before"), "final")
+
+    def value(eq: Equity, stat: str, stage: str, measure="coverage", weight="elderly", scope="district") -> Any:  # fmt: skip
+        try:
+            v = eq.row(measure, weight, after(eq) if stage == "final" else stage, scope)[stat]
+        except KeyError:
+            return None
+        return None if v is None or pd.isna(v) else float(v)
+
+    specs: list[tuple[str, dict[str, Any]]] = [
+        ("eq_gini_before", {"stat": "gini", "stage": "before"}),
+        ("eq_gini_final", {"stat": "gini", "stage": "final"}),
+        ("eq_theil_before", {"stat": "theil", "stage": "before"}),
+        ("eq_theil_final", {"stat": "theil", "stage": "final"}),
+        ("eq_theil_between_final", {"stat": "theil_between", "stage": "final"}),
+        ("eq_theil_within_final", {"stat": "theil_within", "stage": "final"}),
+        ("eq_between_share_final", {"stat": "between_share", "stage": "final"}),
+        ("eq_gini_community_final", {"stat": "gini", "stage": "final", "scope": "community"}),
+        ("eq_gini_village_final", {"stat": "gini", "stage": "final", "scope": "village"}),
+    ]
+    pairs = []  # the other measures, in the order of the first plan that has them
+    for eq in equity:
+        for m in eq.measures:
+            if (m.key, m.weight) != ("coverage", "elderly") and (m.key, m.weight) not in pairs:
+                pairs.append((m.key, m.weight))
+    for measure, weight in pairs:
+        key = "eq_gini_weighted_final" if measure == "weighted_coverage" else f"eq_gini_{measure}_{weight}_final"  # fmt: skip
+        specs.append(
+            (key, {"stat": "gini", "stage": "final", "measure": measure, "weight": weight})
+        )
+    rows = []
+    for key, kw in specs:
+        row: dict[str, Any] = {"key": key}
+        for r, eq in zip(results, equity, strict=True):
+            row[r.name] = value(eq, **kw)
+        rows.append(row)
+    return rows
+
+
+def _equity_item(key: str, lang: Language) -> str:
+    """The comparison's label of an equity row."""
+    if key in ("eq_gini_weighted_final",) or f"c_{key}" in COMPARE_LABELS:
+        return _t(f"c_{key}", lang)
+    # eq_gini_<measure>_<weight>_final: coverage weighted by a priority group (or a plug-in)
+    rest = key[len("eq_gini_") : -len("_final")]
+    measure, _, weight = rest.partition("_")
+    if measure == "coverage":
+        return _t("c_eq_gini_group_final", lang, group=_t(f"eq_w_{weight}", lang))
+    return rest
+
+
+def _table(results: Sequence[SitingResult], equity: Sequence[Equity] = ()) -> pd.DataFrame:
     rows = []
     for key, _ in _ROWS:
         row: dict[str, Any] = {"key": key}
@@ -326,6 +425,8 @@ def _table(results: Sequence[SitingResult]) -> pd.DataFrame:
                 value = s[key]
             row[r.name] = value
         rows.append(row)
+    if equity:
+        rows += _equity_rows(results, equity)
     keys = []
     for r in results:
         if r.indicators is not None:
@@ -349,6 +450,8 @@ def comparison_frames(
         key = row["key"]
         if key.startswith("ind_"):
             item_label = i18n_label(key, lang)
+        elif key.startswith("eq_"):
+            item_label = _equity_item(key, lang)
         elif key.startswith("n_new_") and key != "n_new":
             item_label = _t("c_n_new_type", lang, type=i18n_label(key[len("n_new_") :], lang))
         else:
@@ -373,7 +476,15 @@ def comparison_frames(
         },
         dtype=object,
     )
-    return {"comparison": table, "comparison_years": years}
+    frames = {"comparison": table, "comparison_years": years}
+    if comparison.equity:
+        parts = []
+        for name, eq in zip(comparison.names, comparison.equity, strict=True):
+            part = equity_frame(eq, lang=lang)
+            part.insert(0, _t("c_plan", lang), name)
+            parts.append(part)
+        frames["comparison_equity"] = pd.concat(parts, ignore_index=True)
+    return frames
 
 
 def _round(v: Any, digits: int) -> Any:
@@ -400,6 +511,8 @@ def _display_value(key: str, value: Any, lang: Language) -> Any:
         return _t(f"st_{value}", lang)
     if key == "scenario_sha256":
         return str(value)[:16]
+    if key.startswith("eq_"):
+        return _round(100 * value if "share" in key else value, 1 if "share" in key else 4)
     if isinstance(value, float | np.floating):
         digits = (
             2
@@ -503,10 +616,13 @@ def write_comparison(
     basemap: str = "none",
     tianditu_key: str | None = None,
 ) -> tuple[Path, ...]:
-    """Write ``comparison.csv``, ``comparison_years.csv``, ``comparison.xlsx`` and the map.
+    """Write ``comparison.csv``, ``comparison_years.csv``, ``comparison_equity.csv``,
+    ``comparison.xlsx``, ``comparison_lorenz.png`` and the map.
 
-    The map goes to ``map_path`` (default ``maps/<out_dir name>.html`` in the working directory).
-    Every file is written whole or not at all.
+    ``comparison_equity.csv`` holds each plan's equity table (:mod:`siting.equity`), the figure
+    the coverage's Lorenz curve before the plans and in each plan's final year. The map goes to
+    ``map_path`` (default ``maps/<out_dir name>.html`` in the working directory). Every file is
+    written whole or not at all.
     """
     from siting.maps import write_map
     from siting.tables import write_tables
@@ -514,10 +630,17 @@ def write_comparison(
     out_dir = Path(out_dir)
     frames = comparison_frames(comparison, lang=lang)
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
+    files = {}
+    if comparison.equity:
+        lines = comparison_lines(list(zip(comparison.names, comparison.equity, strict=True)))
+        title = COMPARE_LABELS["c_lorenz_title"]
+        files["comparison_lorenz.png"] = lorenz_png(lines, lang=lang, title=title)
     from siting.transaction import transaction
 
     with transaction(folders=[out_dir]):  # all files or none (joins a command's)
-        written = list(write_tables(frames, out_dir, xlsx="comparison.xlsx", sheet_names=sheets))
+        written = list(
+            write_tables(frames, out_dir, xlsx="comparison.xlsx", sheet_names=sheets, files=files)
+        )
         if with_map and comparison.results[0].problem.inputs is not None:
             path = Path(map_path) if map_path is not None else default_plan_map_path(out_dir)
             written.append(

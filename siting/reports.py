@@ -25,6 +25,7 @@ import pandas as pd
 
 from siting.costs import LEVELS, LINES
 from siting.disclosure import published_weighted, round_weighted, weighted_step
+from siting.equity import EQUITY_LABELS, equity_frame, result_equity
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import SITEABLE_TYPES
@@ -351,6 +352,7 @@ def siting_frames(
             ],
             lang,
         )
+    frames["siting_equity"] = equity_frame(result_equity(result), lang=lang)
     if curve is not None:
         frames["budget_curve"] = _display(
             curve.points,
@@ -384,21 +386,32 @@ def write_siting_outputs(
     curve: Any = None,
     csv: bool = True,
     xlsx: bool = True,
+    png: bool = True,
 ) -> tuple[Path, ...]:
     """Write the plan's tables to ``out_dir``, all files or none.
 
     Files: ``siting_sites.csv`` (new sites, upgrades, closures), ``siting_communities.csv``
-    (coverage before/after per 社区/村), ``siting_spend.csv``, ``siting_summary.csv``, with the
-    hub rule ``siting_hub.csv``, with a curve ``budget_curve.csv``; and ``siting.xlsx`` holding
-    them all. Headers in Chinese by default (``lang="en"`` for English).
+    (coverage before/after per 社区/村), ``siting_spend.csv``, ``siting_summary.csv``,
+    ``siting_equity.csv`` (Gini and Theil of coverage across 社区/村 before and after,
+    :mod:`siting.equity`), with the hub rule ``siting_hub.csv``, with a curve
+    ``budget_curve.csv``; ``siting.xlsx`` holding them all; ``lorenz.png`` (the Lorenz curves
+    before and after). Headers in Chinese by default (``lang="en"`` for English).
     """
-    from siting.i18n import label
+    from siting.equity import lorenz_lines, lorenz_png
     from siting.tables import write_tables
 
     frames = siting_frames(result, lang=lang, curve=curve)
-    sheets = {stem: label(f"sheet_{stem}", lang) for stem in frames}
+    sheets = {stem: _equity_label(f"sheet_{stem}", lang) for stem in frames}
+    files = {}
+    if png:
+        files["lorenz.png"] = lorenz_png(lorenz_lines(result_equity(result)), lang=lang)
     return write_tables(
-        frames, out_dir, csv=csv, xlsx="siting.xlsx" if xlsx else None, sheet_names=sheets
+        frames,
+        out_dir,
+        csv=csv,
+        xlsx="siting.xlsx" if xlsx else None,
+        sheet_names=sheets,
+        files=files,
     )
 
 
@@ -558,7 +571,9 @@ PLAN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-_t = labeller(PLAN_LABELS)
+_t = labeller(PLAN_LABELS, fallback=labeller(EQUITY_LABELS))
+#: Sheet names of the siting workbook: the equity module's, then :mod:`siting.i18n`'s.
+_equity_label = labeller(EQUITY_LABELS)
 #: The plan tables' labeller, for other deliverables that reuse its labels (siting.compare).
 plan_label = _t
 
@@ -734,6 +749,7 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
     frames["plan_gaps"] = gap_frame(result, lang)
     if result.settings.quotas:
         frames["plan_quotas"] = quota_frame(result, lang)
+    frames["plan_equity"] = equity_frame(result_equity(result), lang=lang)
     return frames
 
 
@@ -790,19 +806,31 @@ def write_plan_outputs(
     Files: ``plan_summary.csv`` (with the scenario hash and tool version), ``plan_years.csv``
     (spend and coverage trajectory), ``plan_builds.csv`` (per-year build list),
     ``plan_milestones.csv``, ``plan_communities.csv``, ``plan_indicators.csv`` (final year),
-    ``plan_gaps.csv``, with quotas ``plan_quotas.csv`` (each quota year by year), ``plan.xlsx``;
+    ``plan_gaps.csv``, with quotas ``plan_quotas.csv`` (each quota year by year),
+    ``plan_equity.csv`` (Gini and Theil of coverage across 社区/村 before the plan and in its
+    final year, :mod:`siting.equity`), ``plan.xlsx``, ``plan_lorenz.png`` (the Lorenz curves);
     the map at ``map_path`` (default ``maps/<out_dir name>.html``). Every file is written whole
     or not at all.
     """
+    from siting.equity import lorenz_lines, lorenz_png
     from siting.tables import write_tables
 
     out_dir = Path(out_dir)
     frames = plan_frames(result, lang=lang)
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
+    png = lorenz_png(lorenz_lines(result_equity(result)), lang=lang)
     from siting.transaction import transaction
 
     with transaction(folders=[out_dir]):  # all files or none (joins a command's)
-        written = list(write_tables(frames, out_dir, xlsx="plan.xlsx", sheet_names=sheets))
+        written = list(
+            write_tables(
+                frames,
+                out_dir,
+                xlsx="plan.xlsx",
+                sheet_names=sheets,
+                files={"plan_lorenz.png": png},
+            )
+        )
         if with_map and result.problem.inputs is not None:
             from siting.maps import default_plan_map_path, plan_map, write_map
 

@@ -287,6 +287,7 @@ def write_tables(
     csv: bool = True,
     xlsx: str | None = None,
     sheet_names: Mapping[str, str] | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> tuple[Path, ...]:
     """Write display tables as ``<stem>.csv`` files and/or one workbook, all or nothing.
 
@@ -302,6 +303,8 @@ def write_tables(
         File name of the workbook holding every table as a sheet (None: no workbook).
     sheet_names
         Sheet name per stem (default the stem; cut to Excel's 31 characters).
+    files
+        Other files written with the tables, file name → bytes (e.g. a figure's PNG).
 
     Returns
     -------
@@ -314,6 +317,7 @@ def write_tables(
         payloads += [(out / f"{stem}.csv", _csv_bytes(frame)) for stem, frame in frames.items()]
     if xlsx:
         payloads.append((out / xlsx, _xlsx_bytes(frames, sheet_names or {})))
+    payloads += [(out / name, data) for name, data in (files or {}).items()]
     with transaction(folders=[out]):  # joins the command's transaction, if any
         for target, data in payloads:
             with atomic_path(target) as tmp:

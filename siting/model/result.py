@@ -94,7 +94,10 @@ class SitingResult:
         ``yuan_per_newly_covered``. A GeoDataFrame when the sites have geometry.
     communities
         Per 社区/村: older people, covered before and after the plan (final period), growth,
-        facilities built, whether it has its own station or point after the plan.
+        facilities built, whether it has its own station or point after the plan; weighted
+        demand likewise (``weighted``, ``weighted_covered_before``, ``weighted_final``,
+        ``weighted_covered_after``: unrounded, for :mod:`siting.equity`, which rounds them as
+        published before use).
     spend
         Spending by action and type (count, subsidies by level, works, capital, operating, rent,
         total; 万元).
@@ -588,6 +591,13 @@ def _community_frame(
             out["elderly_final"] > 0, 100 * out["covered_after"] / out["elderly_final"], np.nan
         )
     out["gain_elderly"] = out["covered_after"] - per(el * g[:, -1] * before)
+    # weighted demand (priority groups) as the elderly above; for siting.equity, never published
+    # unrounded (siting.disclosure)
+    w = problem.matrix.weights
+    out["weighted"] = per(w)
+    out["weighted_covered_before"] = per(w * before)
+    out["weighted_final"] = per(w * g[:, -1])
+    out["weighted_covered_after"] = per(w * g[:, -1] * frac[:, -1])
     cpos = problem.options["community"].to_numpy()
     built = opened >= 0
     out["n_built"] = (

@@ -158,6 +158,8 @@ def test_one_map_with_the_plans_as_layers(small_plans, tmp_path):
         "comparison.csv",
         "comparison_years.csv",
         "comparison.xlsx",
+        "comparison_equity.csv",
+        "comparison_lorenz.png",
         "cmp.html",
     }
     report = browser.load_page(

@@ -424,6 +424,7 @@ def test_demo_small_plan(small, tmp_path):
     assert {p.name for p in paths} == {
         "siting_sites.csv", "siting_communities.csv", "siting_spend.csv", "siting_summary.csv", "siting_hub.csv",
         "siting_gaps.csv", "siting_indicators.csv", "siting_money.csv", "siting_budget.csv", "siting.xlsx",
+        "siting_equity.csv", "lorenz.png",
     }  # fmt: skip
     header = pd.read_csv(
         tmp_path / "out" / "siting_sites.csv", encoding="utf-8-sig", nrows=0
