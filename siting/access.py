@@ -141,20 +141,6 @@ SUPPLY_DEFAULTS: Mapping[str, Mapping[str, SupplyDefault]] = {
     "staff": {},
 }
 
-#: Settings keys of ``[access]`` (scenario schema: :mod:`siting.scenario`).
-ACCESS_KEYS: tuple[str, ...] = (
-    "method",
-    "supply",
-    "types",
-    "max_minutes",
-    "bands_minutes",
-    "band_weights",
-    "sigma_minutes",
-    "gravity_beta",
-    "gravity_min_minutes",
-    "default_supply",
-)
-
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -22,7 +22,7 @@ from siting.access import PER_PEOPLE, AccessResult
 from siting.disclosure import published_weighted
 from siting.i18n import Language, labeller
 
-__all__ = ["access_frames", "write_access_tables"]
+__all__ = ["access_frames", "access_map_frame", "write_access_tables"]
 
 _UNIT = {
     "floor_area_m2": ("平方米/老年人", "m² per older person"),
@@ -233,3 +233,21 @@ def write_access_tables(
     frames = access_frames(result, lang=lang)
     sheets = {stem: label(f"sheet_{stem}", lang) for stem in frames}
     return write_tables(frames, out_dir, xlsx="access.xlsx", sheet_names=sheets)
+
+
+def access_map_frame(result: AccessResult, *, lang: Language = "zh") -> pd.DataFrame:
+    """Per 社区/村 ``code``, ``elderly``, ``access`` (and ``access_after``) in the tables' unit
+    (``attrs["unit"]``), for the map's access layers (:func:`siting.maps.coverage_map`)."""
+    scale = PER_PEOPLE[result.settings.supply]
+    com = result.communities
+    out = pd.DataFrame(
+        {
+            "code": com["code"].astype(str),
+            "elderly": com["elderly"],
+            "access": com["access"] * scale,
+        }
+    )
+    if "access_after" in com:
+        out["access_after"] = com["access_after"] * scale
+    out.attrs["unit"] = _UNIT[result.settings.supply][lang != "zh"]
+    return out

@@ -212,6 +212,7 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "gravity_beta": (int, float),
         "gravity_min_minutes": (int, float),
         "default_supply": dict,
+        "map": bool,
     },
     # siting.plan: the five-year plan (milestones, quota and builds are lists of tables, checked there)
     "plan": {
@@ -324,6 +325,7 @@ _DEFAULTS: dict[str, Any] = {
         "gravity_beta": 1.0,
         "gravity_min_minutes": 1.0,
         "default_supply": {},
+        "map": False,
     },
     # siting.plan: 十四五 2021–2025 on 2020 census figures; see siting/plan.py for every default
     "plan": {
@@ -518,6 +520,16 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                 problem = weight_problem(key, value, src)
                 if problem is not None:
                     problems.append(problem)
+            elif schema[key] is bool:
+                if not isinstance(value, bool):
+                    problems.append(
+                        Problem(
+                            src,
+                            f"'{section}.{key}' must be true or false, got {value!r}",
+                            column=f"{section}.{key}",
+                            hint=f"write {key} = true (or false), without quotes",
+                        )
+                    )
             elif not isinstance(value, schema[key]) or isinstance(value, bool):
                 problems.append(
                     Problem(

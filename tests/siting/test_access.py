@@ -3,6 +3,7 @@ plans that only add sites, and bad settings or supply refused with nothing writt
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import shutil
@@ -367,3 +368,35 @@ def test_scenario_reads_the_access_section(tmp_path):
     assert s.default_for("town_center").value == 20.0
     with pytest.raises(ScenarioError, match=r"unknown key 'access\.speed'"):
         load_scenario(_copy(tmp_path / "b", "[access]\nspeed = 1"))
+
+
+def test_map_draws_the_access_layers_when_asked(tmp_path, monkeypatch, capsys):
+    folder = _copy(tmp_path, "[access]\nmap = true")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    path = work / "m.html"
+    assert main(["map", str(folder), "--out", str(path)]) == 0
+    html = path.read_text(encoding="utf-8")
+    for layer in ("社区/村可达性（现状）", "社区/村可达性（规划后）"):  # in the layer list
+        assert json.dumps(layer)[1:-1] in html
+    assert "可达性（平方米/老年人）" in html  # the legend
+    plain = work / "plain.html"
+    assert main(["map", str(SMALL), "--out", str(plain)]) == 0
+    assert "可达性" not in plain.read_text(encoding="utf-8")  # off by default
+    capsys.readouterr()
+
+
+def test_access_layers_are_off_until_ticked(small):
+    import folium
+
+    from siting.access_tables import access_map_frame
+    from siting.maps import coverage_map
+
+    inputs, coverage, plan = small
+    frame = access_map_frame(compute_access(inputs, coverage, siting=plan), lang="en")
+    m = coverage_map(inputs, coverage=coverage.communities, access=frame, lang="en")
+    layers = {c.layer_name: c.show for c in m._children.values() if isinstance(c, folium.GeoJson)}
+    assert layers["access by community (current)"] is False
+    assert layers["access by community (with the plan)"] is False
+    assert layers["coverage by community (current)"] is True
