@@ -993,25 +993,52 @@ def _hstack_columns(a: csr_matrix, b: csr_matrix) -> csr_matrix:
 
 
 def access_summary(result: AccessResult, lang: str = "zh") -> list[str]:
-    """The lines ``siting access`` prints under the district table: method, supply, defaults."""
+    """The lines ``siting access`` prints under the district table: method, supply (totals, how
+    many facilities took their type's default, and which), the plan."""
     s = result.settings
     zh = lang == "zh"
-    unit = PER_PEOPLE[s.supply]
+    fac = result.facilities
+    n_existing = int((fac["stage"] == "existing").sum())
+    n_planned = len(fac) - n_existing
+    n_site = int((fac["supply_from"] == "site").sum())
+    d = result.district.iloc[0]
+    what = _SUPPLY_ZH[s.supply] if zh else s.supply
     lines = [s.describe(lang)]
-    n = len(result.facilities)
     if zh:
-        lines.append(
-            f"供给：{_SUPPLY_ZH[s.supply]}；{n} 处设施中 {result.n_defaults} 处缺值、使用类型默认值"
-            + ("" if unit == 1 else f"；表中可达性为每千名老年人的{_SUPPLY_ZH[s.supply]}")
+        text = (
+            f"供给：{what}，现有 {n_existing} 处设施合计 {d['supply_total']:,.0f}"
+            f"（服务范围内有老年人的 {d['supply_reached']:,.0f}）"
         )
+        if result.has_plan:
+            text += (
+                f"，规划后 {int(d['n_facilities_after'])} 处合计 {d['supply_total_after']:,.0f}"
+                f"（新建、升级 {n_planned} 处"
+                + (f"，其中 {n_site} 处用候选点面积）" if n_site else "）")
+            )
+        lines.append(text + f"；缺值用类型默认值的设施 {result.n_defaults} 处")
     else:
-        lines.append(
-            f"supply: {s.supply}; {result.n_defaults} of {n} facilities took their type's default"
-            + ("" if unit == 1 else "; access in the tables per 1,000 older people")
+        text = (
+            f"supply: {what}, {n_existing} existing facilities with {d['supply_total']:,.0f} in "
+            f"all ({d['supply_reached']:,.0f} with older people in reach)"
         )
+        if result.has_plan:
+            text += (
+                f"; after the plan {int(d['n_facilities_after'])} with "
+                f"{d['supply_total_after']:,.0f} ({n_planned} built or upgraded"
+                + (f", {n_site} with their candidate's floor area)" if n_site else ")")
+            )
+        lines.append(text + f"; {result.n_defaults} facilities took their type's default")
     for row in result.defaults.itertuples():
         lines.append(
             f"  {row.type}: {row.n_default}/{row.n_facilities} = {row.value:g} ({row.source})"
+        )
+    if PER_PEOPLE[s.supply] != 1:
+        lines.append(f"表中可达性为每千名老年人的{what}" if zh else "access per 1,000 older people")
+    if result.has_plan:
+        lines.append(
+            f"“规划后”：加入方案“{result.plan_name}”的新建点，需求不变"
+            if zh
+            else f"“after the plan”: with the sites of “{result.plan_name}”, the same demand"
         )
     if result.rounded:
         lines.append(

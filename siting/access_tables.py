@@ -22,7 +22,7 @@ from siting.access import PER_PEOPLE, AccessResult
 from siting.disclosure import published_weighted
 from siting.i18n import Language, labeller
 
-__all__ = ["access_frames", "access_map_frame", "write_access_tables"]
+__all__ = ["access_frames", "access_map_frame", "district_brief", "write_access_tables"]
 
 _UNIT = {
     "floor_area_m2": ("平方米/老年人", "m² per older person"),
@@ -79,10 +79,6 @@ label = labeller(
         "acc_no": ("否", "no"),
         "stage_access": ("可达性（两步移动搜寻）", "accessibility (floating catchments)"),
         "cli_access_title": ("全区可达性", "District accessibility"),
-        "cli_access_plan": (
-            "“规划后”：加入方案的新建点（需求不变）",
-            "“after the plan”: with the sites of the plan (same demand)",
-        ),
         "sheet_access_communities": ("社区村可达性", "communities"),
         "sheet_access_streets": ("街道镇可达性", "sub-districts and towns"),
         "sheet_access_district": ("全区可达性", "district"),
@@ -122,6 +118,25 @@ def _frame(source: pd.DataFrame, columns: list[tuple[str, str, Any]]) -> pd.Data
     return pd.DataFrame(out, dtype=object)
 
 
+def _measures(result: AccessResult, lang: Language) -> list[tuple[str, str, Any]]:
+    """The columns every access table shares: older people, demand, access (before, after)."""
+    from siting.i18n import label as base
+
+    en = lang != "zh"
+    unit = _UNIT[result.settings.supply][en]
+    acc = _scaled(PER_PEOPLE[result.settings.supply])
+    weighted = _one if result.round_step is None else _people
+    return [
+        ("elderly", base("col_elderly", lang), _people),
+        ("weighted", base("col_weighted", lang), weighted),
+        ("access", label("acc_access", lang, unit=unit), acc),
+        ("elderly_without_access", label("acc_without", lang), _people),
+        ("access_after", label("acc_access_after", lang, unit=unit), acc),
+        ("access_change", label("acc_access_change", lang, unit=unit), acc),
+        ("elderly_without_access_after", label("acc_without_after", lang), _people),
+    ]
+
+
 def access_frames(result: AccessResult, *, lang: Language = "zh") -> dict[str, pd.DataFrame]:
     """The display tables of an access result, by file stem (headers and values in ``lang``)."""
     from siting.i18n import label as base
@@ -133,20 +148,11 @@ def access_frames(result: AccessResult, *, lang: Language = "zh") -> dict[str, p
     scale = PER_PEOPLE[s.supply]
     acc = _scaled(scale)
     step = result.round_step
-    weighted = _one if step is None else _people
 
     def kind(v: Any) -> str:
         return base(str(v), lang)
 
-    measures = [
-        ("elderly", base("col_elderly", lang), _people),
-        ("weighted", base("col_weighted", lang), weighted),
-        ("access", label("acc_access", lang, unit=unit), acc),
-        ("elderly_without_access", label("acc_without", lang), _people),
-        ("access_after", label("acc_access_after", lang, unit=unit), acc),
-        ("access_change", label("acc_access_change", lang, unit=unit), acc),
-        ("elderly_without_access_after", label("acc_without_after", lang), _people),
-    ]
+    measures = _measures(result, lang)
     com = _frame(
         published_weighted(result.communities, step),
         [
@@ -251,3 +257,17 @@ def access_map_frame(result: AccessResult, *, lang: Language = "zh") -> pd.DataF
         out["access_after"] = com["access_after"] * scale
     out.attrs["unit"] = _UNIT[result.settings.supply][lang != "zh"]
     return out
+
+
+def district_brief(result: AccessResult, *, lang: Language = "zh") -> pd.DataFrame:
+    """The district table as ``siting access`` prints it: scope, older people, access (and after
+    the plan), older people with no supply in reach (the supply totals go in the summary lines)."""
+    from siting.i18n import label as base
+
+    keep = {"elderly", "access", "elderly_without_access", "access_after", "access_change"}
+    keep.add("elderly_without_access_after")
+    measures = [m for m in _measures(result, lang) if m[0] in keep]
+    return _frame(
+        result.district,
+        [("scope", base("col_scope", lang), lambda v: base(f"scope_{v}", lang)), *measures],
+    )

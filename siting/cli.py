@@ -402,7 +402,7 @@ def cmd_access(args: argparse.Namespace) -> int:
         access_summary,
         compute_access,
     )
-    from siting.access_tables import access_frames, write_access_tables
+    from siting.access_tables import district_brief, write_access_tables
     from siting.access_tables import label as access_label
     from siting.preflight import _writes_plan, check_settings
     from siting.scenario import load_scenario
@@ -446,16 +446,9 @@ def cmd_access(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         write_access_tables(access, out_dir, lang=lang)
         written = _publish(args)
-    frames = access_frames(access, lang=lang)
-    _print_frame(console, frames["access_district"], access_label("cli_access_title", lang))
+    _print_frame(console, district_brief(access, lang=lang), access_label("cli_access_title", lang))
     for line in access_summary(access, lang):
         console.print(line, markup=False, soft_wrap=True)
-    if access.has_plan:
-        console.print(
-            f"{access_label('cli_access_plan', lang)}: {access.plan_name}",
-            markup=False,
-            soft_wrap=True,
-        )
     attached = _print_warnings(console, lang, inputs, graph, coverage)
     for path in written:
         console.print(f"→ {path}")

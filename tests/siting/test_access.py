@@ -400,3 +400,25 @@ def test_access_layers_are_off_until_ticked(small):
     assert layers["access by community (current)"] is False
     assert layers["access by community (with the plan)"] is False
     assert layers["coverage by community (current)"] is True
+
+
+def test_roster_weights_at_homes_round_the_catchments_up(tmp_path):
+    from siting.coverage import compute_coverage
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+    from siting.walking import walking_graph
+
+    inputs = load_inputs(load_scenario(_copy(tmp_path, "[demand]\nweight_disabled = 3")))
+    coverage = compute_coverage(inputs, walking_graph(inputs))
+    result = compute_access(inputs, coverage)
+    assert result.round_step == 20  # 10 × ⌈3 − 1⌉ (siting.disclosure)
+    f = result.facilities[result.facilities["ratio"] > 0]
+    catchment = f["supply"] / f["ratio"]
+    np.testing.assert_allclose(catchment / 20, np.round(catchment / 20), atol=1e-9)
+    exact = floating_catchment(
+        coverage.matrix.seconds[:, np.isin(coverage.matrix.site_types, AccessSettings().types)],
+        coverage.matrix.weights,
+        np.ones(12),
+        AccessSettings(),
+    ).catchment_demand
+    assert (catchment.to_numpy() >= exact[exact > 0] - 1e-9).all()  # rounded up, never down
