@@ -75,7 +75,7 @@ from siting.errors import InputError, Problem, ScenarioError
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES
 
 if TYPE_CHECKING:
-    from siting.coverage import CoverageMatrix, CoverageResult
+    from siting.coverage import CoverageResult
     from siting.io import Inputs
     from siting.model.result import SitingResult
 
@@ -769,10 +769,11 @@ def _with_change(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _elderly_within(matrix: CoverageMatrix, columns: np.ndarray, minutes: float) -> np.ndarray:
-    sub = matrix.seconds[:, columns].tocoo()
+def _elderly_within(seconds: csr_matrix, elderly: np.ndarray, minutes: float) -> np.ndarray:
+    """(k,) older people within ``minutes`` of each column."""
+    sub = seconds.tocoo()
     ok = sub.data <= 60.0 * minutes
-    return np.bincount(sub.col[ok], weights=matrix.elderly[sub.row[ok]], minlength=len(columns))
+    return np.bincount(sub.col[ok], weights=elderly[sub.row[ok]], minlength=sub.shape[1])
 
 
 def compute_access(
@@ -844,7 +845,9 @@ def compute_access(
     existing = existing.drop(columns=["supplies"]).assign(
         stage="existing",
         in_plan=True,
-        elderly_in_catchment=_elderly_within(matrix, before_cols, settings.catchment_minutes),
+        elderly_in_catchment=_elderly_within(
+            matrix.seconds[:, before_cols], matrix.elderly, settings.catchment_minutes
+        ),
         ratio=before.ratio,
     )
     pts = coverage.demand.points
@@ -885,7 +888,7 @@ def compute_access(
                 stage=planned["action"],
                 in_plan=True,
                 elderly_in_catchment=_elderly_within(
-                    problem.matrix, plan_cols, settings.catchment_minutes
+                    problem.matrix.seconds[:, plan_cols], matrix.elderly, settings.catchment_minutes
                 ),
                 ratio=np.nan,
                 ratio_after=after.ratio[int(stays.sum()) :],

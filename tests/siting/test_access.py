@@ -422,3 +422,43 @@ def test_roster_weights_at_homes_round_the_catchments_up(tmp_path):
         AccessSettings(),
     ).catchment_demand
     assert (catchment.to_numpy() >= exact[exact > 0] - 1e-9).all()  # rounded up, never down
+
+
+def test_an_upgrade_replaces_its_facility_and_a_closure_removes_one(small):
+    from types import SimpleNamespace
+
+    inputs, coverage, _ = small
+    m = coverage.matrix
+    home = np.flatnonzero(m.site_types != "institution")
+    station = int(np.flatnonzero(m.site_types == "station")[1])  # 金田社区养老服务站, 8 beds
+    village = int(np.flatnonzero(m.site_types == "village_point")[0])
+    options = pd.DataFrame(
+        {
+            "site_id": [*m.site_ids[home], m.site_ids[station]],
+            "name": [""] * (len(home) + 1),
+            "action": ["existing"] * len(home) + ["upgrade"],
+            "type": [*m.site_types[home], "street_center"],
+            "floor_area_given_m2": [np.nan] * len(home) + [1500.0],
+        }
+    )
+    seconds = m.seconds[:, [*home, station]]
+    open_ = np.ones(len(options), dtype=bool)
+    open_[list(home).index(station)] = False  # upgraded away
+    open_[list(home).index(village)] = False  # closed
+    plan = SimpleNamespace(
+        name="fake",
+        open_options=open_,
+        problem=SimpleNamespace(
+            options=options, matrix=SimpleNamespace(seconds=seconds, demand_ids=m.demand_ids)
+        ),
+    )
+    beds = compute_access(inputs, coverage, settings=AccessSettings(supply="beds"), siting=plan)
+    f = beds.facilities.set_index(["site_id", "stage"])
+    assert not f.loc[(m.site_ids[village], "existing"), "in_plan"]
+    assert not f.loc[(m.site_ids[station], "existing"), "in_plan"]
+    up = f.loc[(m.site_ids[station], "upgrade")]
+    assert (up["type"], up["supply"], up["supply_from"]) == ("street_center", 20.0, "default")
+    area = compute_access(inputs, coverage, siting=plan)
+    up = area.facilities.set_index(["site_id", "stage"]).loc[(m.site_ids[station], "upgrade")]
+    assert (up["supply"], up["supply_from"]) == (1500.0, "site")
+    assert area.district_value("n_facilities_after") == 11  # 12 − the closed one
