@@ -394,6 +394,68 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_access(args: argparse.Namespace) -> int:
+    """Supply-aware accessibility (2SFCA, E2SFCA, gravity) before and after the scenario's plan."""
+    from siting.access import (
+        access_input_problems,
+        access_settings,
+        access_summary,
+        compute_access,
+    )
+    from siting.access_tables import district_brief, write_access_tables
+    from siting.access_tables import label as access_label
+    from siting.preflight import _writes_plan, check_settings
+    from siting.scenario import load_scenario
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    siting_settings = check_settings(scenario)  # every settings problem before the work
+    settings = access_settings(scenario, method=args.method)
+    plan_settings = None
+    if _writes_plan(scenario):
+        from siting.plan import plan_settings as read_plan
+
+        plan_settings = read_plan(scenario)
+    out_dir = Path(args.out) if args.out else scenario.output_dir()
+    _begin(args, "access", folders=[out_dir], scenario=scenario)
+    timer = StageTimer()
+    _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    supply = access_input_problems(inputs, settings)  # before the plan is solved
+    if supply:
+        raise InputError(
+            f"{len(supply)} problem(s) with the facilities' supply for [access]; nothing was written",
+            supply,
+        )
+    result = None
+    if plan_settings is not None or siting_settings is not None:
+        key = "stage_plan" if plan_settings is not None else "stage_optimize"
+        with console.status(label(key, lang)), timer.stage(label(key, lang)) as info:
+            if plan_settings is not None:
+                from siting.plan import plan
+
+                result = plan(inputs, graph, plan_settings, coverage=coverage)
+            else:
+                from siting.optimize import optimize
+
+                result = optimize(inputs, coverage, siting_settings, graph=graph)
+            info["note"] = f"{result.summary['n_new_sites']} new, {result.solver}"
+    with timer.stage(access_label("stage_access", lang)) as info:
+        access = compute_access(inputs, coverage, settings=settings, siting=result)
+        info["note"] = f"{settings.method}, {settings.supply}"
+    with timer.stage(label("stage_write", lang)):
+        write_access_tables(access, out_dir, lang=lang)
+        written = _publish(args)
+    _print_frame(console, district_brief(access, lang=lang), access_label("cli_access_title", lang))
+    for line in access_summary(access, lang):
+        console.print(line, markup=False, soft_wrap=True)
+    attached = _print_warnings(console, lang, inputs, graph, coverage)
+    for path in written:
+        console.print(f"→ {path}")
+    _stage_table(console, timer, lang, attached)
+    return 0
+
+
 def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, timer: StageTimer):
     from siting.coverage import compute_coverage
     from siting.io import load_inputs
@@ -848,6 +910,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_compute_options(p)
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser(
+        "access",
+        help="supply-aware accessibility (2SFCA, E2SFCA, gravity) per 社区/村 and 街道/镇, "
+        "before and after the scenario's plan",
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--method",
+        choices=("2sfca", "e2sfca", "gravity"),
+        help="measure (default: the scenario's [access] method, else 2sfca)",
+    )
+    p.add_argument(
+        "--out", help="output folder for the tables (default: the scenario's [output] dir)"
+    )
+    p.set_defaults(func=cmd_access)
 
     p = sub.add_parser(
         "map", help="the HTML coverage map for meetings (self-contained, works offline)"

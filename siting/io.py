@@ -159,6 +159,8 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("operator", "enum", choices=OPERATORS),
         Field("meal_service", "bool"),
         Field("teaching_point", "bool"),
+        # optional, the supply of `siting access` with [access] supply = "staff" (siting.access)
+        Field("staff", "float", minimum=0),
     ),
     "health": (
         Field("facility_id", "code"),

@@ -41,6 +41,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import itertools
 import json
 import logging
 import re
@@ -136,6 +137,11 @@ _LABELS: dict[str, tuple[str, str]] = {
         "“*”: withheld for privacy (small counts, and counts they could be worked out from)",
     ),
     "map_date": ("制图日期", "date"),
+    "layer_access": ("社区/村可达性（现状）", "access by community (current)"),
+    "layer_access_after": ("社区/村可达性（规划后）", "access by community (with the plan)"),
+    "legend_access": ("可达性（{unit}）", "access ({unit})"),
+    "access": ("可达性", "access"),
+    "access_none": ("0（步行范围内无供给）", "0 (no supply in reach)"),
 }
 
 
@@ -212,6 +218,11 @@ _FONT = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
     '"WenQuanYi Micro Hei", sans-serif'
 )
+
+
+#: Access classes, low → high (YlGnBu); 0 (no supply in reach) has a colour of its own.
+ACCESS_COLOURS: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+_NO_ACCESS = "#fdae6b"
 
 
 def _coverage_colour(pct: float | None) -> str:
@@ -692,6 +703,7 @@ def coverage_map(
     proposed: gpd.GeoDataFrame | None = None,
     uncovered: gpd.GeoDataFrame | None = None,
     roster_cells: gpd.GeoDataFrame | None = None,
+    access: pd.DataFrame | None = None,
     lang: Language = "zh",
     basemap: Basemap = "none",
     tianditu_key: str | None = None,
@@ -729,6 +741,10 @@ def coverage_map(
     roster_cells
         The aggregated care map (``RosterAggregates.grid``): polygons with count columns
         ``total`` and per group (NaN = suppressed). Points are refused: never individuals.
+    access
+        Per-community accessibility (:func:`siting.access_tables.access_map_frame`): ``code``,
+        ``access`` and optionally ``access_after``, in the unit of ``access.attrs["unit"]``;
+        drawn as layers that are off until ticked (5 classes, quintiles of the current values).
     lang
         Labels in ``{'zh', 'en'}``.
     basemap
@@ -810,6 +826,9 @@ def coverage_map(
         legend.append((_coverage_legend_title(before, lang), items))
     else:
         legend.append(_elderly_layer(m, com, com_geoms, names, lang))
+
+    if access is not None and len(access):
+        legend.append(_access_layers(m, com, com_geoms, access, names, lang))
 
     # care map (aggregated cells only) ------------------------------------------------------
     if roster_cells is not None and len(roster_cells):
@@ -1066,6 +1085,86 @@ def _community_layer(
         show=show,
         highlight=True,
     )
+
+
+def _access_layers(
+    m: folium.Map,
+    com: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    access: pd.DataFrame,
+    names: Mapping[str, tuple[str, str, str]],
+    lang: Language,
+) -> tuple[str, list[tuple[str, str]]]:
+    """社区/村 by access, current and (with ``access_after``) after the plan, both hidden until
+    ticked; the classes are quintiles of the current positive values, shared by both layers."""
+    table = access.assign(code=access["code"].astype(str)).set_index("code")
+    now = table["access"].to_numpy(dtype=float)
+    positive = now[np.isfinite(now) & (now > 0)]
+    edges = np.unique(np.quantile(positive, [0.2, 0.4, 0.6, 0.8])) if len(positive) else np.zeros(0)
+
+    def colour(v: float | None) -> str:
+        if v is None or not np.isfinite(v):
+            return _NO_DATA
+        if v <= 0:
+            return _NO_ACCESS
+        return ACCESS_COLOURS[int(np.searchsorted(edges, v, side="right"))]
+
+    unit = str(access.attrs.get("unit", ""))
+    layers = [("access", "layer_access")]
+    if "access_after" in table:
+        layers.append(("access_after", "layer_access_after"))
+    for column, key in layers:
+        rows, colours = [], []
+        for code in com["code"].astype(str):
+            name, street, kind = names[code]
+            v = _num(table.at[code, column]) if code in table.index else None
+            el = (
+                _num(table.at[code, "elderly"])
+                if code in table.index and "elderly" in table
+                else None
+            )
+            rows.append(
+                {
+                    "name": name,
+                    "street": street,
+                    "kind": _t(kind, lang) if kind else "",
+                    "elderly": _fmt_int(el),
+                    "access": "—" if v is None else f"{v:.3g}",
+                }
+            )
+            colours.append(colour(v))
+        _table_layer(
+            m,
+            geoms,
+            rows,
+            colours,
+            fields=[
+                ("name", _t("name", lang)),
+                ("street", _t("street_name", lang)),
+                ("kind", _t("kind", lang)),
+                ("elderly", _t("elderly", lang)),
+                ("access", _t("legend_access", lang, unit=unit)),
+            ],
+            tooltip=["name", "access"],
+            style={"color": "#ffffff", "weight": 0.8, "fillOpacity": 0.72},
+            name=_t(key, lang),
+            pane="siting-fill",
+            show=False,
+            highlight=True,
+        )
+    bounds = [f"{b:.3g}" for b in edges]
+    items = [(_patch(_NO_ACCESS), _t("access_none", lang))]
+    if len(bounds):
+        items.append((_patch(ACCESS_COLOURS[0]), f"< {bounds[0]}"))
+        items += [
+            (_patch(ACCESS_COLOURS[i + 1]), f"{a} – {b}")
+            for i, (a, b) in enumerate(itertools.pairwise(bounds))
+        ]
+        items.append((_patch(ACCESS_COLOURS[len(bounds)]), f"≥ {bounds[-1]}"))
+    elif len(positive):
+        items.append((_patch(ACCESS_COLOURS[0]), "> 0"))
+    items.append((_patch(_NO_DATA), _t("no_data", lang)))
+    return _t("legend_access", lang, unit=unit), items
 
 
 def _elderly_layer(

@@ -96,10 +96,17 @@ def write_map_for(
     """The scenario's HTML coverage map (self-contained unless ``offline=False``).
 
     With a :class:`~siting.model.result.SitingResult` (``siting``), the proposed sites and the
-    coverage after the plan are drawn too.
+    coverage after the plan are drawn too; with ``[access] map = true``, the 社区/村 by access
+    (:mod:`siting.access`, before and after the plan), as layers off until ticked.
     """
     from siting.maps import coverage_map, write_map
 
+    access = None
+    if inputs.scenario.section("access").get("map"):  # [access] map = true: the access layers
+        from siting.access import compute_access
+        from siting.access_tables import access_map_frame
+
+        access = access_map_frame(compute_access(inputs, coverage, siting=siting), lang=lang)
     m = coverage_map(
         inputs,
         catchments=catchments,
@@ -108,6 +115,7 @@ def write_map_for(
         proposed=proposed_sites(inputs, siting),
         uncovered=uncovered_points(coverage),
         roster_cells=coverage.roster.grid if coverage.roster is not None else None,
+        access=access,
         lang=lang,
         basemap=basemap,
         tianditu_key=tianditu_key,

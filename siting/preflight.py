@@ -53,6 +53,13 @@ def _writes_plan(scenario: Any) -> bool:
     return dict(scenario.section("plan")) != _DEFAULTS["plan"]
 
 
+def _writes_access(scenario: Any) -> bool:
+    """Did the scenario write an ``[access]`` of its own (not only the defaults)?"""
+    from siting.scenario import _DEFAULTS
+
+    return dict(scenario.section("access")) != _DEFAULTS["access"]
+
+
 def _needs_budget(p: Problem) -> bool:
     """The one-period model's "needs a budget" problem: ``siting optimize --budget`` gives it."""
     return p.column == "optimize.budget_wan_yuan" and "needs a budget" in p.message
@@ -65,7 +72,8 @@ def settings_problems(scenario: Any) -> tuple[list[Problem], Any]:
     ``[coverage]``, ``[demand]``, ``[roster]`` (``min_count`` ≥ 1), ``[validation]``,
     ``[indicators]``, ``[optimize]``/``[rules]``/``[costs]``/``[budget]`` (as ``siting run`` and
     ``siting optimize`` read them; without a budget, only the budget's absence is not an error,
-    since ``siting optimize --budget`` gives it) and ``[plan]`` when the scenario has one.
+    since ``siting optimize --budget`` gives it), ``[access]`` (method, supply, decay parameters in
+    range, default supplies ≥ 0) and ``[plan]`` when the scenario has one.
 
     Returns
     -------
@@ -73,6 +81,7 @@ def settings_problems(scenario: Any) -> tuple[list[Problem], Any]:
         The problems (errors), and the one-period :class:`~siting.model.ModelSettings` when
         ``siting run`` optimises and they are valid (else None).
     """
+    from siting.access import access_settings
     from siting.demand import demand_settings
     from siting.indicators import IndicatorSettings
     from siting.optimize import optimize_settings
@@ -88,6 +97,7 @@ def settings_problems(scenario: Any) -> tuple[list[Problem], Any]:
         PolygonTolerances.from_scenario,
         InputLimits.from_scenario,
         IndicatorSettings.from_scenario,
+        access_settings,
     ):
         try:
             check(scenario)
@@ -182,6 +192,16 @@ def prepare(scenario: Any, *, network: bool = True, stage: Stage | None = None) 
             "was written",
             problems,
         )
+    if _writes_access(scenario):  # the facilities' supply that `siting access` shares
+        from siting.access import access_input_problems
+
+        supply = access_input_problems(inputs)
+        if supply:
+            raise InputError(
+                f"scenario {scenario.path}: {len(supply)} problem(s) with the facilities' supply "
+                "for [access]; nothing was written",
+                supply,
+            )
     if not network:
         return Prepared(scenario, siting_settings, inputs)
     with stage("stage_graph") as info:

@@ -200,6 +200,20 @@ _SCHEMA: dict[str, dict[str, Any]] = {
     },
     # budget lines (siting.model.settings.BudgetLine), shared by siting optimize and siting plan
     "budget": {"line": list},
+    # siting.access: supply-aware accessibility (2SFCA, E2SFCA, gravity), checked there
+    "access": {
+        "method": str,
+        "supply": str,
+        "types": list,
+        "max_minutes": (int, float),
+        "bands_minutes": list,
+        "band_weights": list,
+        "sigma_minutes": (int, float),
+        "gravity_beta": (int, float),
+        "gravity_min_minutes": (int, float),
+        "default_supply": dict,
+        "map": bool,
+    },
     # siting.plan: the five-year plan (milestones, quota and builds are lists of tables, checked there)
     "plan": {
         "first_year": int,
@@ -297,6 +311,22 @@ _DEFAULTS: dict[str, Any] = {
     },
     # siting.costs: per-type tables merge over the defaults documented (with sources) there
     "costs": {"horizon_years": 5.0},
+    # siting.access: 2SFCA on the 一刻钟 (15-minute) circle, floor area shared among the weighted
+    # older people; E2SFCA bands 5/10/15 minutes weighted by a Gaussian (σ 5.69: Luo & Qi's 1, 0.68,
+    # 0.22 on a 15-minute catchment); gravity max(t, 1 min)^−1 (an assumption). The supplying
+    # types follow [coverage] home_care_types; defaults of missing supply: siting.access
+    "access": {
+        "method": "2sfca",
+        "supply": "floor_area_m2",
+        "max_minutes": 15.0,
+        "bands_minutes": [5.0, 10.0, 15.0],
+        "band_weights": [],
+        "sigma_minutes": 5.69,
+        "gravity_beta": 1.0,
+        "gravity_min_minutes": 1.0,
+        "default_supply": {},
+        "map": False,
+    },
     # siting.plan: 十四五 2021–2025 on 2020 census figures; see siting/plan.py for every default
     "plan": {
         "first_year": 2021,
@@ -490,6 +520,16 @@ def _check(settings: dict, path: Path) -> list[Problem]:
                 problem = weight_problem(key, value, src)
                 if problem is not None:
                     problems.append(problem)
+            elif schema[key] is bool:
+                if not isinstance(value, bool):
+                    problems.append(
+                        Problem(
+                            src,
+                            f"'{section}.{key}' must be true or false, got {value!r}",
+                            column=f"{section}.{key}",
+                            hint=f"write {key} = true (or false), without quotes",
+                        )
+                    )
             elif not isinstance(value, schema[key]) or isinstance(value, bool):
                 problems.append(
                     Problem(
