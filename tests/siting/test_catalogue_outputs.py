@@ -72,6 +72,7 @@ COMMANDS = {
     "isochrones": Command(
         "isochrones", lambda e: ["isochrones", str(e.data), "--minutes", "15"], ("output",)
     ),
+    "access": Command("access", lambda e: ["access", str(e.data)], ("output",)),
     "compare": Command(
         "compare",
         lambda e: ["compare", str(e.plan("low", 30)), str(e.plan("high", 90))],
