@@ -83,6 +83,7 @@ label = labeller(
         "sheet_access_streets": ("街道镇可达性", "sub-districts and towns"),
         "sheet_access_district": ("全区可达性", "district"),
         "sheet_access_facilities": ("设施供给", "facilities"),
+        "sheet_access_equity": ("可达性公平性", "equity of access"),
     }
 )
 
@@ -222,12 +223,43 @@ def access_frames(result: AccessResult, *, lang: Language = "zh") -> dict[str, p
             ("ratio_after", label("acc_ratio_after", lang, unit=unit), acc),
         ],
     )
+    from siting.equity import equity_frame
+
     return {
         "access_communities": com,
         "access_streets": st,
         "access_district": district,
         "access_facilities": fac,
+        "access_equity": equity_frame(access_equity(result), lang=lang),
     }
+
+
+def access_equity(result: AccessResult):
+    """Gini and Theil of access across 社区/村 (weighted by their older people), before and after
+    the plan (:mod:`siting.equity`)."""
+    from siting.equity import equity_of, unit_measure
+
+    s = result.settings
+    scale = PER_PEOPLE[s.supply]
+    com = result.communities.assign(
+        _now=result.communities["access"] * scale,
+        **({"_after": result.communities["access_after"] * scale} if result.has_plan else {}),
+    )
+    com = com[com["elderly"] > 0]
+    names = {"label": ("养老服务可达性", "accessibility"), "unit": _UNIT[s.supply]}
+    measures = [
+        unit_measure(
+            com, value="_now", weight="elderly", key="accessibility",
+            stage="before" if result.has_plan else "now", **names,
+        )
+    ]  # fmt: skip
+    if result.has_plan:
+        measures.append(
+            unit_measure(
+                com, value="_after", weight="elderly", key="accessibility", stage="after", **names
+            )
+        )
+    return equity_of(measures)
 
 
 def write_access_tables(

@@ -449,6 +449,14 @@ def cmd_access(args: argparse.Namespace) -> int:
     _print_frame(console, district_brief(access, lang=lang), access_label("cli_access_title", lang))
     for line in access_summary(access, lang):
         console.print(line, markup=False, soft_wrap=True)
+    from siting.access_tables import access_equity
+    from siting.equity import equity_frame
+
+    _print_frame(
+        console,
+        equity_frame(access_equity(access), lang=lang, brief=True),
+        access_label("sheet_access_equity", lang),
+    )
     attached = _print_warnings(console, lang, inputs, graph, coverage)
     for path in written:
         console.print(f"→ {path}")

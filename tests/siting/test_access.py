@@ -462,3 +462,27 @@ def test_an_upgrade_replaces_its_facility_and_a_closure_removes_one(small):
     up = area.facilities.set_index(["site_id", "stage"]).loc[(m.site_ids[station], "upgrade")]
     assert (up["supply"], up["supply_from"]) == (1500.0, "site")
     assert area.district_value("n_facilities_after") == 11  # 12 − the closed one
+
+
+def test_siting_access_writes_the_equity_of_access(tmp_path, monkeypatch, capsys):
+    """Gini of access across 社区/村, weighted by older people: the written table against the
+    pairwise formula on the written per-community values (rounded to 4 decimals)."""
+    from siting.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--lang", "en", "access", str(SMALL)]) == 0
+    assert "equity of access" in capsys.readouterr().out
+    out = tmp_path / "output" / "demo-small"
+    com = pd.read_csv(out / "access_communities.csv", encoding="utf-8-sig")
+    eq = pd.read_csv(out / "access_equity.csv", encoding="utf-8-sig")
+    y_col = next(c for c in com.columns if c.startswith("access (") or c.startswith("access per"))
+    w_col = next(c for c in com.columns if "older" in c.lower() and "without" not in c.lower())
+    keep = com[w_col] > 0
+    y = com.loc[keep, y_col].to_numpy(float)
+    w = com.loc[keep, w_col].to_numpy(float)
+    mean = (w * y).sum() / w.sum()
+    pairwise = (w[:, None] * w[None, :] * np.abs(y[:, None] - y[None, :])).sum()
+    expected = pairwise / (2 * w.sum() ** 2 * mean)
+    row = eq[(eq.iloc[:, 4] == "district")].iloc[0]
+    gini = float(row[next(c for c in eq.columns if "gini" in c.lower())])
+    assert gini == pytest.approx(expected, abs=2e-3)
