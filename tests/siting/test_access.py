@@ -327,6 +327,7 @@ def test_access_command_writes_the_tables(tmp_path, monkeypatch, capsys, small):
         "access_communities.csv",
         "access_streets.csv",
         "access_district.csv",
+        "access_equity.csv",
         "access_facilities.csv",
     }
     district = pd.read_csv(out / "access_district.csv", encoding="utf-8-sig")
