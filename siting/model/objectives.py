@@ -20,15 +20,13 @@ Nearest open site
 A point walks to its nearest open site. With :math:`c_i = \min_{k \in F} t_{ik}` (the nearest
 existing facility; :math:`H` when none is in reach), only options closer than :math:`c_i` can
 matter; their distinct times :math:`d_i^1 < \dots < d_i^{L_i}` are the point's *levels*,
-:math:`d_i^{L_i + 1} = c_i`. :math:`u_i^h \in [0, 1]` is "no open option within :math:`d_i^h`"
-(Elloumi 2010, *A tighter formulation of the p-median problem*, J. Comb. Optim. 19; written as a
-chain, so each pair is one nonzero):
+:math:`d_i^{L_i + 1} = c_i`, and :math:`S_i^h = \sum_{k: t_{ik} \le d_i^h} o_k` the options open
+within level :math:`h`. :math:`u_i^h \in [0, 1]` is "no open option within :math:`d_i^h`"
+(Elloumi 2010, *A tighter formulation of the p-median problem*, J. Comb. Optim. 19):
 
 .. math::
 
-    u_i^1 + \sum_{k: t_{ik} = d_i^1} o_k \ge 1, \qquad
-    u_i^h - u_i^{h-1} + \sum_{k: t_{ik} = d_i^h} o_k \ge 0 \quad (h = 2..L_i)
-
+    u_i^h + S_i^h \ge 1 \quad (h = 1..L_i), \qquad
     t_i = d_i^1 + \sum_{h=1}^{L_i} (d_i^{h+1} - d_i^h)\, u_i^h \qquad (t_i = c_i \text{ when } L_i = 0)
 
 For integer :math:`o` the least :math:`u` make :math:`t_i` the walk to the nearest open site;
@@ -39,9 +37,16 @@ depend on the plan; the summary counts them).
 
 - **p-median** (Hakimi 1964; ReVelle & Swain 1970): :math:`\min \sum_i w_i t_i`. Mean walk =
   objective / :math:`\sum_i w_i`.
-- **p-center** (Hakimi 1965): :math:`\min W` subject to :math:`W \ge t_i` for every point some
-  option reaches; then, at that worst walk, the least total walk (the p-median stage with the
-  p-center's floor: the p-center's optima are many).
+- **p-center** (Hakimi 1965): :math:`\min W` over the points some option reaches, with
+  :math:`W \ge d_i^1` and :math:`W + d_i^{h+1} S_i^h \ge d_i^{h+1}` (nothing open within
+  :math:`d_i^h`: the walk is at least :math:`d_i^{h+1}`); then, at that worst walk, the least
+  total walk (the p-median stage with the p-center's floor: the p-center's optima are many).
+
+The rows are cumulative (:math:`S_i^h` written out at every level) rather than chained
+(:math:`u_i^h - u_i^{h-1} + \sum_{t_{ik} = d_i^h} o_k \ge 0`, the same LP with one nonzero per
+pair): with the chain CBC took 14 s instead of 6 for the demo's p-median stage and 10 s instead
+of 0.2 for the p-center of spopt's San Francisco instance (205 tracts × 16 stores, p = 4); the
+p-center's direct rows are solved by CBC much faster than the equivalent :math:`W \ge t_i`.
 - **attendance** with distance decay (Holmes, Williams & Brown 1972, maximum attendance; the
   decay as in Berman, Drezner & Krass's gradual covering): a share :math:`f(t)` of a point's
   demand attends its nearest site, :math:`f(t) = 2^{-t/h}` (``decay = "exponential"``) or
@@ -327,15 +332,24 @@ def _add_levels(model: Model, rows: ObjectiveRows, *, with_center: bool) -> None
     lv = walk_levels(problem, _variable(model), _fixed_open(model))
     rows.levels = lv
     prev_point = -1
+    opened: list = []  # the options of the point's levels so far
+    center_rows: list[tuple[list, float]] = []
     for h in range(len(lv)):
         u = new_var(model.prob, f"n{h}", 0.0, 1.0)
         rows.u.append(u)
         a, b = lv.option_ptr[h], lv.option_ptr[h + 1]
-        terms = [(u, 1.0)] + [(_final(model, k), 1.0) for k in lv.options[a:b]]
+        here = [(_final(model, k), 1.0) for k in lv.options[a:b]]
         if lv.point[h] == prev_point:
-            model.add("objective", "", "", [*terms, (rows.u[h - 1], -1.0)], ">=", 0.0)
+            opened += here
         else:
-            model.add("objective", "", "", terms, ">=", 1.0)
+            opened = list(here)
+            center_rows.append(([], float(lv.seconds[h])))
+        # nothing open within d^h → u^h = 1 (cumulative rather than chained: CBC solves the
+        # demo's p-median in 6 s instead of 14, its p-center 12× faster, see the module notes)
+        model.add("objective", "", "", [(u, 1.0), *opened], ">=", 1.0)
+        # p-center: nothing open within d^h → W ≥ d^{h+1}
+        nxt = float(lv.next_seconds[h])
+        center_rows.append(([(v, nxt) for v, _ in opened], nxt))
         prev_point = int(lv.point[h])
     if not with_center:
         return
@@ -346,16 +360,11 @@ def _add_levels(model: Model, rows: ObjectiveRows, *, with_center: bool) -> None
     rows.center_points = pts
     const = pts[~has[pts]]
     low = float(lv.cap_seconds[const].max()) if len(const) else 0.0
+    low = max([low, *(rhs for terms, rhs in center_rows if not terms)])
     rows.center = new_var(model.prob, "worst_walk", low, None)
-    for i, terms in _point_terms(lv, rows.u, lambda h: lv.next_seconds[h] - lv.seconds[h]):
-        model.add(
-            "objective",
-            "",
-            "",
-            [(rows.center, 1.0), *[(v, -c) for v, c in terms]],
-            ">=",
-            float(lv.base_seconds[i]),
-        )
+    for terms, rhs in center_rows:
+        if terms and rhs > low:
+            model.add("objective", "", "", [(rows.center, 1.0), *terms], ">=", rhs)
 
 
 def _point_terms(lv: Levels, u: list[Any], coef: Any) -> list[tuple[int, list]]:

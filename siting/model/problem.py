@@ -273,6 +273,7 @@ class SitingProblem:
         predefined: np.ndarray | None = None,
         capacities: np.ndarray | None = None,
         new_sites: int | None = None,
+        objective: str | None = None,
         site_types: Sequence[str] | None = None,
         site_groups: Sequence[int] | None = None,
         site_ids: Sequence[str] | None = None,
@@ -307,6 +308,9 @@ class SitingProblem:
         new_sites
             Exactly this many new sites (the p of the p-median, p-center, MCLP; spopt counts its
             predefined facilities within p, this does not); replaces ``settings.new_sites``.
+        objective
+            The objective (:data:`~siting.model.settings.OBJECTIVES`, e.g. ``"p_median"``);
+            replaces ``settings.objective``.
         site_types, site_groups, site_ids
             Type (default ``station``), physical site (default each its own) and id of each column.
         demand_community, site_community, communities
@@ -409,15 +413,22 @@ class SitingProblem:
         for c in ("pop_60p", "pop_65p"):
             if c not in com:
                 com[c] = com["elderly"] if c == "pop_60p" else np.nan
+        changes: dict[str, Any] = {}
+        if new_sites is not None:
+            changes["new_sites"] = int(new_sites)
+        if objective is not None:
+            changes["objective"] = objective
         if settings is None:
             settings = ModelSettings(
-                budget_wan_yuan=None if new_sites is not None else float(cap.sum()),
-                new_sites=new_sites,
-                health_rule="off",
-                profile="coverage_only",
+                **{
+                    "budget_wan_yuan": None if new_sites is not None else float(cap.sum()),
+                    "health_rule": "off",
+                    "profile": "coverage_only",
+                    **changes,
+                }
             )
-        elif new_sites is not None:
-            settings = dataclasses.replace(settings, new_sites=int(new_sites))
+        elif changes:
+            settings = dataclasses.replace(settings, **changes)
         T = settings.n_periods
         rates, sources = np.zeros(0), np.zeros(0, dtype=object)
         if growth_factors is None:
