@@ -258,13 +258,30 @@ def _nothing_opens(problem: SitingProblem) -> list[str]:
     ]
 
 
+def _capacity_short(problem: SitingProblem) -> list[str]:
+    """A capacitated target above what every site that may open can hold together."""
+    s = problem.settings
+    if not s.capacitated or s.target is None:
+        return []
+    cap = problem.options["capacity_elderly"].to_numpy(dtype=float)
+    total = float(np.nansum(np.where(problem.allowed, cap, 0.0)))
+    e = problem.matrix.elderly * problem.growth[:, -1]
+    need = s.target * float(e.sum())
+    if total >= need - 1e-6:
+        return []
+    return [
+        f"coverage target {100 * s.target:g} % within capacities: {need:,.1f} older people to assign, but "
+        f"the {int(problem.allowed.sum())} sites that may open hold {total:,.1f} together"
+    ]
+
+
 def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
     """Reasons the model is infeasible that can be seen without solving it (empty: none)."""
     s = problem.settings
     out: list[str] = []
     for r in rules:
         out += r.presolve(problem)
-    out += _nothing_opens(problem)
+    out += _nothing_opens(problem) + _capacity_short(problem)
     if out:
         return out
     budgets = s.budgets()
