@@ -597,10 +597,12 @@ def _print_siting(console: Console, result, lang: Language) -> None:
 def _print_objective(console: Console, result, lang: Language) -> None:
     """The figures of the classic objectives (p-median, p-center, backup, capacitated,
     attendance, maximin): walks, backup coverage, capacity, attendance, the worst unit."""
-    s = result.summary
-    objective = result.settings.objective
-    if "mean_walk_minutes" not in s:
+    from siting.reports import _published_summary
+
+    if "mean_walk_minutes" not in result.summary:
         return
+    s = _published_summary(result, dict(result.summary))  # weighted figures as published
+    objective = result.settings.objective
     zh = lang == "zh"
     lines = []
     if objective in ("p_median", "p_center", "attendance"):
