@@ -41,18 +41,20 @@ depend on the plan; the summary counts them).
   :math:`W \ge d_i^1` and :math:`W + d_i^{h+1} S_i^h \ge d_i^{h+1}` (nothing open within
   :math:`d_i^h`: the walk is at least :math:`d_i^{h+1}`); then, at that worst walk, the least
   total walk (the p-median stage with the p-center's floor: the p-center's optima are many).
-
-The rows are cumulative (:math:`S_i^h` written out at every level) rather than chained
-(:math:`u_i^h - u_i^{h-1} + \sum_{t_{ik} = d_i^h} o_k \ge 0`, the same LP with one nonzero per
-pair): with the chain CBC took 14 s instead of 6 for the demo's p-median stage and 10 s instead
-of 0.2 for the p-center of spopt's San Francisco instance (205 tracts × 16 stores, p = 4); the
-p-center's direct rows are solved by CBC much faster than the equivalent :math:`W \ge t_i`.
 - **attendance** with distance decay (Holmes, Williams & Brown 1972, maximum attendance; the
   decay as in Berman, Drezner & Krass's gradual covering): a share :math:`f(t)` of a point's
   demand attends its nearest site, :math:`f(t) = 2^{-t/h}` (``decay = "exponential"``) or
   :math:`2^{-(t/h)^2}` (``"gaussian"``), half at ``decay_half_minutes`` :math:`h`, none beyond the
   horizon: :math:`\max \sum_i w_i [f(d_i^1) - \sum_h (f(d_i^h) - f(d_i^{h+1})) u_i^h]` with
   :math:`f(d_i^{L_i + 1}) = f(c_i)`, or 0 when no existing facility is in reach.
+
+The rows are cumulative (:math:`S_i^h` written out at every level) rather than chained
+(:math:`u_i^h - u_i^{h-1} + \sum_{t_{ik} = d_i^h} o_k \ge 0`, the same LP with one nonzero per
+pair): with the chain CBC took 14 s instead of 6 for the demo's p-median stage and 10 s instead
+of 0.2 for the p-center of spopt's San Francisco instance (205 tracts × 16 stores, p = 4); the
+p-center's direct rows are solved by CBC much faster than the equivalent :math:`W \ge t_i`. On
+dense all-pairs instances the p-center is slow nonetheless (Swain's 55 × 55 at p = 5: CBC 35 s,
+HiGHS 6 s, spopt's assignment model 2 s).
 
 Backup coverage
 ---------------
