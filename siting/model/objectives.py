@@ -51,7 +51,7 @@ depend on the plan; the summary counts them).
 The rows are cumulative (:math:`S_i^h` written out at every level) rather than chained
 (:math:`u_i^h - u_i^{h-1} + \sum_{t_{ik} = d_i^h} o_k \ge 0`, the same LP with one nonzero per
 pair): with the chain CBC took 14 s instead of 6 for the demo's p-median stage and 10 s instead
-of 0.2 for the p-center of spopt's San Francisco instance (205 tracts × 16 stores, p = 4); the
+of under 1 for the p-center of spopt's San Francisco instance (205 tracts × 16 stores, p = 4); the
 p-center's direct rows are solved by CBC much faster than the equivalent :math:`W \ge t_i`. On
 dense all-pairs instances the p-center is slow nonetheless (Swain's 55 × 55 at p = 5: CBC 35 s,
 HiGHS 6 s, spopt's assignment model 2 s).
