@@ -661,6 +661,7 @@ def _print_siting(console: Console, result, lang: Language) -> None:
             f"{s['gaps_stations_per_center']} stations no center can run (reasons in siting_gaps.csv; "
             "indicators after the plan in siting_indicators.csv)."
         )
+    _print_objective(console, result, lang)
     _print_money(console, result, lang)
     _print_equity(console, result, lang)
 
@@ -672,6 +673,63 @@ def _print_equity(console: Console, result, lang: Language) -> None:
 
     title = labeller(EQUITY_LABELS)("cli_equity", lang)
     _print_frame(console, equity_frame(result_equity(result), lang=lang, brief=True), title)
+
+
+def _print_objective(console: Console, result, lang: Language) -> None:
+    """The figures of the classic objectives (p-median, p-center, backup, capacitated,
+    attendance, maximin): walks, backup coverage, capacity, attendance, the worst unit."""
+    from siting.reports import _published_summary
+
+    if "mean_walk_minutes" not in result.summary:
+        return
+    s = _published_summary(result, dict(result.summary))  # weighted figures as published
+    objective = result.settings.objective
+    zh = lang == "zh"
+    lines = []
+    if objective in ("p_median", "p_center", "attendance"):
+        far = s["beyond_horizon_weighted"]
+        lines.append(
+            f"步行至最近设施：平均 {s['mean_walk_minutes']:.2f} 分钟，最远 {s['worst_walk_minutes']:.2f} 分钟"
+            f"（{s['horizon_minutes']:g} 分钟内无设施的加权需求 {far:,.0f}，按 {s['horizon_minutes']:g} 分钟计）"
+            if zh
+            else f"Walk to the nearest site: mean {s['mean_walk_minutes']:.2f} min, worst "
+            f"{s['worst_walk_minutes']:.2f} min ({far:,.0f} weighted demand with no site within "
+            f"{s['horizon_minutes']:g} min, counted at {s['horizon_minutes']:g} min)"
+        )
+    if objective == "backup":
+        lines.append(
+            f"步行范围内有第二处设施（备份覆盖）的加权需求：{s['backup_weighted']:,.0f}（{s['backup_covered_pct']:.1f}%）"
+            if zh
+            else f"Backup coverage (a second site in reach): {s['backup_weighted']:,.0f} weighted "
+            f"demand ({s['backup_covered_pct']:.1f}%)"
+        )
+    if objective == "capacitated" or "capacity_open_elderly" in s:
+        lines.append(
+            f"按容量分配的老年人 {s['assigned_elderly']:,.0f}，开放设施容量 {s['capacity_open_elderly']:,.0f}"
+            f"（使用 {s['capacity_used_pct']:.1f}%）"
+            if zh
+            else f"Assigned within capacities: {s['assigned_elderly']:,.0f} older people of a capacity "
+            f"of {s['capacity_open_elderly']:,.0f} at the open sites ({s['capacity_used_pct']:.1f}% used)"
+        )
+    if objective == "attendance":
+        lines.append(
+            f"距离衰减（{s['decay']}）下的预期到访：{s['attendance']:,.1f}（加权需求的 {s['attendance_pct']:.1f}%）"
+            if zh
+            else f"Attendance with distance decay ({s['decay']}): {s['attendance']:,.1f} "
+            f"({s['attendance_pct']:.1f}% of the weighted demand)"
+        )
+    if objective == "maximin":
+        lines.append(
+            f"覆盖率最低的社区/村：{s['worst_unit']} {s['worst_unit_coverage_pct']:.1f}%；"
+            f"{s['maximin_units']} 个可覆盖的社区/村中 {s['units_reached']} 个有老年人被覆盖"
+            f"（{s['units_out_of_reach']} 个无任何设施可覆盖，不计）"
+            if zh
+            else f"Worst-served 社区/村: {s['worst_unit']} at {s['worst_unit_coverage_pct']:.1f}%; "
+            f"{s['units_reached']} of the {s['maximin_units']} 社区/村 some site can cover are reached "
+            f"({s['units_out_of_reach']} no site can, left out)"
+        )
+    for line in lines:
+        console.print(line, markup=False)
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
@@ -992,8 +1050,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--objective",
-        choices=("max-coverage", "min-cost", "lexicographic"),
-        help="objective (default: the scenario's [optimize] objective)",
+        choices=(
+            "max-coverage",
+            "min-cost",
+            "lexicographic",
+            "p-median",
+            "p-center",
+            "backup",
+            "capacitated",
+            "attendance",
+            "maximin",
+        ),
+        help="objective (default: the scenario's [optimize] objective): most coverage, least cost, "
+        "both; least total walk (p-median), least worst walk (p-center), most second coverage "
+        "(backup), coverage within capacities (capacitated), most attendance with distance decay "
+        "(attendance), the worst-served 社区/村 first (maximin)",
     )
     p.add_argument("--target", type=float, help="district coverage target for min-cost, e.g. 0.8")
     p.add_argument("--new-sites", type=int, help="number of new sites (instead of a budget)")

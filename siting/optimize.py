@@ -40,6 +40,8 @@ OPTIMIZE_KEYS: tuple[str, ...] = (
     "lexicographic_tolerance",
     "curve_budgets",
     "curve_steps",
+    "decay",
+    "decay_half_minutes",
 )
 
 

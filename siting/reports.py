@@ -68,6 +68,9 @@ _WEIGHTED_SUMMARY_KEYS = (
     "elderly_years_covered",
     "elderly_years_without_plan",
     "elderly_years_gained",
+    "beyond_horizon_weighted",
+    "backup_weighted",
+    "attendance",
 )
 
 
@@ -83,7 +86,13 @@ def _published_summary(result: SitingResult, summary: dict[str, Any]) -> dict[st
         return summary
     out = dict(summary)
     keys = [k for k in _WEIGHTED_SUMMARY_KEYS if k in out]
-    if result.objective_name in ("weighted_covered", "elderly_years"):  # sums of weighted demand
+    if result.objective_name in (  # sums of weighted demand
+        "weighted_covered",
+        "elderly_years",
+        "walk_seconds",
+        "backup_weighted",
+        "attendance",
+    ):
         keys += [k for k in _OBJECTIVE_KEYS if k in out]
     for k in keys:
         if isinstance(out[k], int | float | np.number):
@@ -315,6 +324,10 @@ def siting_frames(
         "n_upgrades", "n_closures", "profile", "n_gaps", "gaps_center_per_street", "gaps_station_per_community",
         "gaps_stations_per_center", "policies", "health_rule", "greedy_objective", "objective_recomputed",
         "model_variables", "model_constraints", "model_nonzeros", "knee_budget_wan_yuan",
+        # the classic objectives' figures (siting.model.objectives), when one is the objective
+        "mean_walk_minutes", "worst_walk_minutes", "beyond_horizon_weighted", "backup_covered_pct",
+        "attendance", "attendance_pct", "worst_unit", "worst_unit_coverage_pct", "assigned_elderly",
+        "capacity_open_elderly", "capacity_used_pct",
     ]  # fmt: skip
     rows = []
     for k in keys:

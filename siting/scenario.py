@@ -160,7 +160,9 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "max_new": dict,
         "upgrades": dict,
         "closable_types": list,
+        "capacity_basis": str,
         "capacity_elderly_per_m2": dict,
+        "capacity_elderly_per_bed": dict,
         "build_types": list,
         "station_min_m2": (int, float),
         "station_small_min_m2": (int, float),
@@ -182,6 +184,8 @@ _SCHEMA: dict[str, dict[str, Any]] = {
         "lexicographic_tolerance": (int, float),
         "curve_budgets": list,
         "curve_steps": int,
+        "decay": str,
+        "decay_half_minutes": (int, float),
     },
     "costs": {
         "horizon_years": (int, float),

@@ -33,6 +33,7 @@ from siting.model.relations import (
     site_walk_seconds,
     spacing_pairs,
 )
+from siting.model.rules import capacity_elderly
 from siting.model.settings import ModelSettings
 from siting.standards import CENTER_TYPES
 
@@ -348,10 +349,13 @@ def build_problem(
     types = options["type"].to_numpy().astype(str)
     options["health_distance_m"] = health_distance_m(geoms, types, inputs.health)
     cap = np.full(len(options), np.nan)
-    if "capacity" in settings.policies:
-        for t, per_m2 in settings.capacity_elderly_per_m2.items():
-            sel = types == t
-            cap[sel] = options["floor_area_m2"].to_numpy(dtype=float)[sel] * per_m2
+    if settings.capacitated:
+        cap = capacity_elderly(
+            types,
+            options["floor_area_m2"].to_numpy(dtype=float),
+            options["beds"].to_numpy(dtype=float),
+            settings,
+        )
     options["capacity_elderly"] = cap
     options = options[list(OPTION_COLUMNS)]
 

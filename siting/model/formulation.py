@@ -23,7 +23,12 @@ y_{qj}`, cost :math:`\sum` of :func:`siting.model.money.total_cost`, and the rul
 :math:`\sum_u s_u` of the soft rules (:mod:`siting.model.rules`). Under ``health_rule = "prefer"``
 a center far from its health facility is charged ``health_penalty`` in the objective's unit.
 With one period (:math:`T = 1`) this is the model of Church & ReVelle's MCLP (1974, with
-``new_sites``) and Toregas et al.'s LSCP (1971, unit costs and a 100 % target).
+``new_sites``) and Toregas et al.'s LSCP (1971, unit costs and a 100 % target); with the capacity
+rule (:class:`~siting.model.rules.Capacity`, ``objective = "capacitated"``) a class is covered
+by an assignment :math:`\sum_k z_{qk}` within :math:`\sum_q E_q z_{qk} \le C_k o_k`: Current &
+Storbeck's capacitated MCLP and capacitated LSCP (1988; the LSCP's "system optimal" CLSCP-SO).
+The p-median, p-center, backup coverage, attendance and maximin objectives add their own
+variables to this structure (:mod:`siting.model.objectives`, formulations there).
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ from siting.model.classes import Classes, demand_classes
 from siting.model.lp import SENSE as _SENSE
 from siting.model.lp import new_var
 from siting.model.money import Linear, total_cost
+from siting.model.objectives import STAGES as LOCATION_STAGES
+from siting.model.objectives import ObjectiveRows, add_rows
+from siting.model.objectives import objective_terms as location_terms
 from siting.model.schedule import planned_schedule
 from siting.standards import CENTER_TYPES
 
@@ -48,9 +56,21 @@ if TYPE_CHECKING:
 
 __all__ = ["Model", "Stage", "build_model"]
 
-Stage = Literal["rules", "coverage", "elderly_years", "cost", "elastic"]
+Stage = Literal[
+    "rules",
+    "coverage",
+    "elderly_years",
+    "cost",
+    "elastic",
+    "p_median",
+    "p_center",
+    "backup",
+    "attendance",
+    "maximin",
+    "units_reached",
+]
 #: Groups an elastic re-solve never relaxes (the model's structure).
-_RIGID = frozenset({"structure", "site", "cover", "capacity", "floor", "soft"})
+_RIGID = frozenset({"structure", "site", "cover", "capacity", "floor", "soft", "objective"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,7 @@ class Model:
     a: list[tuple[int, int, Any]] = field(default_factory=list)
     slacks: list[tuple[str, str, str, Any, float]] = field(default_factory=list)
     soft: list[SoftRow] = field(default_factory=list)
+    objectives: ObjectiveRows = field(default_factory=ObjectiveRows)
     sign: float = 1.0
     n_rows: int = 0
     n_terms: int = 0
@@ -250,7 +271,7 @@ def build_model(problem: SitingProblem, rules: Sequence[Rule], *, elastic: bool 
     allowed = problem.allowed
     fixed = opts["fixed"].to_numpy()
     capacitated = np.zeros(len(opts), dtype=bool)
-    if "capacity" in s.policies:
+    if s.capacitated:
         capacitated = np.isfinite(opts["capacity_elderly"].to_numpy(dtype=float)) & allowed
     classes = demand_classes(problem, capacitated)
     prob = pulp.LpProblem("siting", pulp.LpMinimize)
@@ -318,12 +339,16 @@ def build_model(problem: SitingProblem, rules: Sequence[Rule], *, elastic: bool 
     for rule in rules:
         if not getattr(rule, "before_coverage", False):
             rule.add(model)
+    if not elastic:  # the classic objectives' structure (siting.model.objectives)
+        add_rows(model)
     return model
 
 
 def objective_terms(model: Model, stage: Stage) -> tuple[list, float, float]:
     """(terms, constant, sign) of a stage's objective in minimisation form."""
     problem = model.problem
+    if stage in LOCATION_STAGES:
+        return location_terms(model, stage)
     T = model.T
     pen = _penalty(problem)
     pen_terms = [(model.o[k][T - 1], float(pen[k])) for k in model.o if pen[k]]

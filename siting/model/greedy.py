@@ -141,7 +141,9 @@ def greedy_plan(model: Model, rules: Sequence[Rule], *, stage: str) -> np.ndarra
         return min(room, key=lambda h: (load.get(h, 0), h)) if room else None
 
     # 3. the objective
-    if stage in ("coverage", "elderly_years"):
+    if (
+        stage != "cost"
+    ):  # coverage, elderly-years and the classic objectives: most coverage per 万元
         while True:
             g = gains(weight)
             cand = np.flatnonzero(usable & ~chosen)
@@ -192,12 +194,10 @@ def _towards_targets(model, elderly, cover, covered, ok, take, cost) -> None:
     )
     while True:
         need = 0.0
-        if s.coverage_target is not None:
+        if s.target is not None:
             need = max(
                 0.0,
-                s.coverage_target * float(el.sum())
-                - model.const_elderly[0]
-                - float(elderly[covered].sum()),
+                s.target * float(el.sum()) - model.const_elderly[0] - float(elderly[covered].sum()),
             )
         floor_need = np.zeros(n_c)
         if member is not None:

@@ -271,6 +271,9 @@ class SitingProblem:
         site_costs_wan_yuan: np.ndarray | None = None,
         operating_wan_yuan_per_year: np.ndarray | None = None,
         predefined: np.ndarray | None = None,
+        capacities: np.ndarray | None = None,
+        new_sites: int | None = None,
+        objective: str | None = None,
         site_types: Sequence[str] | None = None,
         site_groups: Sequence[int] | None = None,
         site_ids: Sequence[str] | None = None,
@@ -298,6 +301,16 @@ class SitingProblem:
             Operating cost per year of each site (default 0).
         predefined
             (k,) sites already open (fixed, free).
+        capacities
+            (k,) older people (demand) each site serves at most: the capacities of the capacity
+            rule and of ``objective = "capacitated"`` (spopt's ``facility_capacity_arr``); NaN:
+            none. Required by the capacitated objective.
+        new_sites
+            Exactly this many new sites (the p of the p-median, p-center, MCLP; spopt counts its
+            predefined facilities within p, this does not); replaces ``settings.new_sites``.
+        objective
+            The objective (:data:`~siting.model.settings.OBJECTIVES`, e.g. ``"p_median"``);
+            replaces ``settings.objective``.
         site_types, site_groups, site_ids
             Type (default ``station``), physical site (default each its own) and id of each column.
         demand_community, site_community, communities
@@ -379,7 +392,9 @@ class SitingProblem:
                 "street": -1,
                 "community": sc,
                 "health_distance_m": np.nan,
-                "capacity_elderly": np.nan,
+                "capacity_elderly": np.nan
+                if capacities is None
+                else np.asarray(capacities, dtype=float),
             }
         )
         if communities is None:
@@ -398,9 +413,22 @@ class SitingProblem:
         for c in ("pop_60p", "pop_65p"):
             if c not in com:
                 com[c] = com["elderly"] if c == "pop_60p" else np.nan
-        settings = settings or ModelSettings(
-            budget_wan_yuan=float(cap.sum()), health_rule="off", profile="coverage_only"
-        )
+        changes: dict[str, Any] = {}
+        if new_sites is not None:
+            changes["new_sites"] = int(new_sites)
+        if objective is not None:
+            changes["objective"] = objective
+        if settings is None:
+            settings = ModelSettings(
+                **{
+                    "budget_wan_yuan": None if new_sites is not None else float(cap.sum()),
+                    "health_rule": "off",
+                    "profile": "coverage_only",
+                    **changes,
+                }
+            )
+        elif changes:
+            settings = dataclasses.replace(settings, **changes)
         T = settings.n_periods
         rates, sources = np.zeros(0), np.zeros(0, dtype=object)
         if growth_factors is None:

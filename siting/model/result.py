@@ -26,6 +26,9 @@ from siting.errors import Problem
 from siting.io import SITEABLE_TYPES
 from siting.model.money import budget_rows, cash, commitment, line_amounts, total_cost
 from siting.model.money import open_matrix as make_open_matrix
+from siting.model.objectives import NAMES as LOCATION_NAMES
+from siting.model.objectives import figures as location_figures
+from siting.model.objectives import plan_value
 from siting.model.rules import (
     GAP_COLUMNS,
     CenterPerUnit,
@@ -36,6 +39,7 @@ from siting.model.rules import (
     UnitCoverage,
     hub_assignment,
 )
+from siting.model.settings import LOCATION_OBJECTIVES
 from siting.model.solver import agrees, gap, solver_versions, version_of
 
 if TYPE_CHECKING:
@@ -205,7 +209,7 @@ def coverage_fraction(
     cover = problem.cover
     open_options = np.asarray(open_options, dtype=bool)
     capacitated = np.zeros(len(open_options), dtype=bool)
-    if "capacity" in problem.settings.policies:
+    if problem.settings.capacitated:
         capacitated = np.isfinite(problem.options["capacity_elderly"].to_numpy(dtype=float))
     frac = ((cover @ (open_options & ~capacitated).astype(np.int64)) > 0).astype(float)
     cap_open = np.flatnonzero(open_options & capacitated)
@@ -897,7 +901,7 @@ def make_result(
     frac = np.column_stack(
         [coverage_fraction(problem, om[:, j + 1] > 0.5, period=j) for j in range(T)]
     )
-    if "capacity" in s.policies:  # before the plan: base-year demand
+    if s.capacitated:  # before the plan: base-year demand
         before = _coverage_base(problem)
     final_open = om[:, -1] > 0.5
     sites = _sites_frame(problem, opened, closed, om, frac, before)
@@ -1005,6 +1009,8 @@ def make_result(
         "options": len(problem.options),
         **dict(extra),
     }
+    if s.objective in LOCATION_OBJECTIVES:
+        summary.update(location_figures(problem, final_open, frac[:, -1]))
     summary["n_new"] = summary["n_new_sites"]
     for t in SITEABLE_TYPES:
         summary[f"n_new_{t}"] = summary[f"new_{t}"]
@@ -1113,8 +1119,11 @@ def plan_objective(
     Parameters
     ----------
     objective_name
-        {"weighted_covered", "elderly_years", "cost_wan_yuan", "rule_shortfall"}; another name
-        (the elastic re-solve): None.
+        {"weighted_covered", "elderly_years", "cost_wan_yuan", "rule_shortfall"} or one of the
+        classic objectives, {"walk_seconds", "worst_walk_seconds", "backup_weighted",
+        "attendance", "worst_unit_coverage"} (:func:`siting.model.objectives.plan_value`: the
+        walk to the nearest open site from the walking-time matrix, the sites covering each point,
+        the coverage of every 社区/村); another name (the elastic re-solve): None.
     om
         (K, T + 1) open matrix (:func:`siting.model.money.open_matrix`).
     rules
@@ -1126,6 +1135,9 @@ def plan_objective(
 
     if objective_name == "rule_shortfall":
         return float(sum(r.shortfall(problem, om) for r in rules))
+    if objective_name in LOCATION_NAMES.values():
+        final = om[:, -1] > 0.5
+        return plan_value(problem, objective_name, final, None if frac is None else frac[:, -1])
     if objective_name not in ("weighted_covered", "elderly_years", "cost_wan_yuan"):
         return None
     pen = float((_penalty(problem) * (om[:, -1] > 0.5)).sum())

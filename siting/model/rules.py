@@ -24,7 +24,9 @@ Hub (policies)              every station is run by one open center of its 街�
                             ``hub_reach_minutes`` (30) walking, ≤ 10 stations per center;
                             the documents profile reports it (an operating arrangement,
                             "逐渐托管运营周边10个左右"), ``policies = ["hub"]`` enforces it
-Capacity (policies)         a station serves at most floor area × 4 older people per m²      assumption
+Capacity (policies,         a site serves at most its capacity: floor area × 2.5 older       001 附件1; 002 §13
+``capacitated``)            people per m² (200 m² for a 社区 of < 500), or beds × the         (derived, see
+                            standard center's capacity per bed; coverage is an assignment    ``capacity_elderly``)
 Budget                      each period's spend ≤ its budget (``siting.model.money``)         the scenario
 CoverageTarget              ≥ share of the scope's elderly covered, from a period on          000 专栏1; 003
 UnitCoverage                ≥ share of every 社区/村's elderly covered, from a period on      the scenario
@@ -72,6 +74,7 @@ from siting.standards import (
 if TYPE_CHECKING:
     from siting.model.formulation import Model
     from siting.model.problem import SitingProblem
+    from siting.model.settings import ModelSettings
 
 __all__ = [
     "GAP_COLUMNS",
@@ -90,6 +93,8 @@ __all__ = [
     "StationPerUnit",
     "UnitCoverage",
     "active_rules",
+    "capacity_elderly",
+    "check_capacities",
     "check_quotas",
     "coverage_ceiling",
     "eligibility",
@@ -685,12 +690,79 @@ class HubReport(Rule):
 # ------------------------------------------------------------------------------------------
 
 
+def capacity_elderly(
+    types: np.ndarray, floor_area_m2: np.ndarray, beds: np.ndarray, settings: ModelSettings
+) -> np.ndarray:
+    """(n,) older people each site serves at most (NaN: unknown), from its floor area or beds.
+
+    ``capacity_basis = "floor_area"``: floor area (as costed: a site without one takes its type's
+    standard size, :mod:`siting.costs`) × older people per m² of its type
+    (:meth:`~siting.model.settings.ModelSettings.capacity_per_m2`; default 2.5, the documents'
+    200 m² for a 社区 of fewer than 500 older people, 001 附件1, 002 §13). ``"beds"``: for the
+    centers, beds × older people per bed (default the standard center's capacity over its 20
+    beds: 3,750 / 20 for a street center, 2,000 / 20 for a town center); a center without a bed
+    count has no capacity (NaN); the other types by floor area.
+    """
+    types = np.asarray(types, dtype=object)
+    area = np.asarray(floor_area_m2, dtype=float)
+    per_m2 = settings.capacity_per_m2()
+    out = np.array([per_m2.get(str(t), np.nan) for t in types], dtype=float) * area
+    if settings.capacity_basis == "beds":
+        per_bed = settings.capacity_per_bed()
+        for t, v in per_bed.items():
+            sel = types == t
+            out[sel] = np.asarray(beds, dtype=float)[sel] * v
+    return out
+
+
+def check_capacities(problem: SitingProblem) -> None:
+    """Refuse a capacitated model with options that may open and have no capacity, naming them.
+
+    Raises
+    ------
+    InputError
+        Some options have no capacity (no capacities given to a cost-matrix instance, or
+        centers without a bed count under ``capacity_basis = "beds"``).
+    """
+    from siting.errors import InputError, Problem
+
+    s = problem.settings
+    if not s.capacitated:
+        return
+    o = problem.options
+    cap = o["capacity_elderly"].to_numpy(dtype=float)
+    bad = problem.allowed & ~(np.isfinite(cap) & (cap >= 0))
+    if not bad.any():
+        return
+    what = "objective capacitated" if s.objective == "capacitated" else "the capacity rule"
+    types = o["type"].to_numpy()[bad]
+    counts = ", ".join(
+        f"{t} {n}" for t, n in zip(*np.unique(types, return_counts=True), strict=True)
+    )
+    ids = _names([str(x) for x in o["option_id"].to_numpy()[bad]], limit=5)
+    if problem.inputs is None:
+        hint = "pass capacities= (older people each site serves) to SitingProblem.from_cost_matrix"
+        column = "capacities"
+    elif s.capacity_basis == "beds":
+        hint = 'give the beds of these sites (column beds), or set [rules] capacity_basis = "floor_area"'
+        column = "rules.capacity_basis"
+    else:
+        hint = "give [rules] capacity_elderly_per_m2 for these types"
+        column = "rules.capacity_elderly_per_m2"
+    source = str(problem.inputs.scenario.path) if problem.inputs is not None else "settings"
+    raise InputError(
+        f"{what} needs the capacity of every site that may open: {int(bad.sum())} of "
+        f"{int(problem.allowed.sum())} have none ({counts}: {ids})",
+        [Problem(source, f"{int(bad.sum())} sites without a capacity", column=column, hint=hint)],
+    )
+
+
 @dataclass(frozen=True)
 class Capacity(Rule):
     """A capacitated option serves at most its capacity; coverage by it is an assignment."""
 
     group: str = "capacity"
-    source: str = "假设：每平方米服务 4 名老年人"
+    source: str = "001 附件1; 002 §13（每平方米 2.5 名老年人：200 平方米服务老年人口较少（< 500）的社区，推算）"
     before_coverage = True
 
     def add(self, model: Model) -> None:
@@ -1389,8 +1461,8 @@ def requirements(problem: SitingProblem) -> str:
         parts.append(
             f"a center within reach for every station (≤ {s.stations_per_center_max} each)"
         )
-    if s.coverage_target is not None:
-        parts.append(f"coverage target {100 * s.coverage_target:g} %")
+    if s.target is not None:
+        parts.append(f"coverage target {100 * s.target:g} %")
     if s.community_floor > 0:
         parts.append(f"community floor {100 * s.community_floor:g} %")
     if s.new_sites is not None:
@@ -1406,12 +1478,12 @@ def active_rules(problem: SitingProblem) -> list[Rule]:
     s = problem.settings
     T = problem.n_periods
     rules: list[Rule] = []
-    if "capacity" in s.policies:
+    if s.capacitated:
         rules.append(Capacity())
     if any(b is not None for b in s.budgets()) or s.budget_lines:
         rules.append(Budget())
-    if s.coverage_target is not None:
-        rules.append(CoverageTarget(share=s.coverage_target))
+    if s.target is not None:
+        rules.append(CoverageTarget(share=s.target))
     if s.community_floor > 0:
         rules.append(UnitCoverage(share=s.community_floor))
     hard_center = "center_per_street" in s.policies

@@ -37,7 +37,10 @@ from siting.standards import SIZE_KEYS, SizeStandards
 __all__ = [
     "BUDGET_KINDS",
     "BUDGET_LEVELS",
+    "CAPACITY_BASES",
+    "DECAYS",
     "HEALTH_RULES",
+    "LOCATION_OBJECTIVES",
     "MILESTONE_RULES",
     "OBJECTIVES",
     "POLICIES",
@@ -55,14 +58,49 @@ __all__ = [
     "rules_from_scenario",
 ]
 
-Objective = Literal["max_coverage", "min_cost", "lexicographic", "elderly_years", "final_coverage"]
+Objective = Literal[
+    "max_coverage",
+    "min_cost",
+    "lexicographic",
+    "elderly_years",
+    "final_coverage",
+    "p_median",
+    "p_center",
+    "backup",
+    "capacitated",
+    "attendance",
+    "maximin",
+]
 OBJECTIVES: tuple[str, ...] = (
     "max_coverage",
     "min_cost",
     "lexicographic",
     "elderly_years",
     "final_coverage",
+    "p_median",
+    "p_center",
+    "backup",
+    "capacitated",
+    "attendance",
+    "maximin",
 )
+#: The classic location objectives (:mod:`siting.model.objectives`): they need a budget or
+#: ``new_sites`` like ``max_coverage``; ``capacitated`` without either is the capacitated set
+#: covering problem (least cost assigning ``coverage_target``, default all, of the demand).
+LOCATION_OBJECTIVES: tuple[str, ...] = (
+    "p_median",
+    "p_center",
+    "backup",
+    "capacitated",
+    "attendance",
+    "maximin",
+)
+#: Distance-decay functions of the attendance objective (:func:`siting.model.objectives.decay`).
+DECAYS: tuple[str, ...] = ("exponential", "gaussian")
+CAPACITY_BASES: tuple[str, ...] = ("floor_area", "beds")
+#: Beds of the documents' standard center (001 附件1: 街道 ≥ 20 beds in its care area; 镇 ≥ 20
+#: nursing-type beds "where possible"), for capacities by beds.
+STANDARD_BEDS: Mapping[str, float] = {"street_center": 20.0, "town_center": 20.0}
 #: ``documents``: the rules of the policy documents (the default); ``coverage_only``: coverage
 #: and money alone (studies, and the classic MCLP/LSCP).
 PROFILES: tuple[str, ...] = ("documents", "coverage_only")
@@ -257,10 +295,18 @@ class ModelSettings:
     years
         Plan years, one period each; ``()``: one period as long as the cost horizon.
     objective
-        {"max_coverage", "min_cost", "lexicographic", "elderly_years", "final_coverage"}:
+        {"max_coverage", "min_cost", "lexicographic", "elderly_years", "final_coverage",
+        "p_median", "p_center", "backup", "capacitated", "attendance", "maximin"}:
         most weighted older people covered in the final period; least money (commitments) to meet
         the targets; the first, then the second at that coverage; most elderly-years covered over
-        the periods; most final-period coverage, then most elderly-years at it.
+        the periods; most final-period coverage, then most elderly-years at it. The classic
+        location objectives (:mod:`siting.model.objectives`, final period): least weighted walking
+        time to the nearest open site (p-median); least worst walk, then least total walk
+        (p-center); most coverage, then most demand with a second site in reach (backup); most
+        coverage with every site serving at most its capacity, or without a budget the least
+        cost assigning ``coverage_target`` (default all) of the demand (capacitated); most
+        attendance under a distance decay (attendance); the highest coverage of the worst-served
+        社区/村, then most coverage (maximin).
     budget_wan_yuan
         One number (every period) or one per period, 万元; None: no cap.
     budget_basis, unspent, operating_from, commitment_years
@@ -293,8 +339,21 @@ class ModelSettings:
         The sharing rule for small 社区 (001 §二(一)).
     size_standards
         Minimum floor area and beds per type (001 annex 1; 002 §13).
-    min_spacing_m, upgrades, closable_types, capacity_elderly_per_m2
-        Spacing per type; upgrades per existing type; existing types that may close; capacity.
+    min_spacing_m, upgrades, closable_types
+        Spacing per type; upgrades per existing type; existing types that may close.
+    capacity_basis, capacity_elderly_per_m2, capacity_elderly_per_bed
+        Capacities (older people a site serves) under the capacity rule and the ``capacitated``
+        objective: {"floor_area", "beds"}; per type, older people per m² of floor area (a type
+        not given: ``small_community_elderly`` / ``size_standards.station_small_m2`` = 500 / 200
+        = 2.5, the documents' standard of 200 m² for a 社区 with few older people, 001 附件1,
+        002 §13) and, with ``beds``, per bed for the centers (a type not given: its standard
+        size's capacity over its standard 20 beds, :data:`STANDARD_BEDS`); see
+        :meth:`capacity_per_m2`, :meth:`capacity_per_bed`.
+    decay, decay_half_minutes
+        The attendance objective's distance decay: {"exponential", "gaussian"}, attendance
+        ``2^(−t/h)`` or ``2^(−(t/h)²)`` of a walk of ``t`` minutes, half at ``h`` minutes (default
+        15: half of the demand at the door attends from the edge of the 15-minute circle, 一刻钟,
+        000 ch.5 §2; an assumption).
     builds, mode
         Planned builds; {"optimize", "evaluate"} (evaluate the builds as the whole plan).
     base_year, growth, mortality_60p
@@ -342,7 +401,11 @@ class ModelSettings:
     min_spacing_m: Mapping[str, float] = field(default_factory=dict)
     upgrades: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     closable_types: tuple[str, ...] = ()
-    capacity_elderly_per_m2: Mapping[str, float] = field(default_factory=lambda: {"station": 4.0})
+    capacity_basis: Literal["floor_area", "beds"] = "floor_area"
+    capacity_elderly_per_m2: Mapping[str, float] = field(default_factory=dict)
+    capacity_elderly_per_bed: Mapping[str, float] = field(default_factory=dict)
+    decay: Literal["exponential", "gaussian"] = "exponential"
+    decay_half_minutes: float = 15.0
     builds: tuple[PlannedBuild, ...] = ()
     mode: Literal["optimize", "evaluate"] = "optimize"
     base_year: int = 2020
@@ -366,6 +429,52 @@ class ModelSettings:
         problems = self.problems("model settings")
         if problems:
             raise ScenarioError("invalid siting settings", problems)
+
+    # -- capacities ---------------------------------------------------------------------------
+
+    @property
+    def capacitated(self) -> bool:
+        """Whether sites serve at most their capacity (the capacity rule or the objective)."""
+        return "capacity" in self.policies or self.objective == "capacitated"
+
+    @property
+    def set_covering(self) -> bool:
+        """The ``capacitated`` objective without a budget or a number of sites: least cost."""
+        return (
+            self.objective == "capacitated"
+            and self.new_sites is None
+            and all(v is None for v in self.budgets())
+            and not self.budget_lines
+        )
+
+    @property
+    def target(self) -> float | None:
+        """The district coverage target the model holds: ``coverage_target``, else all of the
+        demand for the capacitated set covering problem (:attr:`set_covering`)."""
+        if self.coverage_target is None and self.set_covering:
+            return 1.0
+        return self.coverage_target
+
+    def capacity_per_m2(self) -> dict[str, float]:
+        """Older people per m² of floor area for every type (the settings, else the default of
+        the size standards: ``small_community_elderly`` / ``station_small_m2``)."""
+        ss = self.size_standards
+        default = (
+            self.small_community_elderly / ss.station_small_m2 if ss.station_small_m2 > 0 else 0.0
+        )
+        out = dict.fromkeys(SITEABLE_TYPES, float(default))
+        out.update({t: float(v) for t, v in self.capacity_elderly_per_m2.items()})
+        return out
+
+    def capacity_per_bed(self) -> dict[str, float]:
+        """Older people per bed of the types with a bed standard (the settings, else the
+        capacity of the standard size spread over the standard beds)."""
+        per_m2 = self.capacity_per_m2()
+        ss = self.size_standards
+        area = {"street_center": ss.street_center_m2, "town_center": ss.town_center_m2}
+        out = {t: per_m2[t] * area[t] / beds for t, beds in STANDARD_BEDS.items()}
+        out.update({t: float(v) for t, v in self.capacity_elderly_per_bed.items()})
+        return out
 
     # -- periods ------------------------------------------------------------------------------
 
@@ -533,7 +642,28 @@ class ModelSettings:
                 "rules.stations_per_center_max",
                 "stations_per_center_max must be a whole number >= 1",
             )
-        for name in ("min_spacing_m", "max_new", "capacity_elderly_per_m2"):
+        choice("rules.capacity_basis", self.capacity_basis, CAPACITY_BASES)
+        choice("optimize.decay", self.decay, DECAYS)
+        h = self.decay_half_minutes
+        if not (_is_number(h) and 0 < h <= 24 * 60):
+            bad(
+                "optimize.decay_half_minutes",
+                f"decay_half_minutes must be a number of minutes in (0, 1440], got {h!r}",
+                "the walk at which half of the demand attends, e.g. 15 (the 15-minute circle)",
+            )
+        for t in self.capacity_elderly_per_bed:
+            if t not in STANDARD_BEDS:
+                bad(
+                    f"rules.capacity_elderly_per_bed.{t}",
+                    f"capacity by beds is for the centers, not {t!r}",
+                    f"types: {list(STANDARD_BEDS)} (the others by floor area)",
+                )
+        for name in (
+            "min_spacing_m",
+            "max_new",
+            "capacity_elderly_per_m2",
+            "capacity_elderly_per_bed",
+        ):
             for t, v in getattr(self, name).items():
                 types(f"rules.{name}.{t}", [t])
                 positive(f"rules.{name}.{t}", v, allow_zero=name == "max_new")
@@ -628,6 +758,7 @@ class ModelSettings:
             "lexicographic",
             "elderly_years",
             "final_coverage",
+            *(o for o in LOCATION_OBJECTIVES if o != "capacitated"),
         )
         if (
             needs_budget
@@ -641,6 +772,17 @@ class ModelSettings:
                 f"objective {self.objective} needs a budget (budget_wan_yuan or [[budget.line]]) or a "
                 "number of new sites (new_sites)",
                 'e.g. budget_wan_yuan = 800, or objective = "min_cost"',
+            )
+        if (
+            self.objective in LOCATION_OBJECTIVES
+            and self.objective != "capacitated"
+            and "capacity" in self.policies
+        ):
+            bad(
+                "rules.policies",
+                f"the capacity rule cannot be combined with objective {self.objective}: its figures "
+                "assume every site serves all the demand that walks to it",
+                'use objective = "capacitated" for coverage within capacities',
             )
         if self.objective == "min_cost" and self.new_sites is not None:
             bad(
@@ -698,7 +840,9 @@ RULE_KEYS: Mapping[str, str] = {
     "max_new": "max_new",
     "upgrades": "upgrades",
     "closable_types": "closable_types",
+    "capacity_basis": "capacity_basis",
     "capacity_elderly_per_m2": "capacity_elderly_per_m2",
+    "capacity_elderly_per_bed": "capacity_elderly_per_bed",
     "build_types": "build_types",
     **{key: f"size.{field}" for key, field in SIZE_KEYS.items()},
 }
@@ -742,7 +886,12 @@ def rules_from_scenario(scenario: Any, problems: list[Problem]) -> dict[str, Any
             kw[target] = {
                 str(t): tuple(v) if isinstance(v, list) else (v,) for t, v in dict(value).items()
             }
-        elif target in ("min_spacing_m", "max_new", "capacity_elderly_per_m2"):
+        elif target in (
+            "min_spacing_m",
+            "max_new",
+            "capacity_elderly_per_m2",
+            "capacity_elderly_per_bed",
+        ):
             kw[target] = dict(value)
         else:
             kw[target] = value

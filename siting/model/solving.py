@@ -5,14 +5,19 @@ Stages, one solve each, every stage keeping what the previous one reached (a flo
 1. ``rules`` (when soft rules exist, the documents profile): as many 街道/镇, 社区 and 村 served
    by their facility as the money and the other rules allow;
 2. the objective: coverage of the final period (``max_coverage``, ``final_coverage``,
-   ``lexicographic``), elderly-years (``elderly_years``) or least cost (``min_cost``);
+   ``lexicographic``, ``capacitated`` with a budget or ``new_sites``), elderly-years
+   (``elderly_years``), least cost (``min_cost``, ``capacitated`` without either), or one of the
+   classic objectives of :mod:`siting.model.objectives`: least total walk (``p_median``), least
+   worst walk (``p_center``), most coverage and then most backup coverage (``backup``), most
+   attendance (``attendance``), highest coverage of the worst-served 社区/村 (``maximin``);
 3. the tie-break: least cost at that coverage (``lexicographic``, within
-   ``lexicographic_tolerance``), most elderly-years (``final_coverage``, ``min_cost``, and
-   ``max_coverage`` over several periods).
+   ``lexicographic_tolerance``), most elderly-years (``final_coverage``, ``min_cost``, the
+   capacitated set covering, and ``max_coverage`` over several periods), least total walk at
+   the worst walk (``p_center``), most coverage at the worst unit's (``maximin``).
 
 Lexicographic rather than weighted: each stage's objective is solved to its own gap, so no weight
 has to dwarf the others. The greedy plan (:mod:`siting.model.greedy`, one period only) is HiGHS's
-start for stage 2 and the fallback when the solver finds nothing in time.
+start for the first stage after the rules and the fallback when the solver finds nothing in time.
 
 Every solve is certified (:func:`siting.model.solver.certify`): the objective of the plan it
 returns is recomputed from the problem's data (:func:`siting.model.result.plan_objective`), and
@@ -38,8 +43,11 @@ import numpy as np
 
 from siting.errors import InfeasibleError, SitingError
 from siting.model.formulation import Model, Stage, add_floor, build_model, set_objective
-from siting.model.greedy import greedy_plan
-from siting.model.money import cash, commitment, open_matrix
+from siting.model.greedy import _option_costs, greedy_plan
+from siting.model.money import budget_rows, cash, commitment, open_matrix
+from siting.model.objectives import NAMES as LOCATION_NAMES
+from siting.model.objectives import horizon_seconds
+from siting.model.objectives import set_start as set_location_start
 from siting.model.result import plan_objective
 from siting.model.rules import (
     CenterPerUnit,
@@ -47,6 +55,7 @@ from siting.model.rules import (
     StationPerUnit,
     _names,
     active_rules,
+    check_capacities,
     hub_assignment,
 )
 from siting.model.schedule import planned_schedule, with_build_capital
@@ -55,7 +64,7 @@ from siting.model.solver import Run, certify, gap, run_solver, version_of
 if TYPE_CHECKING:
     from siting.model.problem import SitingProblem
     from siting.model.result import SitingResult
-    from siting.model.settings import PlannedBuild
+    from siting.model.settings import ModelSettings, PlannedBuild
 
 __all__ = ["evaluate", "presolve", "solve"]
 
@@ -67,13 +76,26 @@ _MAIN: dict[str, Stage] = {
     "lexicographic": "coverage",
     "elderly_years": "elderly_years",
     "min_cost": "cost",
+    "p_median": "p_median",
+    "p_center": "p_center",
+    "backup": "backup",
+    "attendance": "attendance",
+    "maximin": "maximin",
 }
 _NAMES = {
     "rules": "rule_shortfall",
     "coverage": "weighted_covered",
     "elderly_years": "elderly_years",
     "cost": "cost_wan_yuan",
+    **LOCATION_NAMES,
 }
+
+
+def main_stage(settings: ModelSettings) -> Stage:
+    """The stage whose objective a solve reports (after the rules)."""
+    if settings.objective == "capacitated":
+        return "cost" if settings.set_covering else "coverage"
+    return _MAIN[settings.objective]
 
 
 def _plan_value(
@@ -114,13 +136,21 @@ def _solve_stage(model: Model, stage: Stage, rules: Sequence[Rule], *, start: bo
 
 def _stages(problem: SitingProblem, model: Model) -> list[Stage]:
     s = problem.settings
-    main = _MAIN[s.objective]
+    main = main_stage(s)
     out: list[Stage] = ["rules"] if model.soft else []
+    if s.objective == "backup":
+        out.append("coverage")  # the most covered once, then the most covered twice
     out.append(main)
     if s.objective == "lexicographic":
         out.append("cost")
-    elif s.objective in ("final_coverage", "min_cost") or (
-        s.objective == "max_coverage" and problem.n_periods > 1
+    elif s.objective == "p_center":
+        out.append("p_median")
+    elif s.objective == "maximin":
+        out += ["units_reached", "coverage"]
+    elif (
+        s.objective in ("final_coverage", "min_cost")
+        or s.set_covering
+        or (s.objective in ("max_coverage", "capacitated") and problem.n_periods > 1)
     ):
         out.append("elderly_years")
     return out
@@ -195,12 +225,63 @@ def check_candidates(problem: SitingProblem) -> None:
     )
 
 
+def _nothing_opens(problem: SitingProblem) -> list[str]:
+    """A walking objective (p-median, p-center, attendance) on an instance where no site is open
+    and the settings let none open: every walk would be the horizon's penalty."""
+    s = problem.settings
+    if s.objective not in ("p_median", "p_center", "attendance") or s.years:
+        return []
+    cols = np.isin(problem.options["type"].to_numpy(), list(problem.coverage_types))
+    fixed = problem.options["fixed"].to_numpy() & problem.allowed & cols
+    if fixed.any():
+        return []
+    horizon = f"every walk would be the search horizon ({horizon_seconds(problem) / 60:g} min)"
+    what = f"objective {s.objective}: there is no existing facility and"
+    if s.new_sites == 0:
+        return [f"{what} new_sites = 0: {horizon}"]
+    costs, const, caps, _ = _option_costs(problem)
+    usable = np.flatnonzero(problem.allowed & cols & ~problem.existing)
+    if len(costs) == 0 or len(usable) == 0:
+        return [] if len(usable) else [f"{what} no site may open: {horizon}"]
+    need = const[:, None] + costs[:, usable]  # (rows, options): each row's spend opening one site
+    over = (need > caps[:, None] + 1e-9).any(axis=0)
+    if not over.all():
+        return []
+    rows = [r for r in budget_rows(problem) if r.period == 0]
+    excess = need - caps[:, None]
+    cheapest = int(np.argmin(excess.max(axis=0)))
+    worst = int(np.argmax(excess[:, cheapest]))
+    label = rows[worst].label if rows[worst].line else "budget_wan_yuan"
+    return [
+        f"{what} the budget cannot open one site: the cheapest of the {len(usable)} sites needs "
+        f"{need[worst, cheapest]:,.1f} 万元 of {label} ({caps[worst]:,.1f} 万元): {horizon}"
+    ]
+
+
+def _capacity_short(problem: SitingProblem) -> list[str]:
+    """A capacitated target above what every site that may open can hold together."""
+    s = problem.settings
+    if not s.capacitated or s.target is None:
+        return []
+    cap = problem.options["capacity_elderly"].to_numpy(dtype=float)
+    total = float(np.nansum(np.where(problem.allowed, cap, 0.0)))
+    e = problem.matrix.elderly * problem.growth[:, -1]
+    need = s.target * float(e.sum())
+    if total >= need - 1e-6:
+        return []
+    return [
+        f"coverage target {100 * s.target:g} % within capacities: {need:,.1f} older people to assign, but "
+        f"the {int(problem.allowed.sum())} sites that may open hold {total:,.1f} together"
+    ]
+
+
 def presolve(problem: SitingProblem, rules: Sequence[Rule]) -> list[str]:
     """Reasons the model is infeasible that can be seen without solving it (empty: none)."""
     s = problem.settings
     out: list[str] = []
     for r in rules:
         out += r.presolve(problem)
+    out += _nothing_opens(problem) + _capacity_short(problem)
     if out:
         return out
     budgets = s.budgets()
@@ -360,6 +441,7 @@ def _start_values(model: Model, chosen: np.ndarray) -> bool:
     assignment = hub_assignment(problem, chosen)[0] if model.a else {}
     for a, h, av in model.a:
         av.setInitialValue(1.0 if assignment.get(a) == h else 0.0)
+    set_location_start(model, chosen)
     for *_, sv, _ in model.slacks:
         sv.setInitialValue(0.0)
     for row in model.soft:  # what the plan leaves short: a unit without its facility, a quota
@@ -378,6 +460,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
     name = name or problem.scenario_name or ("plan" if s.years else "siting")
     problem = with_build_capital(problem, s.builds)
     check_candidates(problem)
+    check_capacities(problem)
     rules = active_rules(problem)
     checks = presolve(problem, rules)
     if checks:
@@ -388,7 +471,8 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
     model = build_model(problem, rules)
     build_s = time.perf_counter() - t0
     stages = _stages(problem, model)
-    main = _MAIN[s.objective]
+    main = main_stage(s)
+    first = next(st for st in stages if st != "rules")  # the greedy plan's stage
     solve_s = 0.0
     runs: list[dict[str, Any]] = []
     schedule: tuple[np.ndarray, np.ndarray] | None = None
@@ -401,7 +485,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
         start = False
         greedy_valid = False
         greedy: np.ndarray | None = None
-        if stage == main and problem.n_periods == 1 and greedy_obj is None and not s.builds:
+        if stage == first and problem.n_periods == 1 and greedy_obj is None and not s.builds:
             t1 = time.perf_counter()
             greedy = greedy_plan(model, rules, stage=stage)
             greedy_valid = _start_values(model, greedy)
