@@ -116,7 +116,8 @@ def optimize_settings(scenario: Any, **overrides: Any) -> ModelSettings:
 def _key(column: str | None, section: str) -> str | None:
     """A settings key as the scenario spells it (``optimize.budget_wan_yuan``, ``rules.policies``)."""
     if column is None or (
-        "." in column.split("[")[0] and column.split(".")[0] in ("rules", "plan", "costs", "budget")
+        "." in column.split("[")[0]
+        and column.split(".")[0] in ("rules", "plan", "costs", "budget", section)
     ):
         return column
     return f"{section}.{column}"

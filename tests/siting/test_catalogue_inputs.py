@@ -788,6 +788,27 @@ CASES: tuple[Case, ...] = (
         (SCEN, "optimize.objective", "max_fun"),
     ),
     Case(
+        "optimize_decay_half_minutes_negative",
+        "an attendance objective whose decay halves at -5 minutes",
+        toml(
+            'objective = "max_coverage"',
+            'objective = "attendance"\ndecay = "gaussian"\ndecay_half_minutes = -5',
+        ),
+        (SCEN, "column 'optimize.decay_half_minutes'", "(0, 1440], got -5"),
+    ),
+    Case(
+        "optimize_decay_unknown",
+        "an unknown distance decay",
+        toml('objective = "max_coverage"', 'objective = "attendance"\ndecay = "linear"'),
+        (SCEN, "column 'optimize.decay'", "unknown decay 'linear'", "'exponential'"),
+    ),
+    Case(
+        "rules_capacity_basis_unknown",
+        "capacities measured in an unknown unit",
+        append_toml('[rules]\ncapacity_basis = "rooms"'),
+        (SCEN, "column 'rules.capacity_basis'", "unknown capacity_basis 'rooms'", "'floor_area'"),
+    ),
+    Case(
         "budget_line_negative",
         "a budget line with a negative amount",
         toml("per_year_wan_yuan = 60", "per_year_wan_yuan = -60"),

@@ -356,6 +356,19 @@ SPECIFIC: list[tuple[Case, Callable[[Env], list[str]]]] = [
     ),
     (
         Case(
+            "optimize-capacity-short",
+            "capacitated to a 60 % target the sites' capacity cannot hold",
+            "optimize",
+            lambda e, mp: _append(e.scenario, _TINY_CAPACITY),
+            says=(
+                "coverage target 60 % within capacities: 8,919.6 older people to assign",
+                "the 42 sites that may open hold 159.1 together",
+            ),
+        ),
+        lambda e: ["optimize", str(e.data), "--objective", "capacitated", "--target", "0.6"],
+    ),
+    (
+        Case(
             "map-tianditu-without-key",
             "--basemap tianditu without --tianditu-key",
             "map",
@@ -424,6 +437,17 @@ SPECIFIC: list[tuple[Case, Callable[[Env], list[str]]]] = [
         lambda e: ["run", str(e.data)],
     ),
 ]
+
+
+#: 0.01 older people per m² for every type: the sites together hold far fewer than a 60 % target.
+_TINY_CAPACITY = (
+    "[rules]\ncapacity_elderly_per_m2 = { station = 0.01, compound_point = 0.01, "
+    "village_point = 0.01, street_center = 0.01, town_center = 0.01 }\n"
+)
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text("utf-8") + "\n" + text, "utf-8")
 
 
 def _rewrite(path: Path, old: str, new: str) -> Path:
