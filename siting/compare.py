@@ -532,7 +532,8 @@ def comparison_map(
     offline: bool = True,
 ) -> folium.Map:
     """One map with the plans as layers: coverage before (shown), each plan's final-year coverage
-    and its builds (★, coloured by type, with year, cost and the older people newly covered).
+    and its builds (★, coloured by type, with year, cost and the older people newly covered);
+    the Lorenz curves of every plan in a panel.
 
     Plan names reach the title, the layer list, popups and tooltips as plain text: each is
     HTML-escaped once where it enters the page (:func:`siting.maps.html_text`).
@@ -547,9 +548,14 @@ def comparison_map(
         )
     before, _ = coverage_tables(first)
     title = f"{_t('map_title', lang)}：" + " / ".join(comparison.names)
+    lorenz = None
+    if comparison.equity:  # the figure of comparison_lorenz.png, in a panel of the map
+        lines = comparison_lines(list(zip(comparison.names, comparison.equity, strict=True)))
+        lorenz = lorenz_png(lines, lang=lang, title=COMPARE_LABELS["c_lorenz_title"])
     m = maps.coverage_map(
         inputs,
         coverage=before,
+        lorenz=lorenz,
         lang=lang,
         basemap=basemap,
         tianditu_key=tianditu_key,

@@ -82,6 +82,11 @@ LANGUAGES: tuple[str, ...] = ("zh", "en")
 _LABELS: dict[str, tuple[str, str]] = {
     "map_title": ("养老服务设施步行覆盖图", "Walking coverage of elderly-care facilities"),
     "legend": ("图例", "Legend"),
+    "lorenz_panel": ("公平性：洛伦兹曲线（点击展开）", "Equity: Lorenz curves (click to open)"),
+    "lorenz_alt": (
+        "各社区/村老年人覆盖率的洛伦兹曲线（规划前后）",
+        "Lorenz curves of coverage across 社区/村 (before and after the plan)",
+    ),
     "layer_roads": ("道路网", "road network"),
     "layer_streets": ("街道/镇界", "sub-district and town boundaries"),
     "layer_cov_before": ("社区/村覆盖率（现状）", "coverage by community (current)"),
@@ -600,6 +605,19 @@ def _legend_html(sections: list[tuple[str, list[tuple[str, str]]]], lang: Langua
     return '<div id="siting-legend" class="siting-legend">' + "".join(parts) + "</div>"
 
 
+def _lorenz_panel(png: bytes, lang: Language) -> str:
+    """A collapsed panel holding the Lorenz figure, embedded as a data URI (works offline)."""
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("lorenz must be the bytes of a PNG (siting.equity.lorenz_png)")
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<details id="siting-lorenz" class="siting-lorenz">'
+        f"<summary>{html_text(_t('lorenz_panel', lang))}</summary>"
+        f'<img alt="{html_text(_t("lorenz_alt", lang))}" src="data:image/png;base64,{data}">'
+        "</details>"
+    )
+
+
 def _patch(fill: str, *, stroke: str = "#666666", opacity: float = 1.0, dash: str = "") -> str:
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     return (
@@ -632,6 +650,12 @@ _CSS = """
     background: rgba(255,255,255,0.94); padding: 8px 10px; border-radius: 4px;
     box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 1.35; color: #222;
     max-height: calc(100vh - 140px); overflow-y: auto; min-width: 150px; }}
+  .siting-lorenz {{ position: fixed; bottom: 34px; right: 10px; z-index: 1000;
+    background: rgba(255,255,255,0.96); padding: 6px 10px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; color: #222; }}
+  .siting-lorenz summary {{ cursor: pointer; font-weight: 700; }}
+  .siting-lorenz img {{ display: block; width: min(460px, 60vw); margin-top: 6px; }}
+  @media print {{ .siting-lorenz:not([open]) {{ display: none; }} }}
   .siting-legend-title {{ font-weight: 700; font-size: 13px; margin-bottom: 2px; }}
   .siting-legend-section {{ font-weight: 700; margin-top: 6px; color: #333; }}
   .siting-legend-item {{ display: flex; align-items: center; gap: 6px; white-space: nowrap; }}
@@ -704,6 +728,7 @@ def coverage_map(
     uncovered: gpd.GeoDataFrame | None = None,
     roster_cells: gpd.GeoDataFrame | None = None,
     access: pd.DataFrame | None = None,
+    lorenz: bytes | None = None,
     lang: Language = "zh",
     basemap: Basemap = "none",
     tianditu_key: str | None = None,
@@ -745,6 +770,9 @@ def coverage_map(
         Per-community accessibility (:func:`siting.access_tables.access_map_frame`): ``code``,
         ``access`` and optionally ``access_after``, in the unit of ``access.attrs["unit"]``;
         drawn as layers that are off until ticked (5 classes, quintiles of the current values).
+    lorenz
+        A PNG of the Lorenz curves (:func:`siting.equity.lorenz_png`), shown in a panel that opens
+        on a click (bottom right), embedded in the file.
     lang
         Labels in ``{'zh', 'en'}``.
     basemap
@@ -877,6 +905,8 @@ def coverage_map(
         name="siting_title",
     )
     root.html.add_child(Element(_legend_html(legend, lang)), name="siting_legend")
+    if lorenz is not None:
+        root.html.add_child(Element(_lorenz_panel(lorenz, lang)), name="siting_lorenz")
     if offline:
         _inline_assets(m)
     m._siting_offline = offline  # checked by write_map
@@ -1660,7 +1690,8 @@ def proposed_layer(result: Any) -> gpd.GeoDataFrame | None:
 def plan_map(
     result: Any, *, lang: Language = "zh", basemap: str = "none", tianditu_key: str | None = None
 ):
-    """The HTML map of a plan: coverage before and in the final year, the builds with their year."""
+    """The HTML map of a plan: coverage before and in the final year, the builds with their year,
+    the Lorenz curves before the plan and in its final year."""
     problem = result.problem
     if problem.inputs is None:
         raise InputError(
@@ -1673,11 +1704,14 @@ def plan_map(
         "" if not years else (f"{years[0]}" if years[0] == years[-1] else f"{years[0]}–{years[-1]}")
     )
     title = f"{result.name} · {span}" if span else result.name
+    from siting.equity import lorenz_lines, lorenz_png, result_equity
+
     return coverage_map(
         problem.inputs,
         coverage=before,
         coverage_after=after,
         proposed=proposed if proposed is not None and len(proposed) else None,
+        lorenz=lorenz_png(lorenz_lines(result_equity(result)), lang=lang),
         lang=lang,
         basemap=basemap,  # type: ignore[arg-type]
         tianditu_key=tianditu_key,

@@ -96,7 +96,7 @@ def write_map_for(
     """The scenario's HTML coverage map (self-contained unless ``offline=False``).
 
     With a :class:`~siting.model.result.SitingResult` (``siting``), the proposed sites and the
-    coverage after the plan are drawn too; with ``[access] map = true``, the 社区/村 by access
+    coverage after the plan are drawn too, and its Lorenz curves in a panel; with ``[access] map = true``, the 社区/村 by access
     (:mod:`siting.access`, before and after the plan), as layers off until ticked.
     """
     from siting.maps import coverage_map, write_map
@@ -107,6 +107,11 @@ def write_map_for(
         from siting.access_tables import access_map_frame
 
         access = access_map_frame(compute_access(inputs, coverage, siting=siting), lang=lang)
+    lorenz = None
+    if siting is not None:  # the plan's equity, as in lorenz.png beside its tables
+        from siting.equity import lorenz_lines, lorenz_png, result_equity
+
+        lorenz = lorenz_png(lorenz_lines(result_equity(siting)), lang=lang)
     m = coverage_map(
         inputs,
         catchments=catchments,
@@ -116,6 +121,7 @@ def write_map_for(
         uncovered=uncovered_points(coverage),
         roster_cells=coverage.roster.grid if coverage.roster is not None else None,
         access=access,
+        lorenz=lorenz,
         lang=lang,
         basemap=basemap,
         tianditu_key=tianditu_key,

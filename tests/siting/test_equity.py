@@ -3,11 +3,13 @@ values and the expanded sample; the plan, siting and compare outputs on the smal
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import logging
 import math
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -319,6 +321,31 @@ def test_compare_shows_each_plans_equity(runs):
     assert set(per_plan["方案"]) == {"low", "high"}
     png = (folder / "comparison_lorenz.png").read_bytes()
     assert png.startswith(b"\x89PNG") and b"Software" not in png
+
+
+def _map_lorenz(path: Path) -> bytes:
+    """The PNG embedded in a map's Lorenz panel."""
+    text = path.read_text(encoding="utf-8")
+    found = re.findall(
+        r'<details id="siting-lorenz" class="siting-lorenz"><summary>([^<]+)</summary>'
+        r'<img alt="[^"]+" src="data:image/png;base64,([A-Za-z0-9+/=]+)">',
+        text,
+    )
+    assert len(found) == 1, path
+    assert found[0][0] == "公平性：洛伦兹曲线（点击展开）"
+    return base64.b64decode(found[0][1])
+
+
+def test_the_maps_show_the_lorenz_figure_written_beside_the_tables(runs):
+    root, _ = runs
+    assert (
+        _map_lorenz(root / "maps" / "plan_low.html")
+        == (root / "output" / "low" / "plan_lorenz.png").read_bytes()
+    )
+    assert (
+        _map_lorenz(root / "maps" / "compare.html")
+        == (root / "output" / "compare" / "comparison_lorenz.png").read_bytes()
+    )
 
 
 def test_the_figures_are_the_same_bytes_in_a_second_run(runs, tmp_path):
