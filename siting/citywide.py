@@ -597,7 +597,7 @@ def city_map(
         part["elderly"] = part["elderly"].round(0)
         part["pct"] = part["pct"].round(1)
         group = folium.FeatureGroup(name=_t(key, lang), show=show)
-        folium.GeoJson(
+        maps._GeoJson(
             maps._html_properties(part),
             style_function=lambda f: {
                 "fillColor": maps._coverage_colour(f["properties"]["pct"]),
@@ -617,10 +617,11 @@ def city_map(
         if frame is None or not len(frame):
             continue
         group = folium.FeatureGroup(name=_t(key, lang, n=len(frame)), show=True)
+        markers = maps._Markers()
         for row, geom in zip(frame.to_dict("records"), frame.geometry, strict=True):
             t = str(row.get("type", ""))
             present.add(t)
-            maps._fac_marker(
+            markers.add(
                 geom.y,
                 geom.x,
                 colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
@@ -635,10 +636,11 @@ def city_map(
                     ],
                 ),
                 tooltip=f"{row.get('name', '')} · {maps._t(t, lang)}",
-            ).add_to(group)
+            )
+        markers.add_to(group)
         group.add_to(m)
     borders = folium.FeatureGroup(name=_t("layer_districts", lang), show=True)
-    folium.GeoJson(
+    maps._GeoJson(
         maps._html_properties(outline[["district_code", "district", "geometry"]]),
         style_function=lambda f: {"fill": False, "color": "#333333", "weight": 2.5},
         tooltip=folium.GeoJsonTooltip(

@@ -583,11 +583,12 @@ def comparison_map(
         group = folium.FeatureGroup(
             name=_t("layer_plan_builds", lang, plan=r.name, n=n), show=i == 0
         )
+        markers = maps._Markers()
         if sites is not None and n:
             xy = np.asarray([(p.x, p.y) for p in maps._display(sites.geometry, gcj=gcj)])
             for j, row in enumerate(sites.drop(columns="geometry").to_dict("records")):
                 t = str(row.get("type", ""))
-                maps._fac_marker(
+                markers.add(
                     xy[j, 1],
                     xy[j, 0],
                     colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
@@ -598,7 +599,8 @@ def comparison_map(
                         {**row, "name": f"{row['name']}（{r.name}）"}, t, lang, status="proposed"
                     ),
                     tooltip=f"{row['name']} · {r.name} · {row['year']}",
-                ).add_to(group)
+                )
+        markers.add_to(group)
         group.add_to(m)
     # the layer control lists the layers present when it renders: move it after the new ones
     children = m._children

@@ -57,6 +57,7 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import HeatMap
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from siting.catchments import Catchments
@@ -524,6 +525,136 @@ def external_references(text: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+#: Display coordinates are whole multiples of 1e-5 degree (about 1 m). A layer's vertices are
+#: stored as the differences to the vertex before (running on across rings and features),
+#: zigzag- and varint-coded into bytes (1–2 bytes for most vertices of a street-scale shape) and
+#: base64-coded, the properties as one key list and a value list per feature
+#: (:func:`_pack_features`), then decoded in the page by ``sitingDecode``: about a
+#: sixth of the size of the same shapes as GeoJSON text.
+_PACK_SCALE = 100_000
+
+_DECODE_JS = """<script>
+function sitingDecode(p) {
+    var bin = atob(p.b), pos = 0, x = 0, y = 0, s = p.scale;
+    function num() {
+        var v = 0, mul = 1, c;
+        do { c = bin.charCodeAt(pos++); v += (c & 127) * mul; mul *= 128; } while (c & 128);
+        return (v % 2) ? -(v + 1) / 2 : v / 2;
+    }
+    function point() { x += num(); y += num(); return [x / s, y / s]; }
+    function points(n) { var out = new Array(n); for (var i = 0; i < n; i++) { out[i] = point(); } return out; }
+    function rings(c) { return c.map(points); }
+    function geometry(g) {
+        var t = g[0], c = g[1], coords;
+        if (t === "Point") { coords = point(); }
+        else if (t === "MultiPoint" || t === "LineString") { coords = points(c); }
+        else if (t === "Polygon" || t === "MultiLineString") { coords = rings(c); }
+        else { coords = c.map(rings); }
+        return {type: t, coordinates: coords};
+    }
+    function properties(v) {
+        if (!p.k) { return v; }
+        var o = {};
+        for (var i = 0; i < p.k.length; i++) { o[p.k[i]] = v[i]; }
+        return o;
+    }
+    return {type: "FeatureCollection", features: p.f.map(function (f) {
+        return {type: "Feature", id: f[0], properties: properties(f[1]), geometry: geometry(f[2])};
+    })};
+}
+</script>"""
+
+
+def _shape_of(g: Mapping[str, Any], runs: list) -> list[Any]:
+    """``[type, vertex counts]`` of a GeoJSON geometry; its coordinate runs appended to ``runs``."""
+    t, c = g["type"], g["coordinates"]
+    if t == "Point":
+        runs.append([c])
+        return [t, None]
+    if t in ("MultiPoint", "LineString"):
+        runs.append(c)
+        return [t, len(c)]
+    if t in ("Polygon", "MultiLineString"):
+        runs.extend(c)
+        return [t, [len(r) for r in c]]
+    if t == "MultiPolygon":
+        runs.extend(r for poly in c for r in poly)
+        return [t, [[len(r) for r in poly] for poly in c]]
+    raise ValueError(f"cannot pack a {t} for the map")
+
+
+def _varints(values: np.ndarray) -> bytes:
+    """Signed integers as zigzag varints (7 bits a byte, low bits first)."""
+    z = ((values << 1) ^ (values >> 63)).astype(np.uint64)
+    nbytes = np.ones(len(z), dtype=np.int64)
+    for k in range(1, 10):
+        nbytes += z >= np.uint64(1 << (7 * k))
+    ends = np.cumsum(nbytes)
+    out = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    starts = ends - nbytes
+    for k in range(int(nbytes.max()) if len(nbytes) else 0):
+        sel = nbytes > k
+        byte = (z[sel] >> np.uint64(7 * k)) & np.uint64(127)
+        more = (nbytes[sel] > k + 1).astype(np.uint64) << np.uint64(7)
+        out[starts[sel] + k] = (byte | more).astype(np.uint8)
+    return out.tobytes()
+
+
+def _pack_features(features: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """A FeatureCollection's features as ``sitingDecode`` reads them (see :data:`_PACK_SCALE`)."""
+    runs: list = []
+    props = [f.get("properties") or {} for f in features]
+    keys = list(props[0]) if props else []
+    columnar = all(list(p) == keys for p in props)  # the same keys in every feature: stored once
+    rows = [
+        [f.get("id"), [p[k] for k in keys] if columnar else p, _shape_of(f["geometry"], runs)]
+        for f, p in zip(features, props, strict=True)
+    ]
+    parts = [np.asarray(r, dtype=float).reshape(-1, np.shape(r)[-1])[:, :2] for r in runs if len(r)]
+    if parts:
+        q = np.rint(np.concatenate(parts) * _PACK_SCALE).astype(np.int64)
+        q[1:] -= q[:-1].copy()
+        blob = _varints(q.ravel())
+    else:
+        blob = b""
+    packed = {"scale": _PACK_SCALE, "b": base64.b64encode(blob).decode("ascii"), "f": rows}
+    if columnar:
+        packed["k"] = keys
+    return packed
+
+
+def _folium_geojson_template() -> str:
+    """folium's GeoJson template with its data passed through ``sitingDecode``."""
+    import inspect
+
+    source = inspect.getsource(folium.GeoJson)
+    start = source.index('_template = Template(\n        """') + len(
+        '_template = Template(\n        """'
+    )
+    text = source[start : source.index('"""', start)]
+    old = "{{ this.get_name() }}_add({{ this.data|tojson }});"
+    if old not in text:  # a folium whose template this module does not know
+        raise RuntimeError("folium's GeoJson template changed: update siting.maps._GeoJson")
+    return text.replace(old, "{{ this.get_name() }}_add(sitingDecode({{ this.packed|tojson }}));")
+
+
+class _GeoJson(folium.GeoJson):
+    """folium's GeoJson layer with its shapes packed (:func:`_pack_features`) in the page.
+
+    Styles, tooltips and popups work as in folium (on the decoded features); the properties
+    travel unchanged, already escaped by :func:`_feature_collection`.
+    """
+
+    _template = FoliumTemplate(_folium_geojson_template())
+
+    def render(self, **kwargs: Any) -> None:
+        self.packed = _pack_features(self.data.get("features", []))
+        header = self.get_root().header
+        if "siting_decode" not in header._children:
+            header.add_child(Element(_DECODE_JS), name="siting_decode")
+        super().render(**kwargs)
+
+
 class _ScaleBar(MacroElement):
     _template = Template(
         """
@@ -675,29 +806,77 @@ _CSS = """
 """
 
 
-def _fac_marker(
-    lat: float,
-    lon: float,
-    *,
-    colour: str,
-    shape: str,
-    size: int,
-    classes: str,
-    popup: str,
-    tooltip: str,
-) -> folium.Marker:
-    """A facility symbol with a popup (``popup``: HTML, e.g. from :func:`_popup_table`) and a
-    tooltip (``tooltip``: plain text, escaped here)."""
-    icon = folium.DivIcon(
-        html=_symbol_svg(shape, colour, size),
-        icon_size=(size, size),
-        icon_anchor=(size // 2, size // 2),
-        class_name=f"siting-fac {classes}",
+class _Markers(MacroElement):
+    """Symbols of many sites added to their layer (the parent) in one loop of the page's script.
+
+    One Leaflet ``divIcon`` per distinct symbol (shape, colour, size, CSS classes), shared by
+    its markers: the page carries each symbol's SVG once instead of once per marker, and the
+    map renders one template instead of one per marker. Popups are HTML (e.g. from
+    :func:`_popup_table`), tooltips plain text (escaped here); both travel as JSON strings
+    (``tojson`` escapes ``<``, ``>``, ``&`` and ``'``), never as code.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var icons = {{ this.icons|tojson }}.map(function (o) { return L.divIcon(o); });
+            var rows = {{ this.rows|tojson }};
+            var layer = {{ this._parent.get_name() }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                L.marker([r[0], r[1]], {icon: icons[r[2]]})
+                    .bindPopup(r[3], {maxWidth: 320})
+                    .bindTooltip(r[4], {sticky: true})
+                    .addTo(layer);
+            }
+        })();
+        {% endmacro %}
+        """
     )
-    marker = folium.Marker([lat, lon], icon=icon)
-    _HtmlPopup(popup).add_to(marker)
-    _HtmlTooltip(html_text(tooltip)).add_to(marker)
-    return marker
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Markers"
+        self.icons: list[dict[str, Any]] = []
+        self.rows: list[list[Any]] = []
+        self._icon_index: dict[tuple, int] = {}
+
+    def add(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        colour: str,
+        shape: str,
+        size: int,
+        classes: str,
+        popup: str,
+        tooltip: str,
+    ) -> _Markers:
+        """One facility symbol with a popup (HTML) and a tooltip (plain text, escaped here)."""
+        key = (shape, colour, size, classes)
+        k = self._icon_index.get(key)
+        if k is None:
+            k = self._icon_index[key] = len(self.icons)
+            self.icons.append(
+                {
+                    "html": _symbol_svg(shape, colour, size),
+                    "iconSize": [size, size],
+                    "iconAnchor": [size // 2, size // 2],
+                    "className": f"siting-fac {classes}",
+                }
+            )
+        self.rows.append([round(float(lat), 6), round(float(lon), 6), k, popup, html_text(tooltip)])
+        return self
+
+    def locations(self, css_class: str | None = None) -> list[tuple[float, float]]:
+        """(lat, lon) of the markers, those whose icon has ``css_class`` if given (for tests)."""
+        return [
+            (r[0], r[1])
+            for r in self.rows
+            if css_class is None or css_class in self.icons[r[2]]["className"].split()
+        ]
 
 
 def _scenario_title(inputs: Inputs, lang: Language) -> str:
@@ -1037,7 +1216,7 @@ def _table_layer(
     fc = _feature_collection(geoms, rows)
     colour_of = {f["id"]: colours[int(f["id"])] for f in fc["features"]}
     keys = [k for k, _ in fields]
-    folium.GeoJson(
+    _GeoJson(
         fc,
         name=name,
         show=show,
@@ -1364,14 +1543,13 @@ def _isochrone_layers(
     gcj: bool,
     minutes: tuple[float, ...],
 ) -> tuple[str, list[tuple[str, str]]]:
-    per_type = catchments.per_type
-    per_type = per_type[per_type["type"].isin(SITEABLE_TYPES)]  # home care, as the coverage
+    per_type_all = catchments.per_type
+    per_type = per_type_all[per_type_all["type"].isin(SITEABLE_TYPES)]  # home care, as the coverage
     bands = [b for b in sorted(set(per_type["max_minutes"].astype(float))) if b in minutes]
     items = []
     for k, band in enumerate(bands):
         sel = per_type[per_type["max_minutes"].astype(float) == band]
-        merged = gpd.GeoSeries([shapely.union_all(sel.geometry.values)], crs=per_type.crs)
-        geoms = _display(merged, gcj=gcj, simplify_m=5.0, decimals=5)
+        geoms = _display(_display_union(sel.geometry.values, per_type.crs), gcj=gcj, decimals=5)
         props = [{}]
         style = {
             "fillColor": _ISO_EXISTING,
@@ -1381,7 +1559,7 @@ def _isochrone_layers(
             "dashArray": "" if k == 0 else "5 4",
             "fillOpacity": 0.24 if k == 0 else 0.10,
         }
-        folium.GeoJson(
+        _GeoJson(
             _feature_collection(geoms, props),
             name=_t("layer_iso_existing", lang, m=f"{band:g}") + _band_note(band, lang),
             show=k == 0,
@@ -1402,15 +1580,23 @@ def _isochrone_layers(
     if proposed is not None and len(proposed) and "site_id" in proposed:
         ids = set(proposed["site_id"].astype(str))
         ps = catchments.per_site
+        candidates = set(ps.loc[ps["status"] != "existing", "site_id"].astype(str))
         ps = ps[ps["site_id"].astype(str).isin(ids)]
+        # the isochrones of exactly the proposed sites were dissolved by the catchments already
+        # (their "candidate" group, :func:`siting.catchments.facility_catchments`)
+        dissolved = per_type_all[per_type_all["type"] == "candidate"] if ids == candidates else None
         for band in bands:
             sel = ps[ps["max_minutes"].astype(float) == band]
             if not len(sel):
                 continue
-            merged = gpd.GeoSeries([shapely.union_all(sel.geometry.values)], crs=ps.crs)
-            geoms = _display(merged, gcj=gcj, simplify_m=5.0, decimals=5)
+            if dissolved is not None and (dissolved["max_minutes"].astype(float) == band).any():
+                one = dissolved[dissolved["max_minutes"].astype(float) == band].geometry
+                shape = one.simplify(5.0, preserve_topology=True)
+            else:
+                shape = _display_union(sel.geometry.values, ps.crs)
+            geoms = _display(shape, gcj=gcj, decimals=5)
             props = [{}]
-            folium.GeoJson(
+            _GeoJson(
                 _feature_collection(geoms, props),
                 name=_t("layer_iso_proposed", lang, m=f"{band:g}") + _band_note(band, lang),
                 show=band == bands[0],
@@ -1433,6 +1619,18 @@ def _isochrone_layers(
     return _t("legend_isochrones", lang), items
 
 
+def _display_union(polygons: np.ndarray, crs: Any, tolerance_m: float = 5.0) -> gpd.GeoSeries:
+    """One shape of the union of ``polygons``, for display: each part simplified on its own
+    (``tolerance_m``), then dissolved. Simplifying the parts first is 2–10× faster than the
+    dissolved whole (fewer vertices to dissolve, and topology-preserving simplification of one
+    large shape is slow) and differs from it by less than ``tolerance_m``."""
+    parts = shapely.simplify(shapely.get_parts(polygons), tolerance_m, preserve_topology=True)
+    merged = shapely.union_all(parts)
+    if not shapely.is_valid(merged):
+        merged = shapely.make_valid(merged)
+    return gpd.GeoSeries([merged], crs=crs)
+
+
 def _roads_layer(m: folium.Map, edges: gpd.GeoDataFrame, lang: Language, gcj: bool) -> None:
     group = folium.FeatureGroup(name=_t("layer_roads", lang), show=True)
     highway = (
@@ -1447,11 +1645,15 @@ def _roads_layer(m: folium.Map, edges: gpd.GeoDataFrame, lang: Language, gcj: bo
         )
         if not len(sel):
             continue
-        merged = shapely.line_merge(shapely.union_all(sel.geometry.values))
+        # the edges are noded already (one per street between junctions): chained into runs
+        # through the junctions of two, each run simplified on its own (no dissolve: it took a
+        # second on the demo and its output was no smaller)
+        runs = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(sel.geometry.values)))
+        runs = shapely.simplify(runs, 4.0, preserve_topology=False)
         geoms = _display(
-            gpd.GeoSeries([merged], crs=edges.crs), gcj=gcj, simplify_m=4.0, decimals=5
+            gpd.GeoSeries([shapely.multilinestrings(runs)], crs=edges.crs), gcj=gcj, decimals=5
         )
-        folium.GeoJson(
+        _GeoJson(
             _feature_collection(geoms, [{}]),
             pane="siting-roads",
             interactive=False,
@@ -1481,7 +1683,7 @@ def _streets_layer(m: folium.Map, inputs: Inputs, lang: Language, gcj: bool) -> 
     group = folium.FeatureGroup(name=_t("layer_streets", lang), show=True)
     geoms = _display(streets.geometry, gcj=gcj, simplify_m=3.0, decimals=5)
     props = [{"name": str(nm)} for nm in streets["name"]]
-    folium.GeoJson(
+    _GeoJson(
         _feature_collection(geoms, props),
         pane="siting-lines",
         interactive=False,
@@ -1527,8 +1729,8 @@ def _facility_popup(row: Mapping[str, Any], type_name: str, lang: Language, *, s
         ("newly_covered_elderly", "newly_covered_elderly"),
     ):
         v = _num(row.get(col))
-        if v is None or (col == "beds" and v == 0):
-            continue
+        if v is None or (col == "beds" and v == 0) or (col == "year" and v < 1000):
+            continue  # no beds; "year" 0: the one-period model builds in no calendar year
         text = f"{v:g}" if key in ("year_opened", "year_planned") else f"{v:,.0f}"
         if key == "cost_wan_yuan":
             text = f"{v:,.1f}"
@@ -1560,8 +1762,9 @@ def _facility_layers(
             group = folium.FeatureGroup(
                 name=_t("layer_fac_existing", lang, type=i18n_label(t, lang), n=len(idx))
             )
+            markers = _Markers()
             for i in idx:
-                _fac_marker(
+                markers.add(
                     xy[i, 1],
                     xy[i, 0],
                     colour=colour,
@@ -1570,16 +1773,18 @@ def _facility_layers(
                     classes=f"siting-fac-existing siting-type-{t}",
                     popup=_facility_popup(records[i], t, lang, status="existing"),
                     tooltip=str(records[i]["name"]),
-                ).add_to(group)
+                )
+            markers.add_to(group)
             group.add_to(m)
             items.append((_symbol_svg(shape, colour, 14), i18n_label(t, lang)))
     if proposed is not None and len(proposed):
         xy = shapely.get_coordinates(_display(proposed.geometry, gcj=gcj))
         group = folium.FeatureGroup(name=_t("layer_fac_proposed", lang, n=len(proposed)))
+        markers = _Markers()
         for i, row in enumerate(proposed.drop(columns="geometry").to_dict("records")):
             t = str(row.get("type", ""))
             colour = TYPE_STYLE.get(t, ("#000000", ""))[0]
-            _fac_marker(
+            markers.add(
                 xy[i, 1],
                 xy[i, 0],
                 colour=colour,
@@ -1588,7 +1793,8 @@ def _facility_layers(
                 classes=f"siting-fac-proposed siting-type-{_css_token(t)}",
                 popup=_facility_popup(row, t, lang, status="proposed"),
                 tooltip=str(row.get("name", "")),
-            ).add_to(group)
+            )
+        markers.add_to(group)
         group.add_to(m)
         items.append((_symbol_svg("star", "#ffffff", 16), _t("legend_proposed", lang)))
     health = inputs.health
@@ -1596,8 +1802,9 @@ def _facility_layers(
         colour, shape = _HEALTH_STYLE
         xy = shapely.get_coordinates(_display(health.geometry, gcj=gcj))
         group = folium.FeatureGroup(name=_t("layer_health", lang, n=len(health)), show=False)
+        markers = _Markers()
         for i, row in enumerate(health.drop(columns="geometry").to_dict("records")):
-            _fac_marker(
+            markers.add(
                 xy[i, 1],
                 xy[i, 0],
                 colour=colour,
@@ -1608,7 +1815,8 @@ def _facility_layers(
                     str(row["name"]), [(_t("type", lang), i18n_label(str(row["type"]), lang))]
                 ),
                 tooltip=str(row["name"]),
-            ).add_to(group)
+            )
+        markers.add_to(group)
         group.add_to(m)
         items.append((_symbol_svg(shape, colour, 12), _t("health", lang)))
     return _t("legend_facilities", lang), items

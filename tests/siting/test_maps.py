@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import json
@@ -21,7 +22,14 @@ from siting.coverage import compute_coverage
 from siting.errors import InputError
 from siting.i18n import label
 from siting.io import FACILITY_TYPES, load_inputs
-from siting.maps import coverage_map, external_references, write_map
+from siting.maps import (
+    _GeoJson,
+    _Markers,
+    _pack_features,
+    coverage_map,
+    external_references,
+    write_map,
+)
 from siting.scenario import load_scenario
 from siting.walking import walking_graph
 from tests.siting import browser
@@ -283,14 +291,13 @@ def test_without_coverage_communities_show_the_elderly(demo):
 # --------------------------------------------------------------------------------------------
 
 
-def _markers(m: folium.Map, css_class: str) -> list[folium.Marker]:
+def _marker_locations(m: folium.Map, css_class: str) -> list[tuple[float, float]]:
+    """(lat, lon) of every facility symbol with ``css_class`` on the map."""
     out, stack = [], [m]
     while stack:
         el = stack.pop()
-        if isinstance(el, folium.Marker):
-            icon = getattr(el, "icon", None)
-            if icon is not None and css_class in str(icon.options.get("class_name", "")):
-                out.append(el)
+        if isinstance(el, _Markers):
+            out.extend(el.locations(css_class))
         stack.extend(el._children.values())
     return out
 
@@ -302,17 +309,14 @@ def test_amap_shifts_every_overlay_to_gcj02(demo):
     assert "autonavi.com" in html
     wgs = inputs.facilities.to_crs("EPSG:4326").geometry
     exp_lon, exp_lat = convert(wgs.x.to_numpy(), wgs.y.to_numpy(), src="wgs84", dst="gcj02")
-    markers = _markers(m, "siting-fac-existing")
-    got = np.array([mk.location for mk in markers])
+    got = np.array(_marker_locations(m, "siting-fac-existing"))
     expected = np.column_stack([exp_lat, exp_lon])
     order = np.lexsort(got.T[::-1])
     order_e = np.lexsort(expected.T[::-1])
     assert np.abs(got[order] - expected[order_e]).max() < 1.1e-6
     # the shift is real (hundreds of metres), and the plain map is not shifted
     assert np.abs(expected - np.column_stack([wgs.y, wgs.x])).max() > 1e-3
-    plain = np.array(
-        [mk.location for mk in _markers(coverage_map(inputs, date=DATE), "siting-fac-existing")]
-    )
+    plain = np.array(_marker_locations(coverage_map(inputs, date=DATE), "siting-fac-existing"))
     assert (
         np.abs(np.sort(plain, axis=0) - np.sort(np.column_stack([wgs.y, wgs.x]), axis=0)).max()
         < 1.1e-6
@@ -372,3 +376,114 @@ def test_offline_map_with_an_online_plugin_is_refused(demo, tmp_path):
     with pytest.raises(InputError):
         write_map(m, tmp_path / "map.html")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------------
+# packed shapes: the page's layers are the Python layers
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(packed: dict) -> list[dict]:
+    """An independent reader of :func:`siting.maps._pack_features` (base64 → varints → deltas)."""
+    data = base64.b64decode(packed["b"])
+    values, v, shift = [], 0, 0
+    for byte in data:
+        v |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            values.append((v >> 1) if v % 2 == 0 else -((v + 1) >> 1))
+            v, shift = 0, 0
+    it = iter(values)
+    x = y = 0
+
+    def point():
+        nonlocal x, y
+        x += next(it)
+        y += next(it)
+        return [x / packed["scale"], y / packed["scale"]]
+
+    def geometry(t, c):
+        if t == "Point":
+            return point()
+        if t in ("LineString", "MultiPoint"):
+            return [point() for _ in range(c)]
+        if t in ("Polygon", "MultiLineString"):
+            return [[point() for _ in range(n)] for n in c]
+        return [[[point() for _ in range(n)] for n in poly] for poly in c]
+
+    out = []
+    for fid, props, (t, c) in packed["f"]:
+        if "k" in packed:
+            props = dict(zip(packed["k"], props, strict=True))
+        out.append({"id": fid, "properties": props, "type": t, "coordinates": geometry(t, c)})
+    assert next(it, None) is None  # every value read
+    return out
+
+
+def test_packed_shapes_decode_to_the_same_coordinates():
+    rng = np.random.default_rng(7)
+    ring = np.round(np.column_stack([106 + rng.random(50), 29 + rng.random(50)]), 5)
+    ring[-1] = ring[0]
+    features = [
+        {"id": "0", "properties": {"a": 1, "b": "x"}, "geometry": {"type": "Point", "coordinates": [106.5, 29.25]}},
+        {"id": "1", "properties": {"a": None, "b": "<b>"}, "geometry": {"type": "LineString", "coordinates": ring[:7].tolist()}},
+        {"id": "2", "properties": {"a": 3, "b": ""}, "geometry": {"type": "Polygon", "coordinates": [ring.tolist(), ring[::-1].tolist()]}},
+        {"id": "3", "properties": {"a": 4, "b": "y"}, "geometry": {"type": "MultiPolygon", "coordinates": [[ring.tolist()], [[*ring[:4].tolist(), ring[0].tolist()]]]}},
+        {"id": "4", "properties": {"a": 5, "b": "z"}, "geometry": {"type": "MultiLineString", "coordinates": [ring[:3].tolist(), [[-180.0, -90.0], [180.0, 90.0]]]}},
+    ]  # fmt: skip
+    packed = _pack_features(features)
+    assert packed["k"] == ["a", "b"]
+    for f, d in zip(features, _decode(packed), strict=True):
+        assert d["id"] == f["id"] and d["properties"] == f["properties"]
+        assert d["type"] == f["geometry"]["type"]
+        flat_d = np.concatenate(
+            [np.ravel(np.asarray(r, dtype=float)) for r in _rings(d["coordinates"])]
+        )
+        flat_f = np.concatenate(
+            [np.ravel(np.asarray(r, dtype=float)) for r in _rings(f["geometry"]["coordinates"])]
+        )
+        assert np.abs(flat_d - flat_f).max() < 1e-9
+    # different keys per feature: the properties stay objects
+    mixed = [dict(features[0], properties={"a": 1}), dict(features[1], properties={"b": 2})]
+    packed = _pack_features(mixed)
+    assert "k" not in packed and [d["properties"] for d in _decode(packed)] == [{"a": 1}, {"b": 2}]
+
+
+def _rings(coords):
+    """Every innermost list of positions (a point is a ring of one)."""
+    if isinstance(coords[0], (int, float)):
+        return [[coords]]
+    if isinstance(coords[0][0], (int, float)):
+        return [coords]
+    return [r for c in coords for r in _rings(c)]
+
+
+@needs_chromium
+def test_the_page_decodes_every_layer_to_the_python_features(demo, zh_map):
+    m = coverage_map(**demo, date=DATE)  # the same names as zh_map's (deterministic ids)
+    expected, stack = {}, [m]
+    while stack:
+        el = stack.pop()
+        if isinstance(el, _GeoJson):
+            expected[el.get_name()] = el.data["features"]
+        stack.extend(el._children.values())
+    report = browser.load_page(
+        zh_map,
+        evaluate={
+            "layers": "Object.fromEntries(Object.keys(window).filter(k => k.startsWith('geo_json_')"
+            " && window[k] && window[k].toGeoJSON).map(k => [k, window[k].toGeoJSON(false).features]))"
+        },
+    )
+    assert report.errors == []
+    got = report.values["layers"]
+    assert set(got) == set(expected) and len(expected) > 5
+    for name, features in expected.items():
+        page = got[name]
+        assert len(page) == len(features), name
+        for f, g in zip(features, page, strict=True):
+            assert str(g.get("id", f["id"])) == str(f["id"])
+            assert g["properties"] == f["properties"]
+            assert f["geometry"]["type"] == g["geometry"]["type"]
+            x = np.concatenate([np.ravel(r) for r in _rings(f["geometry"]["coordinates"])])
+            y = np.concatenate([np.ravel(r) for r in _rings(g["geometry"]["coordinates"])])
+            assert len(x) == len(y) and np.abs(x - y).max() < 1e-9, name
