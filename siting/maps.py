@@ -1625,9 +1625,19 @@ def _display_union(polygons: np.ndarray, crs: Any, tolerance_m: float = 5.0) -> 
     dissolved whole (fewer vertices to dissolve, and topology-preserving simplification of one
     large shape is slow) and differs from it by less than ``tolerance_m``."""
     parts = shapely.simplify(shapely.get_parts(polygons), tolerance_m, preserve_topology=True)
-    merged = shapely.union_all(parts)
+    parts = parts[~shapely.is_empty(parts)]
+    # a part that meets no other part is its own piece of the union: only the others dissolve
+    left, right = shapely.STRtree(parts).query(parts, predicate="intersects")
+    alone = np.bincount(left[left != right], minlength=len(parts)) == 0
+    merged = shapely.union_all(parts[~alone])
     if not shapely.is_valid(merged):
         merged = shapely.make_valid(merged)
+    if alone.any():
+        pieces = [
+            *shapely.get_parts(merged)[~shapely.is_empty(shapely.get_parts(merged))],
+            *parts[alone],
+        ]
+        merged = shapely.multipolygons(pieces)
     return gpd.GeoSeries([merged], crs=crs)
 
 
