@@ -153,3 +153,18 @@ def test_reached_nodes_lie_inside_and_bands_are_nested(net, data, direction):
             reached = frame[(frame.source_id == sid) & (frame.seconds <= band * 60)]
             xy = graph.node_xy[graph.node_positions(reached.node_id.to_numpy())]
             assert shapely.contains_xy(geom.buffer(1e-6), xy[:, 0], xy[:, 1]).all()
+
+
+def test_threads_give_the_same_polygons(monkeypatch):
+    nodes, edges = grid_network(12, 12, 80)
+    graph = walking_arcs(make_network(nodes, edges), FLAT)
+    table = reach(graph, [1, 30, 77, 100, 144], max_seconds=900)
+    monkeypatch.setenv("ISOCHRONES_THREADS", "1")
+    serial = isochrone_polygons(graph, table, max_minutes=[5, 10, 15])
+    monkeypatch.setenv("ISOCHRONES_THREADS", "3")
+    threaded = isochrone_polygons(graph, table, max_minutes=[5, 10, 15])
+    assert serial.drop(columns="geometry").equals(threaded.drop(columns="geometry"))
+    assert shapely.equals_exact(serial.geometry.values, threaded.geometry.values, 0).all()
+    monkeypatch.setenv("ISOCHRONES_THREADS", "two")
+    with pytest.raises(ValueError, match="ISOCHRONES_THREADS must be a whole number"):
+        isochrone_polygons(graph, table, max_minutes=[5])
