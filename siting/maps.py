@@ -47,6 +47,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -302,22 +303,37 @@ def _display(
     return shapely.transform(np.asarray(lonlat, dtype=object), _round)
 
 
-def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> dict[str, Any]:
-    """GeoJSON of the geometries with their properties, text properties HTML-escaped: folium's
-    GeoJsonTooltip and GeoJsonPopup put property values into ``innerHTML``."""
-    features = []
-    for i, (g, p) in enumerate(zip(geoms, props, strict=True)):
-        if g is None or shapely.is_empty(g):
-            continue
-        features.append(
+class _Collection(dict):
+    """A GeoJSON FeatureCollection whose geometries stay shapely objects (``shapes``, one per
+    feature; the features' ``geometry`` is None) until :class:`_GeoJson` packs them."""
+
+    shapes: np.ndarray
+
+
+def _feature_collection(geoms: np.ndarray, props: list[dict[str, Any]]) -> _Collection:
+    """The features of a map layer: the geometries with their properties, text properties
+    HTML-escaped (folium's GeoJsonTooltip and GeoJsonPopup put property values into
+    ``innerHTML``); missing and empty geometries are left out."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) != len(props):
+        raise ValueError(f"{len(geoms)} geometries but {len(props)} property rows")
+    keep = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    out = _Collection(
+        type="FeatureCollection",
+        features=[
             {
                 "type": "Feature",
                 "id": str(i),
-                "properties": {k: html_text(v) if isinstance(v, str) else v for k, v in p.items()},
-                "geometry": json.loads(shapely.to_geojson(g)),
+                "properties": {
+                    k: html_text(v) if isinstance(v, str) else v for k, v in props[i].items()
+                },
+                "geometry": None,
             }
-        )
-    return {"type": "FeatureCollection", "features": features}
+            for i in keep.tolist()
+        ],
+    )
+    out.shapes = geoms[keep]
+    return out
 
 
 def _num(value: Any) -> float | None:
@@ -600,19 +616,68 @@ def _varints(values: np.ndarray) -> bytes:
     return out.tobytes()
 
 
-def _pack_features(features: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """A FeatureCollection's features as ``sitingDecode`` reads them (see :data:`_PACK_SCALE`)."""
-    runs: list = []
+_RAGGED = {
+    shapely.GeometryType.POINT: "Point",
+    shapely.GeometryType.LINESTRING: "LineString",
+    shapely.GeometryType.POLYGON: "Polygon",
+    shapely.GeometryType.MULTIPOINT: "MultiPoint",
+    shapely.GeometryType.MULTILINESTRING: "MultiLineString",
+    shapely.GeometryType.MULTIPOLYGON: "MultiPolygon",
+}
+
+
+def _ragged_shapes(shapes: np.ndarray) -> tuple[list[list[Any]], np.ndarray] | None:
+    """``[type, vertex counts]`` per shape and all vertices, from shapely's ragged arrays (one
+    geometry type per layer, single parts promoted to multi); None for mixed layers."""
+    try:
+        kind, coords, offsets = shapely.to_ragged_array(shapes)
+    except ValueError:  # mixed types, or geometry collections
+        return None
+    name = _RAGGED[kind]
+    n = len(shapes)
+    if name == "Point":
+        return [[name, None] for _ in range(n)], coords
+    first = np.diff(offsets[0]).tolist()  # vertices per point set, line or ring
+    if name in ("LineString", "MultiPoint"):
+        return [[name, k] for k in first], coords
+    if name in ("Polygon", "MultiLineString"):
+        o = offsets[1].tolist()
+        return [[name, first[o[i] : o[i + 1]]] for i in range(n)], coords
+    rings, polys = offsets[1].tolist(), offsets[2].tolist()
+    return [
+        [name, [first[rings[p] : rings[p + 1]] for p in range(polys[i], polys[i + 1])]]
+        for i in range(n)
+    ], coords
+
+
+def _pack_features(
+    features: list[Mapping[str, Any]], shapes: np.ndarray | None = None
+) -> dict[str, Any]:
+    """A FeatureCollection's features as ``sitingDecode`` reads them (see :data:`_PACK_SCALE`):
+    their geometry from ``shapes`` (shapely, one per feature) or their GeoJSON ``geometry``."""
     props = [f.get("properties") or {} for f in features]
     keys = list(props[0]) if props else []
     columnar = all(list(p) == keys for p in props)  # the same keys in every feature: stored once
+    ragged = _ragged_shapes(shapes) if shapes is not None and len(shapes) else None
+    if ragged is not None:
+        geometry, xy = ragged
+    else:
+        runs: list = []
+        geometry = [
+            _shape_of(
+                f["geometry"] if shapes is None else json.loads(shapely.to_geojson(shapes[i])),
+                runs,
+            )
+            for i, f in enumerate(features)
+        ]
+        parts = [np.asarray(r, dtype=float).reshape(-1, np.shape(r)[-1]) for r in runs if len(r)]
+        xy = np.concatenate(parts) if parts else np.zeros((0, 2))
     rows = [
-        [f.get("id"), [p[k] for k in keys] if columnar else p, _shape_of(f["geometry"], runs)]
-        for f, p in zip(features, props, strict=True)
+        [f.get("id"), [p[k] for k in keys] if columnar else p, g]
+        for f, p, g in zip(features, props, geometry, strict=True)
     ]
-    parts = [np.asarray(r, dtype=float).reshape(-1, np.shape(r)[-1])[:, :2] for r in runs if len(r)]
-    if parts:
-        q = np.rint(np.concatenate(parts) * _PACK_SCALE).astype(np.int64)
+    if len(xy):
+        q = np.rint(np.asarray(xy, dtype=float)[:, :2] * _PACK_SCALE).astype(np.int64)
         q[1:] -= q[:-1].copy()
         blob = _varints(q.ravel())
     else:
@@ -647,8 +712,12 @@ class _GeoJson(folium.GeoJson):
 
     _template = FoliumTemplate(_folium_geojson_template())
 
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
+        self.shapes = getattr(data, "shapes", None)  # a _Collection: its shapely geometries
+        super().__init__(data, *args, **kwargs)
+
     def render(self, **kwargs: Any) -> None:
-        self.packed = _pack_features(self.data.get("features", []))
+        self.packed = _pack_features(self.data.get("features", []), self.shapes)
         header = self.get_root().header
         if "siting_decode" not in header._children:
             header.add_child(Element(_DECODE_JS), name="siting_decode")
@@ -1547,9 +1616,18 @@ def _isochrone_layers(
     per_type = per_type_all[per_type_all["type"].isin(SITEABLE_TYPES)]  # home care, as the coverage
     bands = [b for b in sorted(set(per_type["max_minutes"].astype(float))) if b in minutes]
     items = []
+    with ThreadPoolExecutor(max(1, min(len(bands), 4))) as pool:  # GEOS without the GIL
+        unions = list(
+            pool.map(
+                lambda b: _display_union(
+                    per_type[per_type["max_minutes"].astype(float) == b].geometry.values,
+                    per_type.crs,
+                ),
+                bands,
+            )
+        )
     for k, band in enumerate(bands):
-        sel = per_type[per_type["max_minutes"].astype(float) == band]
-        geoms = _display(_display_union(sel.geometry.values, per_type.crs), gcj=gcj, decimals=5)
+        geoms = _display(unions[k], gcj=gcj, decimals=5)
         props = [{}]
         style = {
             "fillColor": _ISO_EXISTING,

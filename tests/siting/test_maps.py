@@ -15,6 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+import shapely.affinity
 
 from siting.catchments import facility_catchments
 from siting.coords import convert
@@ -465,7 +467,11 @@ def test_the_page_decodes_every_layer_to_the_python_features(demo, zh_map):
     while stack:
         el = stack.pop()
         if isinstance(el, _GeoJson):
-            expected[el.get_name()] = el.data["features"]
+            shapes = el.shapes
+            expected[el.get_name()] = [
+                (f, shapely.get_coordinates(shapes[i]) if shapes is not None else None)
+                for i, f in enumerate(el.data["features"])
+            ]
         stack.extend(el._children.values())
     report = browser.load_page(
         zh_map,
@@ -480,10 +486,26 @@ def test_the_page_decodes_every_layer_to_the_python_features(demo, zh_map):
     for name, features in expected.items():
         page = got[name]
         assert len(page) == len(features), name
-        for f, g in zip(features, page, strict=True):
+        for (f, xy), g in zip(features, page, strict=True):
             assert str(g.get("id", f["id"])) == str(f["id"])
             assert g["properties"] == f["properties"]
-            assert f["geometry"]["type"] == g["geometry"]["type"]
-            x = np.concatenate([np.ravel(r) for r in _rings(f["geometry"]["coordinates"])])
+            if xy is None:  # a layer from GeoJSON (the city map's)
+                assert f["geometry"]["type"] == g["geometry"]["type"]
+                xy = np.concatenate([np.ravel(r) for r in _rings(f["geometry"]["coordinates"])])
             y = np.concatenate([np.ravel(r) for r in _rings(g["geometry"]["coordinates"])])
+            x = np.ravel(xy)
             assert len(x) == len(y) and np.abs(x - y).max() < 1e-9, name
+
+
+def test_packed_shapely_layers_single_and_mixed_types():
+    polygon = shapely.Polygon([(106, 29), (106.001, 29), (106.001, 29.001), (106, 29)])
+    multi = shapely.MultiPolygon([polygon, shapely.affinity.translate(polygon, 0.01, 0)])
+    line = shapely.LineString([(106, 29), (106.00002, 29.00003), (106.1, 29.2)])
+    for shapes in ([polygon, multi], [line, shapely.Point(106.5, 29.5)], [shapely.Point(106, 29)]):
+        shapes = np.array(shapes, dtype=object)
+        features = [{"id": str(i), "properties": {"n": i}} for i in range(len(shapes))]
+        decoded = _decode(_pack_features(features, shapes))
+        for shape, d in zip(shapes, decoded, strict=True):
+            y = np.concatenate([np.ravel(r) for r in _rings(d["coordinates"])])
+            assert np.abs(np.ravel(shapely.get_coordinates(shape)) - y).max() < 1e-9
+            assert d["type"].replace("Multi", "") == shape.geom_type.replace("Multi", "")
