@@ -1669,7 +1669,12 @@ def _isochrone_layers(
                 continue
             if dissolved is not None and (dissolved["max_minutes"].astype(float) == band).any():
                 one = dissolved[dissolved["max_minutes"].astype(float) == band].geometry
-                shape = one.simplify(5.0, preserve_topology=True)
+                # its disjoint parts simplified one by one (the whole shape at once is slow)
+                parts = shapely.get_parts(one.values)
+                shape = gpd.GeoSeries(
+                    [shapely.multipolygons(shapely.simplify(parts, 5.0, preserve_topology=True))],
+                    crs=one.crs,
+                )
             else:
                 shape = _display_union(sel.geometry.values, ps.crs)
             geoms = _display(shape, gcj=gcj, decimals=5)
@@ -1751,8 +1756,9 @@ def _roads_layer(m: folium.Map, edges: gpd.GeoDataFrame, lang: Language, gcj: bo
     group.add_to(m)
 
 
-def _label_point(polygon, obstacles: np.ndarray | None, n: int = 24):
-    """A point well inside ``polygon`` and away from the facility symbols, for its name."""
+def _label_point(polygon, obstacles: np.ndarray | shapely.STRtree | None, n: int = 24):
+    """A point well inside ``polygon`` and away from the facility symbols (``obstacles``, or
+    their tree), for its name."""
     w, s, e, n_ = polygon.bounds
     gx, gy = np.meshgrid(np.linspace(w, e, n + 2)[1:-1], np.linspace(s, n_, n + 2)[1:-1])
     grid = shapely.points(gx.ravel(), gy.ravel())
@@ -1761,7 +1767,10 @@ def _label_point(polygon, obstacles: np.ndarray | None, n: int = 24):
         return polygon.representative_point()
     score = shapely.distance(grid, polygon.boundary)
     if obstacles is not None and len(obstacles):
-        near = shapely.distance(grid[:, None], np.asarray(obstacles)[None, :]).min(axis=1)
+        tree = obstacles if isinstance(obstacles, shapely.STRtree) else shapely.STRtree(obstacles)
+        (which, _), dist = tree.query_nearest(grid, return_distance=True, all_matches=False)
+        near = np.full(len(grid), np.inf)
+        near[which] = dist
         score = np.minimum(score, 1.5 * near)
     return grid[int(np.argmax(score))]
 
@@ -1784,7 +1793,11 @@ def _streets_layer(m: folium.Map, inputs: Inputs, lang: Language, gcj: bool) -> 
         },
         control=False,
     ).add_to(group)
-    obstacles = inputs.facilities.geometry.values if inputs.facilities is not None else None
+    obstacles = (
+        shapely.STRtree(inputs.facilities.geometry.values)
+        if inputs.facilities is not None and len(inputs.facilities)
+        else None
+    )
     anchors = gpd.GeoSeries(
         [_label_point(g, obstacles) for g in streets.geometry.values], crs=streets.crs
     )
