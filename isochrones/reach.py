@@ -23,18 +23,21 @@ Sources on islands (components other than the largest) are reported as warnings.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from isochrones.errors import Problem
 from isochrones.snap import SnappedPoints
-from isochrones.walktime import WalkGraph, arcs_to_csr
+from isochrones.walktime import WalkGraph, arcs_to_csr, max_speed_mps
 
 __all__ = ["DEFAULT_MAX_BLOCK_MB", "Direction", "ReachTable", "reach", "source_warnings"]
 
@@ -47,6 +50,19 @@ DEFAULT_MAX_BLOCK_MB = 256.0
 
 #: Target size of one dense batch block, bytes (fits in a typical L2/L3 cache).
 _CACHE_BLOCK_BYTES = 4 * 2**20
+
+#: Graphs of at least this many nodes are searched locally (:func:`_local_groups`): each group
+#: of nearby sources on the nodes within its walk's reach, so that a source costs what its walk
+#: reaches, not the size of the graph. Smaller graphs are searched whole (no gain below this).
+LOCAL_MIN_NODES = 20_000
+
+#: Cost of cutting one node's arcs out of the graph for a local search, in units of one node of a
+#: whole-graph search (its dense row's initialisation and scan): about 200 (0.24 µs against
+#: 1.1 ns, scripts/bench_reach_scale.py).
+_EXTRACT_VS_SCAN = 200
+
+#: Per graph: its fastest speed and a tree of its nodes, for the local searches.
+_GEOMETRY_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,6 +221,126 @@ def source_warnings(graph: WalkGraph, points: SnappedPoints) -> list[Problem]:
     ]
 
 
+def _graph_geometry(graph: WalkGraph) -> tuple[float, cKDTree]:
+    """The graph's fastest walking speed (m/s) and a k-d tree of its nodes (cached per graph)."""
+    cached = _GEOMETRY_CACHE.get(graph)
+    if cached is None:
+        cached = (max_speed_mps(graph), cKDTree(graph.node_xy))
+        _GEOMETRY_CACHE[graph] = cached
+    return cached
+
+
+def _source_xy(graph: WalkGraph, points: SnappedPoints | None, source_node, active) -> np.ndarray:
+    """Where each active source's search starts: its node, or its point on its edge."""
+    if points is None:
+        return graph.node_xy[source_node[active]]
+    return shapely.get_coordinates(np.asarray(list(points.snapped[active]), dtype=object))
+
+
+def _local_groups(
+    graph: WalkGraph, xy: np.ndarray, max_seconds: float
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Groups of nearby sources and the graph nodes each group's walks can reach.
+
+    Every node of a walk of at most ``max_seconds`` lies within ``halo = max_seconds × v_max``
+    (+1 m) of where the walk starts (``v_max``: :func:`~isochrones.walktime.max_speed_mps`), so a
+    search on the nodes within the halo of a group of sources gives exactly the whole graph's
+    times (the same arcs summed in the same order). Sources are grouped by squares as wide as
+    the halo; each group's nodes are those within its sources' bounding circle plus the halo.
+    Returns ``(positions among xy, node positions)`` per group, or None when the groups would
+    cover most of the graph anyway.
+    """
+    v_max, tree = _graph_geometry(graph)
+    halo = max_seconds * v_max + 1.0
+    cell = max(halo, 1.0)
+    key = np.floor(xy / cell).astype(np.int64)
+    order = np.lexsort((key[:, 0], key[:, 1]))
+    bounds = np.flatnonzero(np.any(np.diff(key[order], axis=0) != 0, axis=1)) + 1
+    groups = []
+    extracted = 0
+    for members in np.split(order, bounds):
+        pts = xy[members]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre = (lo + hi) / 2
+        radius = float(np.hypot(*(hi - lo)) / 2 + halo)
+        nodes = np.sort(np.asarray(tree.query_ball_point(centre, radius), dtype=np.int64))
+        extracted += len(nodes)
+        groups.append((members, nodes))
+    # Cutting a group's graph out costs about _EXTRACT_VS_SCAN times what scanning one node of
+    # a whole-graph search costs (measured by scripts/bench_reach_scale.py): search locally
+    # only where that is cheaper.
+    if extracted * _EXTRACT_VS_SCAN >= graph.n_nodes * len(xy):
+        return None
+    return groups
+
+
+def _block_subsearch(
+    search: csr_matrix, row_sets: list[np.ndarray]
+) -> tuple[csr_matrix, np.ndarray]:
+    """The search graphs induced by each row set (ascending positions), side by side.
+
+    One block-diagonal graph holds a copy of each set's induced graph (so a node in two sets is
+    two nodes); returns it and the sorted keys ``set × N + position`` of its nodes (``N`` the
+    search graph's size), by which a set's node is found (:func:`numpy.searchsorted`).
+    """
+    size = search.shape[0]
+    rows = np.concatenate(row_sets)
+    owner = np.repeat(np.arange(len(row_sets), dtype=np.int64), [len(r) for r in row_sets])
+    keys = owner * size + rows  # sorted: sets in order, each ascending
+    start, stop = search.indptr[rows], search.indptr[rows + 1]
+    counts = stop - start
+    take = np.repeat(stop - np.cumsum(counts), counts) + np.arange(int(counts.sum()))
+    row_of = np.repeat(np.arange(len(rows)), counts)
+    wanted = owner[row_of] * size + search.indices[take]
+    col = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    keep = keys[col] == wanted  # arcs leaving the set are dropped
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of[keep], minlength=len(rows)), out=indptr[1:])
+    sub = csr_matrix((search.data[take][keep], col[keep], indptr), shape=(len(rows), len(rows)))
+    return sub, keys
+
+
+def _search(
+    search: csr_matrix,
+    search_index: np.ndarray,
+    active: np.ndarray,
+    rows: np.ndarray | None,
+    n: int,
+    max_seconds: float,
+    max_block_mb: float,
+    parts_s: list,
+    parts_n: list,
+    parts_t: list,
+    owner: np.ndarray | None = None,
+) -> int:
+    """Dijkstra from ``search_index[active]`` on ``search`` in batches; appends the reached
+    (source, node, seconds) triples (``rows``: graph positions of ``search``'s nodes, None when
+    it is the whole graph; ``owner``: the sources' positions, default ``active``)."""
+    n_cols = search.shape[0]
+    # Batches small enough for the dense block to stay in cache (a few MiB: scanning it for the
+    # few reached nodes costs more than the search when reach sets are small), and never above
+    # the memory bound.
+    memory_rows = max(1, int(max_block_mb * 2**20 // (8 * n_cols)))
+    cache_rows = max(8, int(_CACHE_BLOCK_BYTES // (8 * n_cols)))
+    batch = min(memory_rows, cache_rows)
+    owner = active if owner is None else owner
+    batches = 0
+    for start in range(0, len(active), batch):
+        chunk = active[start : start + batch]
+        dist = dijkstra(search, directed=True, indices=search_index[chunk], limit=max_seconds)
+        flat_all = dist.ravel()
+        flat = np.flatnonzero(flat_all < np.inf)
+        r, c = np.divmod(flat, n_cols)
+        if rows is not None:
+            c = rows[c]
+        keep = c < n  # drop the virtual source columns
+        parts_s.append(owner[start : start + batch][r[keep]])
+        parts_n.append(c[keep])
+        parts_t.append(flat_all[flat[keep]])
+        batches += 1
+    return batches
+
+
 def reach(
     graph: WalkGraph,
     sources: SnappedPoints | Sequence[int] | np.ndarray,
@@ -267,27 +403,48 @@ def reach(
     problems.extend(_island_warnings(graph, source_ids, source_node, points, island))
 
     active = np.flatnonzero(search_index >= 0)
-    n_cols = search.shape[0]
-    # Batches small enough for the dense block to stay in cache (a few MiB: scanning it for the
-    # few reached nodes costs more than the search when reach sets are small), and never above
-    # the memory bound.
-    memory_rows = max(1, int(max_block_mb * 2**20 // (8 * n_cols)))
-    cache_rows = max(8, int(_CACHE_BLOCK_BYTES // (8 * n_cols)))
-    batch = min(memory_rows, cache_rows)
+    groups = None
+    if n >= LOCAL_MIN_NODES and len(active):
+        groups = _local_groups(graph, _source_xy(graph, points, source_node, active), max_seconds)
     parts_s, parts_n, parts_t = [], [], []
-    for start in range(0, len(active), batch):
-        chunk = active[start : start + batch]
-        dist = dijkstra(search, directed=True, indices=search_index[chunk], limit=max_seconds)
-        flat_all = dist.ravel()
-        flat = np.flatnonzero(flat_all < np.inf)
-        r, c = np.divmod(flat, n_cols)
-        keep = c < n  # drop the virtual source columns
-        parts_s.append(chunk[r[keep]])
-        parts_n.append(c[keep])
-        parts_t.append(flat_all[flat[keep]])
+    batches = 0
+    if groups is None:  # the whole graph for every source
+        batches = _search(search, search_index, active, None, n, max_seconds, max_block_mb,
+                          parts_s, parts_n, parts_t)  # fmt: skip
+    else:
+        size = search.shape[0]
+        budget = _CACHE_BLOCK_BYTES // 8  # cells of the dense block of one search
+        pending: list[tuple[np.ndarray, np.ndarray]] = []
+        cells = sources_in = nodes_in = 0
+
+        def flush() -> int:
+            # groups side by side in one graph: one search call for all their sources
+            chunk = np.concatenate([active[m] for m, _ in pending])
+            sets = [np.concatenate([nd, np.sort(search_index[active[m]][search_index[active[m]] >= n])])
+                    for m, nd in pending]  # fmt: skip
+            sub, keys = _block_subsearch(search, sets)
+            gid = np.repeat(np.arange(len(pending)), [len(m) for m, _ in pending])
+            local = np.searchsorted(keys, gid * size + search_index[chunk])
+            rows = keys % size
+            return _search(sub, local, np.arange(len(chunk)), rows, n, max_seconds,
+                           max_block_mb, parts_s, parts_n, parts_t, owner=chunk)  # fmt: skip
+
+        for members, nodes in groups:
+            k_g, m_g = len(members), len(nodes) + len(members)
+            if pending and (sources_in + k_g) * (nodes_in + m_g) > budget:
+                batches += flush()
+                pending, sources_in, nodes_in = [], 0, 0
+            pending.append((members, nodes))
+            sources_in, nodes_in = sources_in + k_g, nodes_in + m_g
+        if pending:
+            batches += flush()
+        del cells
     src = np.concatenate(parts_s).astype(np.int64) if parts_s else np.zeros(0, np.int64)
     node = np.concatenate(parts_n).astype(np.int64) if parts_n else np.zeros(0, np.int64)
     seconds = np.concatenate(parts_t) if parts_t else np.zeros(0)
+    if groups is not None and len(src):  # sources in order, each source's nodes ascending
+        order = np.argsort(src, kind="stable")
+        src, node, seconds = src[order], node[order], seconds[order]
 
     table = ReachTable(
         source=src,
@@ -308,7 +465,7 @@ def reach(
         max_seconds,
         k,
         f"{len(src):,}",
-        -(-len(active) // batch),
+        batches,
         int(island.sum()),
         100 * graph.summary()["share_outside_largest_component"],
     )

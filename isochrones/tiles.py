@@ -34,36 +34,11 @@ from scipy.sparse import csr_matrix
 from isochrones.od import ODMatrix, od_times, origin_warnings
 from isochrones.reach import DEFAULT_MAX_BLOCK_MB, source_warnings
 from isochrones.snap import SnappedPoints
-from isochrones.walktime import WalkGraph
+from isochrones.walktime import WalkGraph, max_speed_mps
 
 __all__ = ["Tile", "max_speed_mps", "od_times_tiled", "plan_tiles", "subgraph"]
 
 log = logging.getLogger(__name__)
-
-
-def max_speed_mps(graph: WalkGraph) -> float:
-    """The fastest walking speed anywhere on the graph (m/s): an upper bound for the halo.
-
-    The largest of the flat speed and, over every interval of every edge's time profile in
-    either direction, the interval's length divided by its time (downhill walks can be faster
-    than flat ones). Intervals walked in no time (zero-length edges) are ignored.
-    """
-    offsets = graph.profile_offsets
-    n_int = np.diff(offsets) - 1  # intervals per edge
-    edge_of = np.repeat(np.arange(len(n_int)), np.diff(offsets))  # edge of each sample
-    # consecutive samples of one walkable edge form an interval of length L / n
-    inner = (edge_of[1:] == edge_of[:-1]) & graph.edge_has_arcs[edge_of[:-1]]
-    seg = np.zeros(len(n_int))
-    ok = n_int > 0
-    seg[ok] = shapely.length(graph.edge_geometry[ok]) / n_int[ok]
-    seg_m = seg[edge_of[:-1]][inner]
-    best = float(graph.walk_speed_mps)
-    for profile in (graph.profile_uv_s, graph.profile_vu_s):
-        dt = np.abs(np.diff(profile))[inner]
-        moving = (dt > 0) & (seg_m > 0)
-        if moving.any():
-            best = max(best, float((seg_m[moving] / dt[moving]).max()))
-    return best
 
 
 def subgraph(graph: WalkGraph, nodes: np.ndarray) -> tuple[WalkGraph, np.ndarray, np.ndarray]:

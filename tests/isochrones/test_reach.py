@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import networkx as nx
 import numpy as np
@@ -224,3 +225,45 @@ def test_unknown_source_nodes_and_bad_limits_are_errors():
         reach(graph, [1, 99], max_seconds=60)
     with pytest.raises(ValueError, match="max_seconds"):
         reach(graph, [1], max_seconds=-1)
+
+
+@pytest.mark.parametrize("direction", ["from_sources", "to_sources"])
+@pytest.mark.parametrize("snapped", [False, True])
+def test_local_searches_equal_the_whole_graph_bit_for_bit(
+    tmp_path, monkeypatch, direction, snapped
+):
+    reach_module = sys.modules["isochrones.reach"]  # the package's `reach` is the function
+
+    write_dem(  # a hill: downhill walks are faster than flat ones (the halo's v_max)
+        tmp_path / "hill.tif",
+        lambda x, y: 200 + 60 * np.exp(-(((x - OX - 1000) ** 2 + (y - OY - 1000) ** 2) / 4e5)),
+        bounds=(OX - 200, OY - 200, OX + 2200, OY + 2200),
+        resolution=20,
+    )
+    nodes, edges = grid_network(41, 41, 50)
+    graph = walking_arcs(
+        make_network(nodes, edges), WalkingModel(0.8), dem=read_dem(tmp_path / "hill.tif")
+    )
+    rng = np.random.default_rng(3)
+    if snapped:
+        xy = rng.uniform(0, 2000, size=(60, 2))
+        sources = snap_points(graph, [shapely.Point(OX + x, OY + y) for x, y in xy], max_snap_m=100)
+    else:
+        sources = rng.choice(np.array(sorted(nodes)), size=60, replace=False)
+    used = []
+    real = reach_module._local_groups
+    monkeypatch.setattr(reach_module, "_local_groups", lambda *a: used.append(real(*a)) or used[-1])
+    monkeypatch.setattr(reach_module, "LOCAL_MIN_NODES", 0)
+    monkeypatch.setattr(reach_module, "_EXTRACT_VS_SCAN", 0)  # local even where slower
+    local = reach(graph, sources, max_seconds=240, direction=direction)
+    assert used and used[0] is not None and len(used[0]) > 4  # several groups, not the graph
+    assert max(len(nodes) for _, nodes in used[0]) < graph.n_nodes / 3
+    monkeypatch.setattr(reach_module, "LOCAL_MIN_NODES", 10**9)
+    whole = reach(graph, sources, max_seconds=240, direction=direction)
+    assert len(local.source) == len(whole.source) > 1000
+    for a, b in (
+        (local.source, whole.source),
+        (local.node, whole.node),
+        (local.seconds, whole.seconds),
+    ):
+        assert np.array_equal(a, b)
