@@ -14,6 +14,8 @@ Usage::
     python scripts/make_demo_district.py --out DIR --seed 20201101
     python scripts/make_demo_district.py --city 4        # fictional city of 4 small districts
                                                          # into data/city/<code>/ (500191...)
+    python scripts/make_demo_district.py --scale 4       # 4 × the demo's area and population
+                                                         # into data/demo-x4 (benchmarks)
 
 The city mode (:func:`generate_city`) is for scale-out tests and benchmarks: N (1-8) small
 districts 演示城一区 (500191), 演示城二区 (500192), ..., each with its own seed, code, name and
@@ -27,6 +29,7 @@ Files are written to a temporary folder next to the target and moved into place 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import io
 import json
@@ -192,8 +195,26 @@ class District:
         return 0 if self.city_index is None else int(self.code) * OSM_IDS_PER_DISTRICT
 
 
-def demo_district(*, small: bool = False) -> District:
-    """The fictional demo district 演示区 (500199), full or small variant."""
+def demo_district(*, small: bool = False, scale: float = 1.0) -> District:
+    """The fictional demo district 演示区 (500199), full or small variant.
+
+    ``scale`` ≠ 1 (``--scale N``, for benchmarks) names the district ``N`` times the variant's
+    area and population, with its own output folder and ``N`` times the budget.
+    """
+    dist = _demo_district(small)
+    if scale == 1.0:
+        return dist
+    tag = f"{scale:g}"
+    return dataclasses.replace(
+        dist,
+        scenario_name=f"{dist.scenario_name}（面积与人口 ×{tag}，基准测试用）",
+        scenario_name_en=f"{dist.scenario_name_en} (area and population ×{tag}, for benchmarks)",
+        output_dir=f"{dist.output_dir}-x{tag}",
+        budget_wan_yuan=round(dist.budget_wan_yuan * scale),
+    )
+
+
+def _demo_district(small: bool) -> District:
     return District(
         code="500199",
         name="演示区",
@@ -288,6 +309,11 @@ class Layout:
     n_points_share: float = 0.35
     n_street_centers: int = 2
     n_town_centers: int = 11
+    scale: float = 1.0  # area and population against the variant's own (``--scale``)
+
+    def count(self, n: int) -> int:
+        """A count of the unscaled variant, times the layout's scale (at least 1)."""
+        return n if self.scale == 1.0 else max(1, round(n * self.scale))
 
 
 FULL = Layout(
@@ -406,6 +432,58 @@ SMALL = Layout(
     hamlet_households=34.0,
     cost_cell_m=40.0,
 )
+
+
+SCALE_MAX = 16.0
+
+
+def scaled_layout(lay: Layout, n: float) -> Layout:
+    """``lay`` with ``n`` times its area and population (lengths × √n, counts × n).
+
+    The outline, rivers, ridges, roads and bridges of the variant are stretched by √n from the
+    frame's origin, so the district keeps its shape: one core on the main river, towns and
+    villages around it. Every count (社区, 村, towns, centers) grows n-fold and so does the
+    population; densities, slopes, building and hamlet sizes, the spacing of streets and the
+    coverage radius stay those of the variant. The core gets √n times as many bridges.
+    ``n = 1`` returns ``lay`` itself (the committed demo is unchanged, byte for byte).
+    """
+    if n == 1:
+        return lay
+    k = math.sqrt(n)
+
+    def pts(seq):
+        return tuple((x * k, y * k) for x, y in seq)
+
+    lo, hi = min(lay.core_bridge_y) * k, max(lay.core_bridge_y) * k
+    n_bridges = max(len(lay.core_bridge_y), round(len(lay.core_bridge_y) * k))
+    return dataclasses.replace(
+        lay,
+        half_x_m=lay.half_x_m * k,
+        half_y_m=lay.half_y_m * k,
+        area_km2=lay.area_km2 * n,
+        core_center=(lay.core_center[0] * k, lay.core_center[1] * k),
+        core_axes=(lay.core_axes[0] * k, lay.core_axes[1] * k),
+        river_main=pts(lay.river_main),
+        river_trib=None if lay.river_trib is None else pts(lay.river_trib),
+        core_bridge_y=tuple(float(y) for y in np.linspace(hi, lo, n_bridges)),
+        rural_bridges=tuple((r, x * k, y * k) for r, x, y in lay.rural_bridges),
+        ridges=tuple(
+            (x0 * k, y0 * k, x1 * k, y1 * k, crest, sigma)
+            for x0, y0, x1, y1, crest, sigma in lay.ridges
+        ),
+        motorway=pts(lay.motorway),
+        interchanges_x=tuple(x * k for x in lay.interchanges_x),
+        trunk=pts(lay.trunk),
+        n_core_communities=round(lay.n_core_communities * n),
+        n_fringe_villages=round(lay.n_fringe_villages * n),
+        n_towns=round(lay.n_towns * n),
+        n_towns_two_communities=round(lay.n_towns_two_communities * n),
+        n_rural_villages=round(lay.n_rural_villages * n),
+        pop_total=round(lay.pop_total * n),
+        n_street_centers=round(lay.n_street_centers * n),
+        n_town_centers=round(lay.n_town_centers * n),
+        scale=float(n),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,17 +637,28 @@ def largest_polygon(geom):
 
 
 class NameGen:
-    """Unique two-character fictional names from syllable lists, avoiding real 铜梁 names."""
+    """Unique two-character fictional names from syllable lists, avoiding real 铜梁 names.
 
-    def __init__(self, rng) -> None:
+    ``long_after`` (scaled layouts, which need more names than the two-character pool holds
+    comfortably): once that many names are taken, names have three characters (two first
+    syllables and a second one).
+    """
+
+    def __init__(self, rng, *, long_after: int | None = None) -> None:
         self.rng = rng
         self.used: set[str] = set(_REAL_TONGLIANG.split())
+        self.long_after = long_after
+        self.taken = 0
 
     def take(self, suffix: str = "", *, first: str = _FIRST, second: str = _SECOND) -> str:
+        self.taken += 1
+        long = self.long_after is not None and self.taken > self.long_after
         for _ in range(10_000):
             a = first[int(self.rng.integers(len(first)))]
+            if long:
+                a += first[int(self.rng.integers(len(first)))]
             b = second[int(self.rng.integers(len(second)))]
-            if a == b:
+            if a[-1] == b or (long and a[0] == a[1]):
                 continue
             base = a + b
             if base in self.used:
@@ -949,7 +1038,7 @@ def place_towns(w: World, rng) -> np.ndarray:
     allowed = w.district.buffer(-1500.0 if big else -700.0).difference(
         w.core.buffer(4800.0 if big else 1300.0)
     )
-    samples = random_points_in(allowed, 30000 if big else 4000, rng)
+    samples = random_points_in(allowed, lay.count(30000 if big else 4000), rng)
     centres = lloyd(samples, np.ones(len(samples)), np.empty((0, 2)), lay.n_towns, rng, iters=30)
     rb = w.river_buffer().buffer(850.0 if big else 450.0)
     shapely.prepare(rb)
@@ -1011,7 +1100,7 @@ def partition(w: World, rng):
         pieces = [g for bank in w.banks for g in polygon_parts(region.intersection(bank))]
         pieces = [p for p in pieces if p.area > 2e4]
         if layer == "core":
-            samp = [random_points_in(p, 6000 if big else 3000, rng) for p in pieces]
+            samp = [random_points_in(p, lay.count(6000 if big else 3000), rng) for p in pieces]
             dens = [
                 1.0 + 4.0 * np.exp(-shapely.distance(rp, shapely.points(s)) / 1300.0) for s in samp
             ]
@@ -1101,24 +1190,65 @@ def merge_orphans(comms: list[Community], orphans) -> None:
         raise RuntimeError(f"{len(pending)} partition fragments could not be merged")
 
 
+def split_streets(w: World, core: list[Community], n_streets: int) -> None:
+    """Share the core 社区 of a scaled layout among ``n_streets`` 街道 (sets ``unit``).
+
+    Each bank of the river gets 街道 in proportion to its core 社区 (at least one where it has
+    any); a bank's 社区 are then cut into compact groups of nearly equal size by recursive
+    bisection of their seeds along the longer extent. (The unscaled layouts use the hand-drawn
+    rule of :func:`assign_units` instead.)
+    """
+    by_bank: dict[int, list[Community]] = defaultdict(list)
+    for c in core:
+        p = Point(c.seed)
+        by_bank[next((i for i, b in enumerate(w.banks) if b.covers(p)), -1)].append(c)
+    banks = sorted(by_bank)
+    sizes = np.array([len(by_bank[b]) for b in banks], float)
+    share = np.ones(len(banks), int) + allocate(n_streets - len(banks), sizes)
+    next_unit = 0
+
+    def cut(members: list[Community], k: int) -> None:
+        nonlocal next_unit
+        if k <= 1 or len(members) <= 1:
+            for c in members:
+                c.unit = next_unit
+            next_unit += 1
+            return
+        xy = np.array([c.seed for c in members])
+        axis = int(np.ptp(xy[:, 1]) > np.ptp(xy[:, 0]))
+        order = sorted(members, key=lambda c: (c.seed[axis], c.seed[1 - axis], c.idx))
+        k0 = k // 2
+        n0 = round(len(order) * k0 / k)
+        cut(order[:n0], k0)
+        cut(order[n0:], k - k0)
+
+    for b, k in zip(banks, share, strict=True):
+        cut(by_bank[b], int(k))
+    if next_unit != n_streets:
+        raise RuntimeError(f"{next_unit} 街道 drawn for {n_streets}: too few core 社区")
+
+
 def assign_units(w: World, comms: list[Community], towns: np.ndarray, rng, names: NameGen):
     lay = w.lay
     big = lay.variant == "full"
     cy = lay.core_center[1]
     core = [c for c in comms if c.role == "core"]
-    n_streets = 4 if big else 1
+    n_streets = lay.count(4 if big else 1)
     units = [Unit(i, "街道", (0.0, 0.0)) for i in range(n_streets)]
     shapely.prepare(w.west_bank)
-    for c in core:
-        p = Point(c.seed)
-        if not big:
-            c.unit = 0
-        elif not w.west_bank.contains(p):
-            c.unit = 3
-        elif w.river.distance(p) >= 1400.0:
-            c.unit = 2
-        else:
-            c.unit = 0 if c.seed[1] >= cy else 1
+    if lay.scale != 1.0:
+        split_streets(w, core, n_streets)
+    else:
+        for c in core:
+            p = Point(c.seed)
+            if not big:
+                c.unit = 0
+            elif not w.west_bank.contains(p):
+                c.unit = 3
+            elif w.river.distance(p) >= 1400.0:
+                c.unit = 2
+            else:
+                c.unit = 0 if c.seed[1] >= cy else 1
     # fringe villages: the villages along the core edge
     villages = [c for c in comms if c.role == "village"]
     border = [
@@ -1679,7 +1809,7 @@ def core_fabric(w: World, rng, names: NameGen):
             ring_ways.append(rw)
     # escarpment: switchbacks and stairs next to them
     s_center = rs.project(Point(lay.core_center))
-    n_sw = 3 if big else 1
+    n_sw = lay.count(3 if big else 1)
     offsets = (
         np.linspace(-1.0, 1.0, n_sw) * (lay.core_axes[1] * 0.55) if n_sw > 1 else np.array([0.0])
     )
@@ -1936,6 +2066,41 @@ class CostGrid:
 
     def xy(self, k: int) -> np.ndarray:
         return np.array([self.xc[k], self.yc[k]])
+
+
+def grid_search(G, grid: CostGrid, sources, targets, *, scaled: bool, **kwargs):
+    """``csgraph.dijkstra`` from ``sources`` that settles a cell of each reachable target.
+
+    ``targets`` is a list of groups of cells (a town's gates, the road network): a group is
+    reached when one of its cells is settled, and every cell within the search's bound is settled
+    exactly, so the nearest cell of a group within the bound is its nearest cell.
+    Unscaled layouts search the whole grid (the committed demo is built so). A scaled layout's
+    grid grows with its area, and a whole-grid search per town would make the generator
+    quadratic: the search is bounded at 2.5 × the length of the straight line to the farthest
+    group (a cost is at least 0.45 × the metres) and the bound doubled until every group is
+    reached, or dropped after four doublings (a group beyond a river it cannot cross).
+    """
+    if not scaled:
+        return csgraph.dijkstra(G, indices=sources, **kwargs)
+    src = np.atleast_1d(np.asarray(sources))
+    groups = [np.atleast_1d(np.asarray(g, int)) for g in targets]
+    far = max(
+        float(
+            np.hypot(
+                grid.xc[g][:, None] - grid.xc[src][None, :],
+                grid.yc[g][:, None] - grid.yc[src][None, :],
+            ).min()
+        )
+        for g in groups
+    )
+    limit = 2.5 * far + 4.0 * grid.cell
+    for _ in range(5):
+        out = csgraph.dijkstra(G, indices=sources, limit=limit, **kwargs)
+        dist = out[0] if isinstance(out, tuple) else out
+        if all(np.isfinite(dist[g]).any() for g in groups):
+            return out
+        limit *= 2.0
+    return csgraph.dijkstra(G, indices=sources, **kwargs)
 
 
 def trace(pred: np.ndarray, target: int) -> list[int]:
@@ -2218,7 +2383,7 @@ def rural_network(
     core_routes = sorted(
         (r for r in routes if r[0] == 0), key=lambda r: -np.hypot(*(pos[r[0]] - pos[r[1]]))
     )
-    n_primary = 3 if big else 1
+    n_primary = lay.count(3 if big else 1)
     routes = [(a, b, 6 if (a, b, r) in core_routes[:n_primary] else r) for a, b, r in routes]
     # exits to the neighbouring districts
     boundary = w.district.exterior
@@ -2240,8 +2405,14 @@ def rural_network(
         for a, b, r in todo:
             by_src[a].append((b, r))
         for a in sorted(by_src):
-            dist, pred, _ = csgraph.dijkstra(
-                G, indices=cells_of[a], min_only=True, return_predecessors=True
+            dist, pred, _ = grid_search(
+                G,
+                grid,
+                cells_of[a],
+                [cells_of[b] if b >= 0 else [-b - 1] for b, _ in by_src[a]],
+                scaled=lay.scale != 1.0,
+                min_only=True,
+                return_predecessors=True,
             )
             for b, r in by_src[a]:
                 targets = cells_of[b] if b >= 0 else [-b - 1]
@@ -2266,7 +2437,9 @@ def rural_network(
             {k for cs in cells_of for k in cs} | {k for ed in edge_rank for k in ed} - set(e)
         )
         for end in e:
-            dist, pred = csgraph.dijkstra(G, indices=end, return_predecessors=True)
+            dist, pred = grid_search(
+                G, grid, end, [net], scaled=lay.scale != 1.0, return_predecessors=True
+            )
             t = min(net, key=lambda k: dist[k])
             if not np.isfinite(dist[t]):
                 continue
@@ -3427,8 +3600,8 @@ def make_facilities(
             }
         )
     # institutions: town 敬老院 (public) and private 养老院
-    n_jly = 5 if lay.variant == "full" else 1
-    n_yly = 4 if lay.variant == "full" else 1
+    n_jly = lay.count(5 if lay.variant == "full" else 1)
+    n_yly = lay.count(4 if lay.variant == "full" else 1)
     for u in sorted(
         rng.choice(towns, size=min(n_jly, len(towns)), replace=False), key=lambda u: u.idx
     ):
@@ -3504,7 +3677,7 @@ def make_facilities(
                 )
     # compound points in a few large compounds
     big_comp = sorted((r for r in residences if r.kind == "小区"), key=lambda r: -r.households)
-    n_cp = 8 if lay.variant == "full" else 1
+    n_cp = lay.count(8 if lay.variant == "full" else 1)
     for r in big_comp[: n_cp * 3 : 3]:
         c = comms[r.comm]
         q = np.array(r.geom.exterior.interpolate(rng.uniform(0, r.geom.exterior.length)).coords[0])
@@ -4762,6 +4935,56 @@ Regenerate with `python scripts/make_demo_district.py --small` (seed {seed}). Li
 """
 
 
+README_SCALED = """\
+# {name}
+
+**全部为程序生成的虚构数据**（区划代码 500199 不是真实代码），供基准测试用：演示区（{variant_zh}）的 {scale} 倍面积与人口，
+由同一生成程序按同样的规则生成（密度、坡度、建筑与村落规模、路网间距不变）。
+
+**Synthetic data** for benchmarks: {scale} × the area and population of the fictional demo district's {variant}
+variant, drawn by the same generator under the same rules (densities, slopes, building and hamlet sizes and road
+spacing are the variant's; the outline, rivers, ridges and main roads are stretched by √{scale}).
+
+- 规模 Size: {streets} 街道 + {towns} 镇, {shequ} 社区 + {cun} 村 on {area:,.0f} km², {pop:,} residents, {p60:,} aged 60+
+  ({share60:.1f} %); {osm_nodes:,} OSM nodes, {walk_km:,.0f} km walkable, {steps} steps ways, {bridges} walkable
+  bridges; {n_fac} facilities, {cand} candidate sites, {roster:,} people on the roster.
+- 情景 Scenario: `scenario.toml` (outputs to `{output_dir}`; the demo's budget lines × {scale}).
+
+Same files, columns, coordinate systems and conventions as `data/demo` — see `data/demo/README.md`.
+Regenerate with `python scripts/make_demo_district.py{small_flag} --scale {scale}` (seed {seed}; the time grows
+about linearly with the scale: some 20 s per unit of scale for the full variant on two cores).
+License: CC0 1.0.
+"""
+
+
+def readme_scaled(s: dict, lay: Layout, dist: District, seed: int) -> str:
+    n = s["network"]
+    return README_SCALED.format(
+        name=dist.scenario_name,
+        variant_zh="完整版" if lay.variant == "full" else "小样",
+        variant=lay.variant,
+        scale=f"{lay.scale:g}",
+        streets=s["streets"],
+        towns=s["towns"],
+        shequ=s["shequ"],
+        cun=s["cun"],
+        area=s["area_km2"],
+        pop=s["pop"],
+        p60=s["p60"],
+        share60=100 * s["share60"],
+        osm_nodes=s["osm"]["osm_nodes"],
+        walk_km=n["walkable_km"],
+        steps=n["steps"],
+        bridges=n["bridges"],
+        n_fac=sum(s["facilities"].values()),
+        cand=s["candidates"],
+        roster=s["roster"],
+        output_dir=dist.output_dir,
+        small_flag=" --small" if lay.variant == "small" else "",
+        seed=seed,
+    )
+
+
 REAL_CODES_NOTE_ZH = (
     "重庆市 38 个区县（第七次人口普查名单）的代码为 500101–500120、500151–500156、"
     "500229–500243，500191–500199 均不在其中"
@@ -4945,7 +5168,7 @@ def build(lay: Layout, dist: District, seed: int, log=lambda msg: None) -> dict:
     make_dem(w, rng)
     log("terrain")
     comms, towns = partition(w, rng)
-    names = NameGen(rng)
+    names = NameGen(rng, long_after=None if lay.scale == 1.0 else len(_FIRST) * len(_SECOND) // 2)
     units = assign_units(w, comms, towns, rng, names)
     populate(w, comms, rng)
     log("communities")
@@ -5204,6 +5427,8 @@ def write_all(d: dict, folder: Path, seed: int, summary: dict) -> None:
     }
     if dist.city_index is not None:
         text = readme_city_district(summary, dist, seed)
+    elif w.lay.scale != 1.0:
+        text = readme_scaled(summary, w.lay, dist, seed)
     elif w.lay.variant == "full":
         text = readme_full(summary, seed)
     else:
@@ -5278,8 +5503,20 @@ def _logger(verbose: bool, t0: float, prefix: str = ""):
     return log
 
 
-def generate(out, *, small: bool = False, seed: int = DEFAULT_SEED, verbose: bool = False) -> dict:
-    """Generate the demo district into ``out`` (atomically) and return its summary figures."""
+def generate(
+    out,
+    *,
+    small: bool = False,
+    scale: float = 1.0,
+    seed: int = DEFAULT_SEED,
+    verbose: bool = False,
+) -> dict:
+    """Generate the demo district into ``out`` (atomically) and return its summary figures.
+
+    ``scale`` makes it that many times the variant's area and population (:func:`scaled_layout`).
+    """
+    if not 1.0 <= scale <= SCALE_MAX:
+        raise ValueError(f"the scale must be from 1 to {SCALE_MAX:g}; got {scale!r}")
     t0 = time.perf_counter()
     log = _logger(verbose, t0)
     out = Path(out)
@@ -5287,7 +5524,13 @@ def generate(out, *, small: bool = False, seed: int = DEFAULT_SEED, verbose: boo
 
     def write(tmp: Path) -> None:
         result.update(
-            build_and_write(tmp, SMALL if small else FULL, demo_district(small=small), seed, log)
+            build_and_write(
+                tmp,
+                scaled_layout(SMALL if small else FULL, scale),
+                demo_district(small=small, scale=scale),
+                seed,
+                log,
+            )
         )
 
     replace_atomically(out, write)
@@ -5420,6 +5663,20 @@ def city_size(text: str) -> int:
     return n
 
 
+def district_scale(text: str) -> float:
+    """argparse type of ``--scale``: a number from 1 to SCALE_MAX."""
+    try:
+        n = float(text)
+    except ValueError:
+        n = math.nan
+    if not 1.0 <= n <= SCALE_MAX:
+        raise argparse.ArgumentTypeError(
+            f"the scale must be a number from 1 to {SCALE_MAX:g} (times the demo's area and "
+            f"population), got {text!r}"
+        )
+    return n
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -5442,17 +5699,32 @@ def main(argv=None) -> int:
         ),
     )
     ap.add_argument(
+        "--scale",
+        type=district_scale,
+        default=1.0,
+        metavar="N",
+        help=(
+            f"make the district N times the variant's area and population (1-{SCALE_MAX:g}; "
+            "default 1), for benchmarks; written to data/demo-xN unless --out is given"
+        ),
+    )
+    ap.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="print progress")
     args = ap.parse_args(argv)
     repo = Path(__file__).resolve().parent.parent
+    if args.city is not None and args.scale != 1.0:
+        ap.error("--scale applies to the demo district, not to --city")
     if args.city is not None:
         out = args.out or (repo / "data" / "city")
         print_city(generate_city(out, args.city, seed=args.seed, verbose=args.verbose), out)
         return 0
-    out = args.out or (repo / "data" / ("demo-small" if args.small else "demo"))
-    s = generate(out, small=args.small, seed=args.seed, verbose=args.verbose)
+    name = "demo-small" if args.small else "demo"
+    if args.scale != 1.0:
+        name += f"-x{args.scale:g}"
+    out = args.out or (repo / "data" / name)
+    s = generate(out, small=args.small, scale=args.scale, seed=args.seed, verbose=args.verbose)
     print_summary(s, out)
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import tomllib
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -412,7 +413,9 @@ def test_facilities_and_health(layers, district_ll):
     ]
     # the columns of the plan indicators (data card: "指标字段")
     assert (fac["护理型床位数"] >= 0).all() and (fac["护理型床位数"] <= fac["床位数"]).all()
-    assert (fac.loc[fac["类型"].isin(["社区养老服务站", "村级互助养老点"]), "护理型床位数"] == 0).all()
+    assert (
+        fac.loc[fac["类型"].isin(["社区养老服务站", "村级互助养老点"]), "护理型床位数"] == 0
+    ).all()
     assert set(fac["运营方式"]) <= {"公办公营", "村委会自办", "公建民营", "民办", "民办公助"}
     assert (fac.loc[fac["类型"] == "街道养老服务中心", "运营方式"] == "公建民营").all()
     assert (fac.loc[fac["类型"] == "养老院", "运营方式"] == "民办").all()
@@ -567,7 +570,10 @@ def test_city_districts_are_complete_and_named(city):
         assert cfg["scenario"]["name_en"].startswith(f"Demo city district {k + 1} (fictional)")
         assert cfg["output"]["dir"] == f"output/city/{code}"
         # 300 万元 of district money over five years (60 a year), up to 225 万元 municipal
-        assert [(b["name"], b.get("per_year_wan_yuan"), b.get("total_wan_yuan")) for b in cfg["budget"]["line"]] == [
+        assert [
+            (b["name"], b.get("per_year_wan_yuan"), b.get("total_wan_yuan"))
+            for b in cfg["budget"]["line"]
+        ] == [
             ("区级资金", 60, None),
             ("市级建设补助", None, 225),
         ]
@@ -686,3 +692,137 @@ def test_city_size_must_be_1_to_8(value, capsys):
     assert "from 1 to 8" in capsys.readouterr().err
     with pytest.raises(ValueError, match="1 to 8"):
         gen.city_district(8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scaled districts (--scale N, for benchmarks)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory):
+    """The small variant at 4 × its area and population."""
+    gen = load_generator()
+    out = tmp_path_factory.mktemp("scaled") / "small-x4"
+    summary = gen.generate(out, small=True, scale=4)
+    return gen, out, summary
+
+
+def test_scale_one_is_the_variant_itself():
+    gen = load_generator()
+    assert gen.scaled_layout(gen.FULL, 1) is gen.FULL
+    assert gen.scaled_layout(gen.SMALL, 1.0) is gen.SMALL
+    x4 = gen.scaled_layout(gen.FULL, 4)
+    assert (x4.half_x_m, x4.half_y_m) == (2 * gen.FULL.half_x_m, 2 * gen.FULL.half_y_m)
+    assert x4.area_km2 == 4 * gen.FULL.area_km2 and x4.pop_total == 4 * gen.FULL.pop_total
+    assert x4.n_core_communities == 4 * 46 and x4.n_rural_villages == 4 * 238 and x4.n_towns == 80
+    assert len(x4.core_bridge_y) == 6 and x4.count(4) == 16 and gen.FULL.count(4) == 4
+
+
+def test_scaled_district_has_n_times_the_units_people_and_area(scaled):
+    import pyogrio
+
+    gen, out, s = scaled
+    small = gen.SMALL
+    assert s["streets"] == 4 and s["towns"] == 4 * small.n_towns
+    assert s["shequ"] == 4 * (small.n_core_communities + small.n_towns)  # one seat 社区 per town
+    assert s["cun"] == 4 * (small.n_fringe_villages + small.n_rural_villages)
+    assert s["pop"] == 4 * small.pop_total
+    outline = pyogrio.read_dataframe(out / "boundaries.gpkg", layer="区界").to_crs(METRIC)
+    assert outline.area.iloc[0] / 1e6 == pytest.approx(4 * small.area_km2, rel=0.01)
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "--small --scale 4" in readme and "4 街道 + 8 镇" in readme
+    scenario = tomllib.loads((out / "scenario.toml").read_text(encoding="utf-8"))
+    assert "×4" in scenario["scenario"]["name"]
+
+
+def test_scaled_district_tiles_and_nests(scaled):
+    import pyogrio
+
+    _, out, _ = scaled
+    layers = {
+        name: pyogrio.read_dataframe(out / "boundaries.gpkg", layer=name).to_crs(METRIC)
+        for name in ("区界", "街道镇", "社区村")
+    }
+    test_communities_tile_the_district(layers)
+    test_communities_nest_in_streets_and_streets_are_contiguous(layers)
+    comm = layers["社区村"]
+    assert comm["社区村代码"].is_unique and comm["社区村名称"].is_unique
+    streets = layers["街道镇"]
+    for code in streets.loc[streets["类型"] == "街道", "街镇代码"]:
+        assert ((comm["街镇代码"] == code) & (comm["类型"] == "社区")).sum() >= 3, code
+
+
+def test_scaled_district_is_reproducible_and_loads(scaled, tmp_path):
+    from siting.io import load_inputs
+    from siting.scenario import load_scenario
+
+    gen, out, s = scaled
+    again = tmp_path / "again"
+    gen.generate(again, small=True, scale=4)
+    assert gen.content_hash(again) == gen.content_hash(out)
+    inputs = load_inputs(load_scenario(out / "scenario.toml"))
+    assert not inputs.warnings
+    assert len(inputs.communities) == s["shequ"] + s["cun"]
+    assert inputs.communities["pop_60p"].sum() == s["p60"]
+    assert len(inputs.candidates) == s["candidates"] and len(inputs.roster) == s["roster"]
+
+
+def test_bounded_grid_search_settles_the_targets_exactly():
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    gen = load_generator()
+    rng = np.random.default_rng(3)
+    side = 60
+    n = side * side
+    iy, ix = np.divmod(np.arange(n), side)
+    right = np.nonzero(ix < side - 1)[0]
+    up = np.nonzero(iy < side - 1)[0]
+    u = np.concatenate([right, up])
+    v = np.concatenate([right + 1, up + side])
+    w = 10.0 * rng.uniform(1.0, 3.0, len(u))
+    G = sparse.csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n))
+
+    class Grid:  # the CostGrid attributes the search reads: 10 m cells
+        xc, yc, cell = 10.0 * ix, 10.0 * iy, 10.0
+
+    best = csgraph.dijkstra(G, indices=[0, 1]).min(axis=0)  # the oracle: the whole grid
+    near = [[3 * side + 3], [2 * side + 40, 5]]
+    far = [[n - 1], [side * 30 + 30, 5], [2 * side + 7]]
+    for groups in (near, far):
+        dist, pred, _ = gen.grid_search(
+            G, Grid, [0, 1], groups, scaled=True, min_only=True, return_predecessors=True
+        )
+        for g in groups:
+            assert dist[g].min() == pytest.approx(best[g].min(), abs=1e-9)
+            t = g[int(np.argmin(dist[g]))]
+            path = gen.trace(pred, t)
+            assert path[-1] in (0, 1)
+            assert sum(G[a, b] for a, b in pairwise(path[::-1])) == pytest.approx(dist[t])
+        if groups is near:
+            assert np.isinf(dist).sum() > n // 2, "the bound must leave most of the grid alone"
+    unscaled = gen.grid_search(G, Grid, [0, 1], far, scaled=False, min_only=True)
+    assert np.array_equal(unscaled, best)
+
+
+def test_long_names_once_the_two_character_pool_is_used():
+    gen = load_generator()
+    names = gen.NameGen(np.random.default_rng(0), long_after=50)
+    taken = [names.take("村") for _ in range(200)]
+    assert len(set(taken)) == 200
+    assert all(len(t) == 3 for t in taken[:50]) and all(len(t) == 4 for t in taken[50:])
+    plain = gen.NameGen(np.random.default_rng(0))
+    assert [plain.take("村") for _ in range(50)] == taken[:50]
+
+
+@pytest.mark.parametrize("value", ["0.5", "17", "two", "nan"])
+def test_scale_must_be_1_to_16(value, capsys):
+    gen = load_generator()
+    with pytest.raises(SystemExit) as exc:
+        gen.main(["--scale", value, "--out", "/nonexistent/never-written"])
+    assert exc.value.code == 2
+    assert "from 1 to 16" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        gen.main(["--scale", "2", "--city", "2", "--out", "/nonexistent/never-written"])
+    assert "not to --city" in capsys.readouterr().err
