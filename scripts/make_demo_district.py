@@ -625,6 +625,18 @@ def random_points_in(poly, n: int, rng) -> np.ndarray:
     return np.vstack(out)[:n]
 
 
+def distance_to_line(line: LineString, xy: np.ndarray) -> np.ndarray:
+    """``shapely.distance(line, points)``, the same numbers, by a tree of the line's segments.
+
+    (A point's distance to a line is its distance to the nearest segment; a scaled district's
+    river is long, and measuring every sample point against all of it is quadratic.)
+    """
+    c = np.asarray(line.coords)
+    tree = STRtree(shapely.linestrings(np.stack([c[:-1], c[1:]], axis=1)))
+    _, dist = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
+    return dist
+
+
 def polygon_parts(geom) -> list:
     if geom is None or geom.is_empty:
         return []
@@ -1101,9 +1113,7 @@ def partition(w: World, rng):
         pieces = [p for p in pieces if p.area > 2e4]
         if layer == "core":
             samp = [random_points_in(p, lay.count(6000 if big else 3000), rng) for p in pieces]
-            dens = [
-                1.0 + 4.0 * np.exp(-shapely.distance(rp, shapely.points(s)) / 1300.0) for s in samp
-            ]
+            dens = [1.0 + 4.0 * np.exp(-distance_to_line(rp, s) / 1300.0) for s in samp]
             mass = np.array([p.area * d.mean() for p, d in zip(pieces, dens, strict=True)])
         else:
             samp = [random_points_in(p, max(int(p.area / 2.5e4), 50), rng) for p in pieces]
@@ -3304,6 +3314,15 @@ def finish_residences(
     """Give every community its households, names and house footprints; add fallbacks."""
     walk = [LineString(x.coords) for x in ways if is_walkable(x.tags) and not x.sep]
     blockers = STRtree(np.array(walk, dtype=object))
+    # the same ways cut into their segments, for the houses' distance to the nearest way: the
+    # same distances (a line's is its nearest segment's), found in time that does not grow with
+    # the length of the ways' bounding boxes
+    xy = [np.asarray(line.coords) for line in walk]
+    segments = STRtree(
+        shapely.linestrings(
+            np.stack([np.vstack([c[:-1] for c in xy]), np.vstack([c[1:] for c in xy])], axis=1)
+        )
+    )
     by_comm = defaultdict(list)
     for r in res:
         by_comm[r.comm].append(r)
@@ -3335,7 +3354,7 @@ def finish_residences(
         for r in rs:
             if r.kind == "院落":
                 if r.geom is None:
-                    build_hamlet_houses(r, c, blockers, rng)
+                    build_hamlet_houses(r, c, segments, rng)
                 sn = surnames[int(rng.integers(len(surnames)))]
                 r.name = sn + str(rng.choice(_HAMLET_SUFFIX))
             elif r.kind == "散居":
