@@ -9,15 +9,27 @@ time limit is computed twice on the same directed walking graph with the same se
 
 Both start at the site's nearest graph node (``osmnx.distance.nearest_nodes``), so both compute
 the same thing; the node sets are compared site by site. Then polygons per second of
-``isochrone_polygons`` and the peak memory (RSS) are printed. Last line:
-``speedup_vs_osmnx_recipe=<number>``.
+``isochrone_polygons`` and the peak memory (RSS) are printed, and ``speedup_vs_osmnx_recipe=``.
 
-Usage: python scripts/bench_isochrones.py [SCENARIO] [--minutes 15] [--repeat 3]
+Then Valhalla, the open-source routing engine behind many isochrone services, draws the same
+sites' isochrones on the district's own OSM file (``roads.osm.pbf``; the demo's is generated with
+it): tiles built by the ``valhalla_build_tiles`` of the ``pyvalhalla-weekly`` wheel (an optional
+benchmark dependency, ``pip install pyvalhalla-weekly``; without it this part is skipped with a
+message) into a temporary folder, then one ``Actor.isochrone`` request per site, ``costing =
+"pedestrian"`` at the walking graph's flat speed in km/h, one contour of ``--minutes``. Ours is
+the same sites' whole isochrone, search and polygon (``reach`` + ``isochrone_polygons``), on one
+thread as Valhalla's actor is (``ISOCHRONES_THREADS=1``). Last line: ``polygons_vs_valhalla=``:
+our polygons per second over Valhalla's (issue 17 goal: ≥ 1). Valhalla's polygons are not ours:
+it has no slope profile cut along partial edges, no stairs penalty of older walkers, no holes and
+draws across rivers; only their counts and times are compared.
+
+Usage: python scripts/bench_isochrones.py [SCENARIO] [--minutes 15] [--repeat 3] [--no-valhalla]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -31,7 +43,7 @@ from isochrones import isochrone_polygons, reach
 from siting.catchments import _sites
 from siting.io import load_inputs
 from siting.scenario import load_scenario
-from siting.walking import walking_graph
+from siting.walking import walking_graph, walking_model
 
 
 def nx_graph(graph) -> nx.DiGraph:
@@ -47,11 +59,63 @@ def nx_graph(graph) -> nx.DiGraph:
     return g
 
 
+def valhalla_isochrones(pbf, lonlat: np.ndarray, minutes: float, speed_kmh: float):
+    """Valhalla's isochrones of every point on tiles built from ``pbf``: (seconds, polygons, tiles s).
+
+    None (with a message) when the ``pyvalhalla-weekly`` wheel is missing.
+    """
+    import json
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    try:
+        import valhalla
+    except ImportError:
+        print("valhalla: skipped (pip install pyvalhalla-weekly to compare with Valhalla)")
+        return None
+    build = Path(valhalla.__file__).parent / "bin" / "valhalla_build_tiles"
+    with tempfile.TemporaryDirectory(prefix="valhalla-") as tmp:
+        tiles = Path(tmp) / "tiles"
+        tiles.mkdir()
+        config = valhalla.get_config(tile_extract="", tile_dir=str(tiles))
+        config["mjolnir"]["admin"] = ""
+        config["mjolnir"]["timezone"] = ""
+        path = Path(tmp) / "valhalla.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        t = time.perf_counter()
+        subprocess.run(
+            [str(build), "-c", str(path), str(pbf)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )
+        tiles_s = time.perf_counter() - t
+        actor = valhalla.Actor(str(path))
+        polygons = 0
+        t = time.perf_counter()
+        for lon, lat in lonlat:
+            request = {
+                "locations": [{"lon": float(lon), "lat": float(lat)}],
+                "costing": "pedestrian",
+                "costing_options": {"pedestrian": {"walking_speed": speed_kmh}},
+                "contours": [{"time": minutes}],
+                "polygons": True,
+            }
+            answer = json.loads(actor.isochrone(json.dumps(request)))
+            polygons += sum(
+                1 for f in answer.get("features", []) if f["geometry"]["type"].endswith("Polygon")
+            )
+        seconds = time.perf_counter() - t
+    return seconds, polygons, tiles_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("scenario", nargs="?")
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-valhalla", action="store_true", help="skip the Valhalla comparison")
     args = parser.parse_args()
     proc = psutil.Process()
 
@@ -98,6 +162,43 @@ def main() -> None:
     if not equal:
         raise SystemExit("reach sets differ: the speed-up is not at identical results")
     print(f"speedup_vs_osmnx_recipe={theirs / ours:.1f}")
+    if args.no_valhalla:
+        return
+    pbf = inputs.scenario.inputs["network"].path
+    lonlat = sites.geometry.to_crs(4326)
+    lonlat = np.column_stack([lonlat.x, lonlat.y])
+    speed_kmh = round(walking_model(inputs).speed_mps * 3.6, 3)
+    theirs_v = valhalla_isochrones(pbf, lonlat, args.minutes, speed_kmh)
+    if theirs_v is None:
+        return
+    v_s, v_n, tiles_s = theirs_v
+    before = os.environ.get("ISOCHRONES_THREADS")
+    os.environ["ISOCHRONES_THREADS"] = "1"
+    try:
+        runs = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            table = reach(
+                graph, graph.node_ids[centres], max_seconds=limit, direction="from_sources"
+            )
+            ours_polys = isochrone_polygons(graph, table, max_minutes=args.minutes)
+            runs.append(time.perf_counter() - t)
+    finally:
+        if before is None:
+            os.environ.pop("ISOCHRONES_THREADS")
+        else:
+            os.environ["ISOCHRONES_THREADS"] = before
+    o_s = statistics.median(runs)
+    print(
+        f"valhalla: tiles from {pbf.name} in {tiles_s:.1f} s; {v_n} isochrones of {len(lonlat)} "
+        f"sites at {speed_kmh:g} km/h in {v_s:.2f} s = {v_n / v_s:,.0f}/s "
+        f"({1000 * v_s / len(lonlat):.2f} ms per site)"
+    )
+    print(
+        f"ours, one thread (reach + isochrone_polygons): {len(ours_polys)} in {o_s:.2f} s = "
+        f"{len(ours_polys) / o_s:,.0f}/s ({1000 * o_s / len(centres):.2f} ms per site)"
+    )
+    print(f"polygons_vs_valhalla={(len(ours_polys) / o_s) / (v_n / v_s):.2f}")
 
 
 if __name__ == "__main__":

@@ -569,17 +569,23 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     >>> weighted_quantile(np.array([60.0, 120.0, 300.0]), np.ones(3), 0.5)
     120.0
     """
+    return weighted_quantiles(values, weights, (q,))[0]
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> list[float]:
+    """:func:`weighted_quantile` of each ``q`` in ``qs``, sorting and summing once."""
     values = np.asarray(values, dtype=float)
     weights = np.asarray(weights, dtype=float)
     keep = weights > 0
     values, weights = values[keep], weights[keep]
     total = math.fsum(weights)
     if total <= 0:
-        return float("nan")
+        return [float("nan")] * len(qs)
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(weights[order])
-    k = int(np.searchsorted(cum, q * total * (1 - 1e-12), side="left"))
-    return float(values[order][min(k, len(values) - 1)])
+    ordered = values[order]
+    k = np.searchsorted(cum, np.asarray(qs, dtype=float) * total * (1 - 1e-12), side="left")
+    return [float(ordered[min(int(i), len(values) - 1)]) for i in k]
 
 
 def _summaries(
@@ -622,8 +628,7 @@ def _summaries(
     for a, b in itertools.pairwise(bounds):
         idx = order[a:b]
         key = g_sorted[a]
-        med[key] = weighted_quantile(minutes[idx], w[idx], 0.5)
-        p90[key] = weighted_quantile(minutes[idx], w[idx], 0.9)
+        med[key], p90[key] = weighted_quantiles(minutes[idx], w[idx], (0.5, 0.9))
     out["median_minutes"] = [med.get(k, np.nan) for k in keys]
     out["p90_minutes"] = [p90.get(k, np.nan) for k in keys]
     counts = n_cover_sites.groupby("g")["s"].nunique()
