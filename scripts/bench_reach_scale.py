@@ -16,6 +16,14 @@ For every size, in this process:
 The last lines are ``local_per_source_ratio_largest_vs_smallest=`` (goal of issue 17: ≤ 2, a cost
 that follows the walk) and ``whole_per_source_ratio_largest_vs_smallest=`` (the graph-size cost
 of the whole-graph search). Ratios measured in one run, since these machines are noisy.
+
+``--city`` instead measures city scale (issue 17 goal 5): a 1,000 × 1,000 grid (10⁶ nodes,
+about a 50 km square of 50 m blocks), ``--city-sites`` sites (default 10,000, on the streets a few
+metres off a node) and ``--city-demand`` demand points (default 200,000, anywhere), at the
+15-minute limit of an older walker (0.8 m/s): the sites' search (``reach``, as for their
+isochrones) and the coverage search of every demand point to every site (``od_times``), each
+stage's time and peak memory (``siting.stages.StageTimer``: the process's resident set, sampled),
+the pairs and their bytes. Last lines ``city_peak_rss_mb=`` and ``city_bytes_per_pair=``.
 """
 
 from __future__ import annotations
@@ -67,12 +75,67 @@ def grid_network(size: int) -> StreetNetwork:
     return StreetNetwork(nodes=nodes, edges=edges, crs=CRS, source="synthetic grid")
 
 
+def city(n_sites: int, n_demand: int, minutes: float = 15.0) -> int:
+    """Search and coverage on a 10⁶-node grid with ``n_sites`` sites (see the module docstring)."""
+    from isochrones.od import od_times
+    from isochrones.reach import reach
+    from isochrones.snap import snap_points
+    from siting.stages import StageTimer
+
+    timer = StageTimer()
+    size = 1000
+    limit = minutes * 60.0
+    rng = np.random.default_rng(29)
+    with timer.stage("graph"):
+        graph = walking_arcs(grid_network(size), WalkingModel(SPEED, slope_function="flat"))
+    span = (size - 1) * BLOCK_M
+    with timer.stage("snap"):
+        node = rng.choice(graph.n_nodes, size=n_sites, replace=False)
+        site_xy = graph.node_xy[node] + np.column_stack(
+            [rng.uniform(2.0, 20.0, n_sites), np.zeros(n_sites)]
+        )
+        site_xy[:, 0] = np.minimum(site_xy[:, 0], ORIGIN[0] + span)
+        sites = snap_points(graph, shapely.points(site_xy))
+        demand_xy = np.column_stack(
+            [ORIGIN[0] + rng.uniform(0, span, n_demand), ORIGIN[1] + rng.uniform(0, span, n_demand)]
+        )
+        demand = snap_points(graph, shapely.points(demand_xy))
+    with timer.stage("search"):
+        table = reach(graph, sites, max_seconds=limit, direction="from_sources")
+    with timer.stage("coverage"):
+        od = od_times(graph, demand, sites, max_seconds=limit)
+    covered = np.diff(od.seconds.indptr) > 0
+    for r in timer.records:
+        print(
+            f"  {r.name:<10} {r.seconds:7.2f} s  CPU {r.cpu_seconds:7.2f} s  {r.peak_rss_mb:7.0f} MB"
+        )
+    pairs = len(table.source)
+    table_bytes = table.source.nbytes + table.node.nbytes + table.seconds.nbytes
+    od_bytes = od.seconds.data.nbytes + od.seconds.indices.nbytes + od.seconds.indptr.nbytes
+    print(
+        f"{graph.n_nodes:,} nodes, {graph.n_arcs:,} arcs; {n_sites:,} sites reach "
+        f"{pairs / n_sites:,.0f} nodes each ({pairs:,} pairs, {table_bytes / 2**20:,.0f} MB); "
+        f"{n_demand:,} demand points, {covered.mean():.1%} within {minutes:g} min of a site "
+        f"({od.n_pairs:,} pairs, {od_bytes / 2**20:,.0f} MB)"
+    )
+    search = next(r for r in timer.records if r.name == "search")
+    print(f"city_search_us_per_site={1e6 * search.seconds / n_sites:.0f}")
+    print(f"city_bytes_per_pair={table_bytes / max(pairs, 1):.0f}")
+    print(f"city_peak_rss_mb={max(r.peak_rss_mb for r in timer.records):.0f}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 316, 1000])
     ap.add_argument("--sources", type=int, default=200)
     ap.add_argument("--reach", type=int, default=500, help="nodes reached per source")
+    ap.add_argument("--city", action="store_true", help="10⁶ nodes, 10,000 sites (goal 5)")
+    ap.add_argument("--city-sites", type=int, default=10_000)
+    ap.add_argument("--city-demand", type=int, default=200_000)
     args = ap.parse_args()
+    if args.city:
+        return city(args.city_sites, args.city_demand)
 
     reach_module = sys.modules["isochrones.reach"]
     # a diamond of radius r blocks holds 2r² + 2r + 1 nodes

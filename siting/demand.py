@@ -411,7 +411,12 @@ def _street_points(
     idx = tree.query(polygon, predicate="intersects")
     if len(idx) == 0:
         return np.empty(0, dtype=object), np.zeros(0)
-    clipped = shapely.intersection(lines[np.sort(idx)], polygon)
+    lines = lines[np.sort(idx)]
+    # a street wholly inside is its own part: only the ones that cross the edge are cut
+    shapely.prepare(polygon)
+    inside = shapely.contains_properly(polygon, lines)
+    clipped = lines.copy()
+    clipped[~inside] = shapely.intersection(lines[~inside], polygon)
     parts = shapely.get_parts(shapely.line_merge(shapely.get_parts(clipped)))
     parts = parts[(shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)]
     if len(parts) == 0:

@@ -38,7 +38,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import box
 
 from siting.disclosure import people_text, suppression_mask
 from siting.errors import Problem, ScenarioError
@@ -368,7 +367,7 @@ def aggregate_roster(
     cells_suppressed = int((pooled & (totals > 0)).sum())
     people_suppressed = int(totals[pooled].sum())
     keep = ~pooled
-    cells_kept = cells[keep]
+    cells_kept = np.asarray(cells[keep]).reshape(-1, 2)
     size = settings.cell_m
     grid_shown = suppress_small(grid_counts, settings.min_count, pooled=pooled)[keep]
     grid_shown = grid_shown.reset_index(drop=True)
@@ -379,7 +378,12 @@ def aggregate_roster(
             "y_center": (cells_kept[:, 1] + 0.5) * size,
             **{c: grid_shown[c].to_numpy() for c in (*COUNT_COLUMNS, "suppressed")},
         },
-        geometry=[box(a * size, b * size, (a + 1) * size, (b + 1) * size) for a, b in cells_kept],
+        geometry=shapely.box(
+            cells_kept[:, 0] * size,
+            cells_kept[:, 1] * size,
+            (cells_kept[:, 0] + 1) * size,
+            (cells_kept[:, 1] + 1) * size,
+        ),
         crs=communities.crs,
     )
     result = RosterAggregates(
