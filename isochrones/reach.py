@@ -256,16 +256,17 @@ def _local_groups(
     key = np.floor(xy / cell).astype(np.int64)
     order = np.lexsort((key[:, 0], key[:, 1]))
     bounds = np.flatnonzero(np.any(np.diff(key[order], axis=0) != 0, axis=1)) + 1
-    groups = []
-    extracted = 0
-    for members in np.split(order, bounds):
-        pts = xy[members]
-        lo, hi = pts.min(axis=0), pts.max(axis=0)
-        centre = (lo + hi) / 2
-        radius = float(np.hypot(*(hi - lo)) / 2 + halo)
-        nodes = np.sort(np.asarray(tree.query_ball_point(centre, radius), dtype=np.int64))
-        extracted += len(nodes)
-        groups.append((members, nodes))
+    split = np.split(order, bounds)
+    lo = np.array([xy[m].min(axis=0) for m in split])
+    hi = np.array([xy[m].max(axis=0) for m in split])
+    centre = (lo + hi) / 2
+    radius = np.hypot(*(hi - lo).T) / 2 + halo
+    found = tree.query_ball_point(centre, radius, return_sorted=True)
+    groups = [
+        (members, np.asarray(nodes, dtype=np.int64))
+        for members, nodes in zip(split, found, strict=True)
+    ]
+    extracted = sum(len(nodes) for _, nodes in groups)
     # Cutting a group's graph out costs about _EXTRACT_VS_SCAN times what scanning one node of
     # a whole-graph search costs (measured by scripts/bench_reach_scale.py): search locally
     # only where that is cheaper.
@@ -274,26 +275,54 @@ def _local_groups(
     return groups
 
 
+class _Scratch:
+    """Two arrays over the search graph's nodes, reused by every block of one :func:`reach`
+    call: which set last claimed a node (its stamp) and the node's position in that set's block.
+    Filling them costs a set's nodes, not the graph's."""
+
+    def __init__(self, size: int) -> None:
+        self.stamp = np.full(size, -1, dtype=np.int64)
+        self.local = np.zeros(size, dtype=np.int64)
+        self.next_stamp = 0
+
+
 def _block_subsearch(
-    search: csr_matrix, row_sets: list[np.ndarray]
+    search: csr_matrix, row_sets: list[np.ndarray], scratch: _Scratch | None = None
 ) -> tuple[csr_matrix, np.ndarray]:
     """The search graphs induced by each row set (ascending positions), side by side.
 
     One block-diagonal graph holds a copy of each set's induced graph (so a node in two sets is
-    two nodes); returns it and the sorted keys ``set × N + position`` of its nodes (``N`` the
-    search graph's size), by which a set's node is found (:func:`numpy.searchsorted`).
+    two nodes), its rows in the order of the sets and within a set ascending, each row's arcs
+    in ``search``'s order; returns it and the sorted keys ``set × N + position`` of its nodes
+    (``N`` the search graph's size), by which a set's node is found (:func:`numpy.searchsorted`).
+    An arc's head is looked up in ``scratch`` (made here when not given), so the cost follows
+    the sets' nodes and arcs.
     """
     size = search.shape[0]
+    if scratch is None:
+        scratch = _Scratch(size)
     rows = np.concatenate(row_sets)
     owner = np.repeat(np.arange(len(row_sets), dtype=np.int64), [len(r) for r in row_sets])
     keys = owner * size + rows  # sorted: sets in order, each ascending
     start, stop = search.indptr[rows], search.indptr[rows + 1]
     counts = stop - start
     take = np.repeat(stop - np.cumsum(counts), counts) + np.arange(int(counts.sum()))
+    heads = search.indices[take]
+    col = np.empty(len(take), dtype=np.int64)
+    keep = np.empty(len(take), dtype=bool)
+    arc_ptr = np.concatenate(([0], np.cumsum(counts)))
+    offset = 0
+    for r in row_sets:
+        stamp = scratch.next_stamp
+        scratch.next_stamp += 1
+        scratch.stamp[r] = stamp
+        scratch.local[r] = offset + np.arange(len(r))
+        a, b = arc_ptr[offset], arc_ptr[offset + len(r)]
+        h = heads[a:b]
+        keep[a:b] = scratch.stamp[h] == stamp  # arcs leaving the set are dropped
+        col[a:b] = scratch.local[h]
+        offset += len(r)
     row_of = np.repeat(np.arange(len(rows)), counts)
-    wanted = owner[row_of] * size + search.indices[take]
-    col = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-    keep = keys[col] == wanted  # arcs leaving the set are dropped
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_of[keep], minlength=len(rows)), out=indptr[1:])
     sub = csr_matrix((search.data[take][keep], col[keep], indptr), shape=(len(rows), len(rows)))
@@ -413,6 +442,7 @@ def reach(
                           parts_s, parts_n, parts_t)  # fmt: skip
     else:
         size = search.shape[0]
+        scratch = _Scratch(size)
         budget = _CACHE_BLOCK_BYTES // 8  # cells of the dense block of one search
         pending: list[tuple[np.ndarray, np.ndarray]] = []
         cells = sources_in = nodes_in = 0
@@ -422,7 +452,7 @@ def reach(
             chunk = np.concatenate([active[m] for m, _ in pending])
             sets = [np.concatenate([nd, np.sort(search_index[active[m]][search_index[active[m]] >= n])])
                     for m, nd in pending]  # fmt: skip
-            sub, keys = _block_subsearch(search, sets)
+            sub, keys = _block_subsearch(search, sets, scratch)
             gid = np.repeat(np.arange(len(pending)), [len(m) for m, _ in pending])
             local = np.searchsorted(keys, gid * size + search_index[chunk])
             rows = keys % size
@@ -458,15 +488,16 @@ def reach(
         n_nodes=n,
         problems=tuple(problems),
     )
-    log.info(
-        "reach (%s, %.0f s) from %d sources returned %s reached pairs in %d batches; "
-        "%d sources on islands, %.1f%% of walkable nodes outside the largest component",
-        direction,
-        max_seconds,
-        k,
-        f"{len(src):,}",
-        batches,
-        int(island.sum()),
-        100 * graph.summary()["share_outside_largest_component"],
-    )
+    if log.isEnabledFor(logging.INFO):  # the graph's summary scans the whole graph
+        log.info(
+            "reach (%s, %.0f s) from %d sources returned %s reached pairs in %d batches; "
+            "%d sources on islands, %.1f%% of walkable nodes outside the largest component",
+            direction,
+            max_seconds,
+            k,
+            f"{len(src):,}",
+            batches,
+            int(island.sum()),
+            100 * graph.summary()["share_outside_largest_component"],
+        )
     return table
