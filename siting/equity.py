@@ -67,6 +67,7 @@ import dataclasses
 import io
 import logging
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -682,6 +683,24 @@ def equity_of(measures: Sequence[UnitMeasure]) -> Equity:
             )
     table = pd.DataFrame(rows, columns=_COLUMNS)
     return Equity(measures=tuple(measures), results=results, table=table)
+
+
+_RESULT_PNG: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def result_lorenz_png(result: SitingResult, *, lang: Language = "zh") -> bytes:
+    """``lorenz_png(lorenz_lines(result_equity(result)))``, drawn once per result and language.
+
+    A run draws the plan's Lorenz figure beside its tables and again in its map: the same bytes,
+    so the second is the first (results are frozen).
+    """
+    try:
+        cache = _RESULT_PNG.setdefault(result, {})
+    except TypeError:  # not weakly referable: no cache
+        cache = {}
+    if lang not in cache:
+        cache[lang] = lorenz_png(lorenz_lines(result_equity(result)), lang=lang)
+    return cache[lang]
 
 
 def result_equity(result: SitingResult, *, extra: Sequence[UnitMeasure] = ()) -> Equity:

@@ -109,9 +109,9 @@ def write_map_for(
         access = access_map_frame(compute_access(inputs, coverage, siting=siting), lang=lang)
     lorenz = None
     if siting is not None:  # the plan's equity, as in lorenz.png beside its tables
-        from siting.equity import lorenz_lines, lorenz_png, result_equity
+        from siting.equity import result_lorenz_png
 
-        lorenz = lorenz_png(lorenz_lines(result_equity(siting)), lang=lang)
+        lorenz = result_lorenz_png(siting, lang=lang)
     m = coverage_map(
         inputs,
         catchments=catchments,

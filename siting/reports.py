@@ -410,14 +410,14 @@ def write_siting_outputs(
     ``budget_curve.csv``; ``siting.xlsx`` holding them all; ``lorenz.png`` (the Lorenz curves
     before and after). Headers in Chinese by default (``lang="en"`` for English).
     """
-    from siting.equity import lorenz_lines, lorenz_png
+    from siting.equity import result_lorenz_png
     from siting.tables import write_tables
 
     frames = siting_frames(result, lang=lang, curve=curve)
     sheets = {stem: _equity_label(f"sheet_{stem}", lang) for stem in frames}
     files = {}
     if png:
-        files["lorenz.png"] = lorenz_png(lorenz_lines(result_equity(result)), lang=lang)
+        files["lorenz.png"] = result_lorenz_png(result, lang=lang)
     return write_tables(
         frames,
         out_dir,
@@ -825,13 +825,13 @@ def write_plan_outputs(
     the map at ``map_path`` (default ``maps/<out_dir name>.html``). Every file is written whole
     or not at all.
     """
-    from siting.equity import lorenz_lines, lorenz_png
+    from siting.equity import result_lorenz_png
     from siting.tables import write_tables
 
     out_dir = Path(out_dir)
     frames = plan_frames(result, lang=lang)
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
-    png = lorenz_png(lorenz_lines(result_equity(result)), lang=lang)
+    png = result_lorenz_png(result, lang=lang)
     from siting.transaction import transaction
 
     with transaction(folders=[out_dir]):  # all files or none (joins a command's)
