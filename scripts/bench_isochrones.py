@@ -88,6 +88,7 @@ def valhalla_isochrones(pbf, lonlat: np.ndarray, minutes: float, speed_kmh: floa
             [str(build), "-c", str(path), str(pbf)],
             check=True,
             capture_output=True,
+            cwd=tmp,  # it writes duplicateways.txt where it runs
             env={**os.environ, "OMP_NUM_THREADS": "1"},
         )
         tiles_s = time.perf_counter() - t
