@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -29,7 +30,14 @@ log = logging.getLogger("siting")
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=140 if not sys.stdout.isatty() else None)
+    """The CLI's console: the terminal's width, ``COLUMNS`` when set, else 140 when not a tty."""
+    width = None
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        width = int(columns)
+    elif not sys.stdout.isatty():
+        width = 140
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _lang(args: argparse.Namespace, scenario=None) -> Language:
@@ -113,18 +121,23 @@ def _print_warnings(console: Console, lang: Language, inputs, graph, coverage) -
 
 
 def _stage_table(console: Console, timer: StageTimer, lang: Language, attached: str = "") -> None:
-    t = Table(title=label("stage", lang))
-    for col in ("stage", "seconds", "peak_mb", "note"):
-        t.add_column(label(col, lang), justify="left" if col in ("stage", "note") else "right")
-    for r in timer.records:
-        t.add_row(r.name, f"{r.seconds:.2f}", f"{r.peak_rss_mb:,.0f}", r.note)
-    t.add_row(
-        label("total", lang),
-        f"{timer.total_seconds:.2f}",
-        f"{max(r.peak_rss_mb for r in timer.records):,.0f}",
-        "",
+    import pandas as pd
+
+    from siting.terminal import print_frame
+
+    rows = [(r.name, round(r.seconds, 2), round(r.peak_rss_mb), r.note) for r in timer.records]
+    rows.append(
+        (
+            label("total", lang),
+            round(timer.total_seconds, 2),
+            round(max(r.peak_rss_mb for r in timer.records)),
+            "",
+        )
     )
-    console.print(t)
+    columns = [label(col, lang) for col in ("stage", "seconds", "peak_mb", "note")]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame[columns[1]] = frame[columns[1]].map(lambda v: float(f"{v:.2f}"))
+    print_frame(console, frame, label("stage", lang), lang=lang)
     if attached:
         console.print(attached, markup=False, soft_wrap=True)
 
@@ -326,29 +339,20 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_frame(console: Console, frame, title: str) -> None:
-    from rich.markup import escape
+def _print_frame(console: Console, frame, title: str, lang: Language = "zh") -> None:
+    from siting.terminal import print_frame
 
-    t = Table(title=title)
-    for col in frame.columns:
-        t.add_column(str(col), overflow="fold")
-    for row in frame.itertuples(index=False):
-        # cells are text, not markup: "[indicators.reported]" in a detail must print as written
-        t.add_row(
-            *[
-                "" if v is None or (isinstance(v, float) and np.isnan(v)) else escape(str(v))
-                for v in row
-            ]
-        )
-    console.print(t)
+    print_frame(console, frame, title, lang=lang)
 
 
 def _print_coverage(console: Console, coverage, lang: Language) -> None:
     from siting.tables import coverage_frames
 
     frames = coverage_frames(coverage, lang=lang)
-    _print_frame(console, frames["coverage_district"], label("coverage_district_title", lang))
-    _print_frame(console, frames["indicators"], label("indicators_title", lang))
+    _print_frame(
+        console, frames["coverage_district"], label("coverage_district_title", lang), lang=lang
+    )
+    _print_frame(console, frames["indicators"], label("indicators_title", lang), lang=lang)
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -446,7 +450,12 @@ def cmd_access(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         write_access_tables(access, out_dir, lang=lang)
         written = _publish(args)
-    _print_frame(console, district_brief(access, lang=lang), access_label("cli_access_title", lang))
+    _print_frame(
+        console,
+        district_brief(access, lang=lang),
+        access_label("cli_access_title", lang),
+        lang=lang,
+    )
     for line in access_summary(access, lang):
         console.print(line, markup=False, soft_wrap=True)
     from siting.access_tables import access_equity
@@ -456,6 +465,7 @@ def cmd_access(args: argparse.Namespace) -> int:
         console,
         equity_frame(access_equity(access), lang=lang, brief=True),
         access_label("sheet_access_equity", lang),
+        lang=lang,
     )
     attached = _print_warnings(console, lang, inputs, graph, coverage)
     for path in written:
@@ -609,10 +619,10 @@ def _print_money(console: Console, result, lang: Language) -> None:
     """Spend by year, line and level, and every budget row with its cap."""
     from siting.reports import budget_frame, money_frame
 
-    _print_frame(console, money_frame(result, lang), label("money_title", lang))
+    _print_frame(console, money_frame(result, lang), label("money_title", lang), lang=lang)
     budgets = budget_frame(result, lang)
     if len(budgets):
-        _print_frame(console, budgets, label("sheet_siting_budget", lang))
+        _print_frame(console, budgets, label("sheet_siting_budget", lang), lang=lang)
 
 
 def _print_siting(console: Console, result, lang: Language) -> None:
@@ -672,7 +682,9 @@ def _print_equity(console: Console, result, lang: Language) -> None:
     from siting.i18n import labeller
 
     title = labeller(EQUITY_LABELS)("cli_equity", lang)
-    _print_frame(console, equity_frame(result_equity(result), lang=lang, brief=True), title)
+    _print_frame(
+        console, equity_frame(result_equity(result), lang=lang, brief=True), title, lang=lang
+    )
 
 
 def _print_objective(console: Console, result, lang: Language) -> None:
@@ -775,7 +787,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         from siting.reports import siting_frames
 
         shown = siting_frames(result, lang=lang, curve=curve)["budget_curve"]
-        _print_frame(console, shown, label("cli_curve_title", lang))
+        _print_frame(console, shown, label("cli_curve_title", lang), lang=lang)
         knee = curve.knee_budget_wan_yuan
         console.print(f"{label('cli_knee', lang)}: {'—' if knee is None else f'{knee:,.0f} 万元'}")
     attached = _print_warnings(console, lang, inputs, graph, coverage)
@@ -815,7 +827,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         frames["plan_quotas"] = frames["plan_quotas"][due]
     for stem in ("plan_years", "plan_builds", "plan_quotas", "plan_indicators", "plan_gaps"):
         if stem in frames and len(frames[stem]):
-            _print_frame(console, frames[stem], label(f"cli_{stem}", lang))
+            _print_frame(console, frames[stem], label(f"cli_{stem}", lang), lang=lang)
     _print_money(console, result, lang)
     _print_equity(console, result, lang)
     attached = _print_warnings(console, lang, inputs, graph, coverage)
@@ -841,7 +853,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         written = _publish(args)
     frames = comparison_frames(result, lang=lang)
     first = next(iter(frames))
-    _print_frame(console, frames[first], label("cli_compare", lang))
+    _print_frame(console, frames[first], label("cli_compare", lang), lang=lang)
     for p in written:
         console.print(f"→ {p}")
     _stage_table(console, timer, lang)
@@ -860,7 +872,9 @@ def cmd_run_many(args: argparse.Namespace) -> int:
         city = run_many(args.scenarios, scheduler=args.scheduler, n_workers=args.workers, lang=lang)
         write_city(city, out_dir, lang=lang, map_path=map_path)
         written = _publish(args)
-    _print_frame(console, city_frames(city, lang=lang, brief=True)["city_report"], "run-many")
+    _print_frame(
+        console, city_frames(city, lang=lang, brief=True)["city_report"], "run-many", lang=lang
+    )
     for d in city.failed:
         console.print(f"✗ {d.scenario_path}", style="bold red")
         console.print(d.error if not d.problems else d.error.split(":")[0], markup=False)
