@@ -257,7 +257,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         with console.status(label(key, lang)), timer.stage(label(key, lang)) as info:
             yield info
 
-    checked = prepare(scenario, network=not args.skip_network, stage=stage)
+    checked = prepare(scenario, network=not args.skip_network, stage=stage, lang=lang)
     attached = ""
     if checked.coverage is None:
         _summary_tables(console, checked.inputs, lang)
@@ -315,7 +315,9 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
         timer.stage(label("stage_graph", lang)) as info,
     ):
         graph = walking_graph(inputs, speed=args.speed)
-        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
+        info["note"] = label(
+            "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
+        )
     with (
         console.status(label("stage_isochrones", lang)),
         timer.stage(label("stage_isochrones", lang)) as info,
@@ -323,7 +325,7 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
         result = facility_catchments(
             inputs, graph, minutes=args.minutes, include_candidates=args.candidates
         )
-        info["note"] = f"{result.per_site['site_id'].nunique():,} sites"
+        info["note"] = label("note_sites", lang, n=f"{result.per_site['site_id'].nunique():,}")
     write_catchments(result, out, lang=lang)
     _publish(args)
     for problem in graph.problems + tuple(result.problems):
@@ -379,14 +381,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         timer.stage(label("stage_graph", lang)) as info,
     ):
         graph = walking_graph(inputs, speed=args.speed)
-        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
+        info["note"] = label(
+            "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
+        )
     with (
         console.status(label("stage_coverage", lang)),
         timer.stage(label("stage_coverage", lang)) as info,
     ):
         with _computing(args):
             coverage = compute_coverage(inputs, graph)
-        info["note"] = coverage.demand.note()
+        info["note"] = coverage.demand.note(lang)
     with timer.stage(label("stage_write", lang)):
         write_coverage_tables(coverage, out_dir, lang=lang)
         written = _publish(args)
@@ -443,7 +447,9 @@ def cmd_access(args: argparse.Namespace) -> int:
                 from siting.optimize import optimize
 
                 result = optimize(inputs, coverage, siting_settings, graph=graph)
-            info["note"] = f"{result.summary['n_new_sites']} new, {result.solver}"
+            info["note"] = label(
+                "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
+            )
     with timer.stage(access_label("stage_access", lang)) as info:
         access = compute_access(inputs, coverage, settings=settings, siting=result)
         info["note"] = f"{settings.method}, {settings.supply}"
@@ -490,7 +496,7 @@ def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, ti
         timer.stage(label("stage_coverage", lang)) as info,
     ):
         coverage = compute_coverage(inputs, graph)
-        info["note"] = coverage.demand.note()
+        info["note"] = coverage.demand.note(lang)
     return scenario, inputs, graph, coverage
 
 
@@ -769,7 +775,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         timer.stage(label("stage_optimize", lang)) as info,
     ):
         result = optimize(inputs, coverage, settings, graph=graph)
-        info["note"] = f"{result.summary['n_new_sites']} new, {result.solver}"
+        info["note"] = label(
+            "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
+        )
     with timer.stage(label("stage_write", lang)):
         curve = None
         if args.curve:

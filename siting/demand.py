@@ -294,11 +294,16 @@ class RosterPlacement:
         """People who carry no weight for want of a community or of a demand point."""
         return self.n_no_community + self.n_no_demand_point
 
-    def note(self) -> str:
+    def note(self, lang: str = "en") -> str:
         """A short line for stage tables (rounded counts: :func:`siting.disclosure.people_text`)."""
-        return (
-            f"roster: {people_text(self.n_attached)} at homes, "
-            f"{people_text(self.n_no_coordinates)} spread, {people_text(self.n_dropped)} dropped"
+        from siting.i18n import label
+
+        return label(
+            "note_roster",
+            lang,  # type: ignore[arg-type]
+            a=people_text(self.n_attached, lang),
+            s=people_text(self.n_no_coordinates, lang),
+            d=people_text(self.n_dropped, lang),
         )
 
     def describe(self) -> str:
@@ -359,10 +364,13 @@ class Demand:
             + ")"
         )
 
-    def note(self) -> str:
+    def note(self, lang: str = "en") -> str:
         """The stage note: the number of demand points, and how the roster weighted them."""
-        text = f"{len(self.points):,} demand points"
-        return text if self.roster is None else f"{text}; {self.roster.note()}"
+        from siting.i18n import label
+
+        text = label("note_demand", lang, n=f"{len(self.points):,}")  # type: ignore[arg-type]
+        sep = "；" if lang == "zh" else "; "
+        return text if self.roster is None else f"{text}{sep}{self.roster.note(lang)}"
 
 
 def _rows_text(rows, limit: int = 8) -> str:

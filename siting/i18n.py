@@ -59,6 +59,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "km": ("公里", "km"),
     # stages
     "stage_load": ("读取与校验输入", "read and validate inputs"),
+    # stage notes (the last column of the stage table)
+    "note_units": ("{n} 个社区/村", "{n} 社区/村 (communities and villages)"),
+    "note_arcs": ("{arcs} 条步行弧段，步速 {speed} 米/秒", "{arcs} arcs, {speed} m/s"),
+    "note_demand": ("{n} 个需求点", "{n} demand points"),
+    "note_roster": (
+        "名册：在家中 {a} 人，分摊 {s} 人，未计入 {d} 人",
+        "roster: {a} at homes, {s} spread, {d} dropped",
+    ),
+    "note_sites": ("{n} 处设施", "{n} sites"),
+    "note_tables": ("{n} 张表", "{n} tables"),
+    "note_new": ("新建 {n} 处，{solver}", "{n} new, {solver}"),
+    "note_new_money": (
+        "新建 {n} 处，{wan} 万元，{before}% → {after}%",
+        "{n} new, {wan} 万元, {before}% → {after}%",
+    ),
+    "note_deliver": ("HTML 与 GeoPackage（CGCS2000）", "HTML + GeoPackage (CGCS2000)"),
     "valid_ok": ("校验通过：未发现错误。", "Validation passed: no errors found."),
     "valid_fail": (
         "校验未通过：发现 {n} 个问题，未写出任何文件。",

@@ -213,13 +213,13 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
             yield info
 
     # every check of `siting validate` (settings, inputs, graph, coverage) before anything is written
-    prepared = prepare(scenario, stage=checked)
+    prepared = prepare(scenario, stage=checked, lang=lang)
     siting_settings = prepared.siting_settings
     inputs, graph, coverage = prepared.inputs, prepared.graph, prepared.coverage
     status, timed = stage("stage_write")
     with status, timed as info:
         outputs.extend(write_coverage_tables(coverage, out_dir, lang=lang))
-        info["note"] = f"{len(outputs)} tables"
+        info["note"] = label("note_tables", lang, n=len(outputs))
     siting = None
     if siting_settings is not None:
         from siting.optimize import optimize
@@ -230,9 +230,13 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
             siting = optimize(inputs, coverage, siting_settings, graph=graph)
             outputs.extend(write_siting_outputs(siting, out_dir, lang=lang))
             s = siting.summary
-            info["note"] = (
-                f"{s['n_new_sites']} new, {s['spent_wan_yuan']:,.0f} 万元, "
-                f"{s['coverage_before_pct']:.1f}% → {s['coverage_after_pct']:.1f}%"
+            info["note"] = label(
+                "note_new_money",
+                lang,
+                n=s["n_new_sites"],
+                wan=f"{s['spent_wan_yuan']:,.0f}",
+                before=f"{s['coverage_before_pct']:.1f}",
+                after=f"{s['coverage_after_pct']:.1f}",
             )
     status, timed = stage("stage_isochrones")
     with status, timed as info:
@@ -240,7 +244,7 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
         path = out_dir / "isochrones.gpkg"
         write_catchments(catchments, path, lang=lang)
         outputs.append(path)
-        info["note"] = f"{catchments.per_site['site_id'].nunique():,} sites"
+        info["note"] = label("note_sites", lang, n=f"{catchments.per_site['site_id'].nunique():,}")
     status, timed = stage("stage_deliver")
     with status, timed as info:
         outputs.append(
@@ -251,7 +255,7 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
         outputs.extend(
             write_export(inputs, catchments, coverage, out_dir / "layers.gpkg", siting=siting)
         )
-        info["note"] = "HTML + GeoPackage (CGCS2000)"
+        info["note"] = label("note_deliver", lang)
     return RunResult(
         scenario=scenario,
         inputs=inputs,

@@ -23,6 +23,7 @@ from typing import Any
 from isochrones import WalkGraph
 from siting.coverage import CoverageResult, CoverageSettings, compute_coverage
 from siting.errors import InputError, Problem, ScenarioError
+from siting.i18n import label
 from siting.io import Inputs, load_inputs
 from siting.walking import walking_graph, walking_problems
 
@@ -151,7 +152,9 @@ class Prepared:
     coverage: CoverageResult | None = None
 
 
-def prepare(scenario: Any, *, network: bool = True, stage: Stage | None = None) -> Prepared:
+def prepare(
+    scenario: Any, *, network: bool = True, stage: Stage | None = None, lang: str = "zh"
+) -> Prepared:
     """Run every check: settings, inputs, walking graph, coverage (see the module docstring).
 
     Parameters
@@ -163,7 +166,7 @@ def prepare(scenario: Any, *, network: bool = True, stage: Stage | None = None) 
         attachment); ``siting validate --skip-network`` reads the other inputs only.
     stage
         Wraps each stage (``"stage_load"``, ``"stage_graph"``, ``"stage_coverage"``), e.g. to
-        time it; yields a dict whose ``"note"`` describes the stage.
+        time it; yields a dict whose ``"note"`` describes the stage (in ``lang``).
 
     Raises
     ------
@@ -185,7 +188,7 @@ def prepare(scenario: Any, *, network: bool = True, stage: Stage | None = None) 
                 "inputs; nothing was written",
                 both,
             ) from None
-        info["note"] = f"{len(inputs.communities):,} 社区/村"
+        info["note"] = label("note_units", lang, n=f"{len(inputs.communities):,}")
     if problems:
         raise ScenarioError(
             f"scenario {scenario.path}: {len(problems)} problem(s) in the settings; nothing "
@@ -206,8 +209,10 @@ def prepare(scenario: Any, *, network: bool = True, stage: Stage | None = None) 
         return Prepared(scenario, siting_settings, inputs)
     with stage("stage_graph") as info:
         graph = walking_graph(inputs)
-        info["note"] = f"{graph.n_arcs:,} arcs, {graph.walk_speed_mps:g} m/s"
+        info["note"] = label(
+            "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
+        )
     with stage("stage_coverage") as info:
         coverage = compute_coverage(inputs, graph)
-        info["note"] = coverage.demand.note()
+        info["note"] = coverage.demand.note(lang)
     return Prepared(scenario, siting_settings, inputs, graph, coverage)

@@ -666,10 +666,10 @@ def test_a_roster_weighted_run_publishes_no_exact_weighted_figure(tmp_path):
     with working_dir(tmp_path):
         console = run_cli(["run", str(scenario)])
     out = tmp_path / "run"
-    note = re.search(r"roster: (.+?) at homes, (.+?) spread, (.+?) dropped", console)
+    note = re.search(r"名册：在家中 (.+?) 人，分摊 (.+?) 人，未计入 (.+?) 人", console)
     assert note is not None
     for text in note.groups():
-        assert re.fullmatch(r"0|fewer than 5|about [\d,]+", text)
+        assert re.fullmatch(r"0|少于 5|约 [\d,]+", text)
 
     def multiples(values) -> bool:
         v = pd.to_numeric(pd.Series(list(values)), errors="coerce").dropna().to_numpy()
