@@ -285,6 +285,31 @@ class CityResult:
         return tuple(d for d in self.districts if d.ok)
 
 
+class _DaskToLog(logging.Handler):
+    """Dask's log records (``distributed.*``: "Worker process still alive … killing" when a
+    cluster closes, and the like) into this module's log at DEBUG, so that they show with
+    ``siting -vv`` and never mix with the command's own output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.debug("dask %s (%s): %s", record.name, record.levelname, record.getMessage())
+
+
+#: The loggers Dask configures with a handler of their own on stderr.
+_DASK_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "bokeh", "tornado",
+                 "tornado.application")  # fmt: skip
+
+
+def route_dask_logs() -> None:
+    """Send the records of Dask's loggers to :class:`_DaskToLog` only (idempotent)."""
+    for name in _DASK_LOGGERS:
+        target = logging.getLogger(name)
+        for handler in list(target.handlers):
+            target.removeHandler(handler)
+        target.addHandler(_DaskToLog())
+        target.propagate = False
+        target.setLevel(logging.INFO)
+
+
 def dask_client(scheduler: str | None, n_workers: int | None):
     """A client of the given scheduler, or of a new local cluster of ``n_workers`` processes.
 
@@ -297,6 +322,7 @@ def dask_client(scheduler: str | None, n_workers: int | None):
         raise InputError(
             "run-many needs dask.distributed: pip install 'dask[distributed]'"
         ) from exc
+    route_dask_logs()
     if scheduler:
         try:
             return Client(scheduler, timeout="20s"), None
@@ -312,7 +338,7 @@ def dask_client(scheduler: str | None, n_workers: int | None):
                     )
                 ],
             ) from exc
-    logging.getLogger("distributed").setLevel(max(logging.WARNING, log.getEffectiveLevel()))
+    route_dask_logs()
     cluster = LocalCluster(
         n_workers=n_workers or min(2, os.cpu_count() or 1),
         threads_per_worker=1,

@@ -255,3 +255,21 @@ def test_cli_coverage_in_tiles_writes_the_same_tables(workdir):
 def test_cli_refuses_a_bad_tile_size(capsys):
     assert main(["coverage", str(DEMO_SMALL), "--tile-km", "0"]) == 1
     assert "--tile-km" in capsys.readouterr().out
+
+
+def test_dask_warnings_go_to_the_log_not_the_console(capfd, caplog):
+    import logging
+
+    from siting.citywide import route_dask_logs
+
+    route_dask_logs()
+    with caplog.at_level(logging.DEBUG, logger="siting.citywide"):
+        logging.getLogger("distributed.nanny").warning(
+            "Worker process still alive after 3.9999 seconds, killing"
+        )
+        logging.getLogger("distributed.client").warning("a client warning")
+    out, err = capfd.readouterr()
+    assert "still alive" not in out + err and "client warning" not in out + err
+    logged = [r.getMessage() for r in caplog.records if r.name == "siting.citywide"]
+    assert any("distributed.nanny (WARNING): Worker process still alive" in m for m in logged)
+    assert any("a client warning" in m for m in logged)
