@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -219,6 +219,7 @@ def isochrone_polygons(
     buffer_m: float = DEFAULT_BUFFER_M,
     groups: Sequence | np.ndarray | None = None,
     quad_segs: int = 4,
+    progress: Callable[[int, int], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Isochrone polygons per source (or per group of sources) and time band.
 
@@ -238,6 +239,8 @@ def isochrone_polygons(
         polygon per band. ``None``: one polygon per source.
     quad_segs
         Segments per quarter circle of the buffer (4: at most 2 % of ``buffer_m`` off a circle).
+    progress
+        Called with (polygons done, polygons) as each polygon is dissolved, in order.
 
     Returns
     -------
@@ -311,14 +314,21 @@ def isochrone_polygons(
         previous_band = polys[:, j - 1] if j > 0 else None
         # GEOS runs without the GIL: the polygons of a band are dissolved on every core, each
         # on its own (the same polygons in any order)
+        total = n_origins * len(bands)
         if threads > 1 and n_origins > 1:
             with ThreadPoolExecutor(threads) as pool:
-                polys[:, j] = list(pool.map(_dissolve, groups, _previous(previous_band, n_origins)))
+                done = pool.map(_dissolve, groups, _previous(previous_band, n_origins))
+                for i, poly in enumerate(done):
+                    polys[i, j] = poly
+                    if progress is not None:
+                        progress(j * n_origins + i + 1, total)
         else:
             for i in range(n_origins):
                 polys[i, j] = _dissolve(
                     groups[i], None if previous_band is None else previous_band[i]
                 )
+                if progress is not None:
+                    progress(j * n_origins + i + 1, total)
     flat = polys.reshape(-1)
     invalid = ~shapely.is_valid(flat)
     if invalid.any():

@@ -23,7 +23,7 @@ tiles can run in any :class:`concurrent.futures.Executor`, e.g. ``dask.distribut
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
@@ -248,6 +248,7 @@ def od_times_tiled(
     tile_m: float = 5000.0,
     executor: Executor | None = None,
     max_block_mb: float = DEFAULT_MAX_BLOCK_MB,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ODMatrix:
     """:func:`~isochrones.od.od_times`, computed in tiles of destinations with a halo.
 
@@ -260,6 +261,8 @@ def od_times_tiled(
     executor
         Where the tiles run: any :class:`concurrent.futures.Executor` (for Dask,
         ``distributed.Client(...).get_executor()``); in this process when None.
+    progress
+        Called with (tiles done, tiles) after each tile, in the tiles' order.
 
     Returns
     -------
@@ -277,11 +280,13 @@ def od_times_tiled(
         tile_m=tile_m,
         max_block_mb=max_block_mb,
     )
-    if executor is None:
-        parts = [solve_tile(t) for t in tiles]
-    else:
-        futures = [executor.submit(solve_tile, t) for t in tiles]
-        parts = [f.result() for f in futures]
+    tiles = list(tiles)
+    parts = []
+    futures = None if executor is None else [executor.submit(solve_tile, t) for t in tiles]
+    for i, tile in enumerate(tiles):
+        parts.append(solve_tile(tile) if futures is None else futures[i].result())
+        if progress is not None:
+            progress(i + 1, len(tiles))
     if parts:
         o = np.concatenate([p[0] for p in parts]).astype(np.int64)
         d = np.concatenate([p[1] for p in parts]).astype(np.int64)

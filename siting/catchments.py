@@ -17,6 +17,7 @@ import pandas as pd
 from isochrones import WalkGraph, isochrone_polygons, reach, snap_points
 from isochrones.errors import Problem
 from siting.io import Inputs
+from siting.progress import advance
 
 __all__ = ["Catchments", "facility_catchments"]
 
@@ -86,12 +87,27 @@ def facility_catchments(
     ok = snapped.is_snapped
     bands = sorted({float(m) for m in minutes})
     table = reach(graph, snapped, max_seconds=bands[-1] * 60.0, direction="to_sources")
-    per_site = isochrone_polygons(graph, table, max_minutes=bands, buffer_m=buffer_m)
-    info = sites.set_index("site_id")[["name", "type", "status"]]
-    per_site = per_site.join(info, on="source_id").rename(columns={"source_id": "site_id"})
     existing = (sites["status"] == "existing").to_numpy()
     groups = np.where(existing, sites["type"].to_numpy(dtype=object), "candidate")
-    per_type = isochrone_polygons(graph, table, max_minutes=bands, buffer_m=buffer_m, groups=groups)
+    # one count for both calls: every site's polygons, then every type's
+    n_site, n_type = len(sites) * len(bands), len(set(groups)) * len(bands)
+    per_site = isochrone_polygons(
+        graph,
+        table,
+        max_minutes=bands,
+        buffer_m=buffer_m,
+        progress=lambda done, _: advance(done, n_site + n_type),
+    )
+    info = sites.set_index("site_id")[["name", "type", "status"]]
+    per_site = per_site.join(info, on="source_id").rename(columns={"source_id": "site_id"})
+    per_type = isochrone_polygons(
+        graph,
+        table,
+        max_minutes=bands,
+        buffer_m=buffer_m,
+        groups=groups,
+        progress=lambda done, _: advance(n_site + done, n_site + n_type),
+    )
     per_type = per_type.rename(columns={"group": "type"})
     per_type["area_km2"] = per_type.area / 1e6
     per_site["area_km2"] = per_site.area / 1e6

@@ -37,6 +37,7 @@ import pandas as pd
 
 from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
+from siting.progress import tracked
 
 __all__ = [
     "CityResult",
@@ -397,7 +398,7 @@ def run_many(
             for i, p in enumerate(paths)
         ]
         results: list[DistrictResult] = []
-        for path, fut in zip(paths, futures, strict=True):
+        for path, fut in tracked(list(zip(paths, futures, strict=True))):
             try:
                 results.append(fut.result())
             except Exception as exc:  # the task itself was lost (worker died, cancelled)

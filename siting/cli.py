@@ -22,6 +22,7 @@ from isochrones.errors import IsochronesError, format_problems
 from siting import __version__
 from siting.errors import InputError, Problem, SitingError
 from siting.i18n import Language, label
+from siting.progress import stage_progress
 from siting.stages import StageTimer
 
 __all__ = ["main"]
@@ -254,7 +255,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     @contextlib.contextmanager
     def stage(key: str):
-        with console.status(label(key, lang)), timer.stage(label(key, lang)) as info:
+        with stage_progress(console, label(key, lang)), timer.stage(label(key, lang)) as info:
             yield info
 
     checked = prepare(scenario, network=not args.skip_network, stage=stage, lang=lang)
@@ -308,10 +309,10 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     check_settings(scenario)  # every settings problem before the work, as validate
     _begin(args, "isochrones", files=[out], scenario=scenario, manifest=_manifest_beside(out))
     timer = StageTimer()
-    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+    with stage_progress(console, label("stage_load", lang)), timer.stage(label("stage_load", lang)):
         inputs = load_inputs(scenario)
     with (
-        console.status(label("stage_graph", lang)),
+        stage_progress(console, label("stage_graph", lang)),
         timer.stage(label("stage_graph", lang)) as info,
     ):
         graph = walking_graph(inputs, speed=args.speed)
@@ -319,7 +320,7 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
             "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
         )
     with (
-        console.status(label("stage_isochrones", lang)),
+        stage_progress(console, label("stage_isochrones", lang)),
         timer.stage(label("stage_isochrones", lang)) as info,
     ):
         result = facility_catchments(
@@ -374,10 +375,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     check_settings(scenario)  # every settings problem before the work, as validate
     _begin(args, "coverage", folders=[out_dir], scenario=scenario)
     timer = StageTimer()
-    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+    with stage_progress(console, label("stage_load", lang)), timer.stage(label("stage_load", lang)):
         inputs = load_inputs(scenario)
     with (
-        console.status(label("stage_graph", lang)),
+        stage_progress(console, label("stage_graph", lang)),
         timer.stage(label("stage_graph", lang)) as info,
     ):
         graph = walking_graph(inputs, speed=args.speed)
@@ -385,7 +386,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
             "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
         )
     with (
-        console.status(label("stage_coverage", lang)),
+        stage_progress(console, label("stage_coverage", lang)),
         timer.stage(label("stage_coverage", lang)) as info,
     ):
         with _computing(args):
@@ -438,7 +439,7 @@ def cmd_access(args: argparse.Namespace) -> int:
     result = None
     if plan_settings is not None or siting_settings is not None:
         key = "stage_plan" if plan_settings is not None else "stage_optimize"
-        with console.status(label(key, lang)), timer.stage(label(key, lang)) as info:
+        with stage_progress(console, label(key, lang)), timer.stage(label(key, lang)) as info:
             if plan_settings is not None:
                 from siting.plan import plan
 
@@ -487,12 +488,15 @@ def _coverage_for(args: argparse.Namespace, console: Console, lang: Language, ti
     from siting.walking import walking_graph
 
     scenario = load_scenario(args.scenario)
-    with console.status(label("stage_load", lang)), timer.stage(label("stage_load", lang)):
+    with stage_progress(console, label("stage_load", lang)), timer.stage(label("stage_load", lang)):
         inputs = load_inputs(scenario)
-    with console.status(label("stage_graph", lang)), timer.stage(label("stage_graph", lang)):
+    with (
+        stage_progress(console, label("stage_graph", lang)),
+        timer.stage(label("stage_graph", lang)),
+    ):
         graph = walking_graph(inputs)
     with (
-        console.status(label("stage_coverage", lang)),
+        stage_progress(console, label("stage_coverage", lang)),
         timer.stage(label("stage_coverage", lang)) as info,
     ):
         coverage = compute_coverage(inputs, graph)
@@ -504,7 +508,7 @@ def _catchments(console, timer, lang, inputs, graph, siting=None):
     from siting.pipeline import proposal_catchments
 
     with (
-        console.status(label("stage_isochrones", lang)),
+        stage_progress(console, label("stage_isochrones", lang)),
         timer.stage(label("stage_isochrones", lang)),
     ):
         return proposal_catchments(inputs, graph, siting)
@@ -527,7 +531,7 @@ def _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage):
     from siting.optimize import optimize
 
     with (
-        console.status(label("stage_optimize", lang)),
+        stage_progress(console, label("stage_optimize", lang)),
         timer.stage(label("stage_optimize", lang)),
     ):
         return optimize(inputs, coverage, settings, graph=graph)
@@ -552,7 +556,10 @@ def cmd_map(args: argparse.Namespace) -> int:
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     siting = _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage)
     catchments = _catchments(console, timer, lang, inputs, graph, siting)
-    with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
+    with (
+        stage_progress(console, label("stage_deliver", lang)),
+        timer.stage(label("stage_deliver", lang)),
+    ):
         write_map_for(
             inputs,
             catchments,
@@ -589,7 +596,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     scenario, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     siting = _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage)
     catchments = _catchments(console, timer, lang, inputs, graph, siting)
-    with console.status(label("stage_deliver", lang)), timer.stage(label("stage_deliver", lang)):
+    with (
+        stage_progress(console, label("stage_deliver", lang)),
+        timer.stage(label("stage_deliver", lang)),
+    ):
         written = write_export(
             inputs, catchments, coverage, out, fmt=args.format, crs=args.crs, siting=siting
         )
@@ -771,7 +781,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     _begin(args, "optimize", folders=[out_dir], files=[path], scenario=scenario0)
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
     with (
-        console.status(label("stage_optimize", lang)),
+        stage_progress(console, label("stage_optimize", lang)),
         timer.stage(label("stage_optimize", lang)) as info,
     ):
         result = optimize(inputs, coverage, settings, graph=graph)
@@ -824,7 +834,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     _begin(args, "plan", folders=[out_dir], files=[map_path], scenario=scenario0)
     timer = StageTimer()
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
-    with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
+    with stage_progress(console, label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
         result = plan(inputs, graph, settings, coverage=coverage)
     with timer.stage(label("stage_write", lang)):
         write_plan_outputs(result, out_dir, lang=lang, map_path=map_path)
@@ -854,7 +864,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     map_path = Path.cwd() / "maps" / f"{out_dir.name}.html"
     _begin(args, "compare", folders=[out_dir], files=[map_path], inputs=_inputs_of(args.scenarios))
     timer = StageTimer()
-    with console.status(label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
+    with stage_progress(console, label("stage_plan", lang)), timer.stage(label("stage_plan", lang)):
         result = compare(*args.scenarios)
     with timer.stage(label("stage_write", lang)):
         write_comparison(result, out_dir, lang=lang, map_path=map_path)
@@ -876,7 +886,7 @@ def cmd_run_many(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     map_path = Path(args.map) if args.map else Path.cwd() / "maps" / f"{out_dir.name}.html"
     _begin(args, "run-many", folders=[out_dir], files=[map_path], inputs=_inputs_of(args.scenarios))
-    with console.status(f"run-many: {len(args.scenarios)} scenarios"):
+    with stage_progress(console, f"run-many: {len(args.scenarios)} scenarios"):
         city = run_many(args.scenarios, scheduler=args.scheduler, n_workers=args.workers, lang=lang)
         write_city(city, out_dir, lang=lang, map_path=map_path)
         written = _publish(args)

@@ -54,6 +54,7 @@ from siting.demand import Demand, build_demand
 from siting.errors import InputError, Problem, ScenarioError
 from siting.indicators import Indicators, compute_indicators
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES
+from siting.progress import advance
 from siting.roster import RosterAggregates, roster_from_inputs
 
 if TYPE_CHECKING:
@@ -525,6 +526,7 @@ def coverage_matrix(
             max_seconds=settings.search_seconds,
             tile_m=compute.tile_m,
             executor=compute.executor,
+            progress=advance,
         )
     kinds = pts["kind"].to_numpy()
     threshold = np.empty((len(pts), len(FACILITY_TYPES)))

@@ -39,6 +39,7 @@ from siting.model.formulation import build_model
 from siting.model.greedy import greedy_plan
 from siting.model.money import cash
 from siting.model.rules import active_rules
+from siting.progress import tracked
 
 __all__ = ["BudgetCurve", "budget_curve", "knee_index"]
 
@@ -122,7 +123,7 @@ def budget_curve(problem: SitingProblem, budgets: Sequence[float] | None = None)
         budgets = list(s.curve_budgets) or _default_budgets(problem)
     budgets = sorted(float(b) for b in budgets)
     rows = []
-    for b in budgets:
+    for b in tracked(budgets):
         p = problem.with_settings(
             objective="max_coverage",
             budget_wan_yuan=b,

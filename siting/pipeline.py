@@ -6,7 +6,7 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from siting.coverage import CoverageResult
 from siting.i18n import Language, label
 from siting.io import Inputs
 from siting.preflight import prepare
+from siting.progress import stage_progress
 from siting.scenario import Scenario
 from siting.stages import StageTimer
 from siting.tables import write_coverage_tables
@@ -203,7 +204,7 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
 
     def stage(key: str):
         name = label(key, lang)
-        status = console.status(name) if console is not None else nullcontext()
+        status = stage_progress(console, name)
         return status, timer.stage(name)
 
     @contextmanager
