@@ -418,6 +418,17 @@ def write_siting_outputs(
     files = {}
     if png:
         files["lorenz.png"] = result_lorenz_png(result, lang=lang)
+    from siting.workbook import Chart
+
+    charts = {
+        "budget_curve": Chart(
+            x=i18n_label("opt_col_budget", lang),
+            y=(i18n_label("col_coverage_pct", lang),),
+            title=i18n_label("cli_curve_title", lang),
+            x_title=i18n_label("opt_col_budget", lang),
+            y_title=i18n_label("col_coverage_pct", lang),
+        )
+    }
     return write_tables(
         frames,
         out_dir,
@@ -425,6 +436,7 @@ def write_siting_outputs(
         xlsx="siting.xlsx" if xlsx else None,
         sheet_names=sheets,
         files=files,
+        charts=charts,
     )
 
 
@@ -833,6 +845,7 @@ def write_plan_outputs(
     sheets = {stem: _t(f"sheet_{stem}", lang) for stem in frames}
     png = result_lorenz_png(result, lang=lang)
     from siting.transaction import transaction
+    from siting.workbook import Chart
 
     with transaction(folders=[out_dir]):  # all files or none (joins a command's)
         written = list(
@@ -842,6 +855,18 @@ def write_plan_outputs(
                 xlsx="plan.xlsx",
                 sheet_names=sheets,
                 files={"plan_lorenz.png": png},
+                charts={
+                    "plan_years": Chart(
+                        x=_t("p_year", lang),
+                        y=tuple(
+                            _t(k, lang)
+                            for k in ("p_coverage_pct", "p_community_pct", "p_village_pct")
+                        ),
+                        title=_t("sheet_plan_years", lang),
+                        x_title=_t("p_year", lang),
+                        y_title=_t("p_coverage_pct", lang),
+                    )
+                },
             )
         )
         if with_map and result.problem.inputs is not None:

@@ -24,7 +24,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from siting.disclosure import published_weighted, weighted_step
@@ -34,6 +33,7 @@ from siting.transaction import atomic_path, transaction
 if TYPE_CHECKING:
     from siting.coverage import CoverageResult
     from siting.indicators import Indicators
+    from siting.workbook import Chart
 
 __all__ = ["coverage_frames", "write_coverage_tables", "write_tables"]
 
@@ -228,36 +228,14 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return ("\ufeff" + text).encode("utf-8")
 
 
-def _xlsx_bytes(frames: Mapping[str, pd.DataFrame], sheet_names: Mapping[str, str]) -> bytes:
-    import openpyxl  # lazy: only the workbook needs it
-    from openpyxl.styles import Font
+def _xlsx_bytes(
+    frames: Mapping[str, pd.DataFrame],
+    sheet_names: Mapping[str, str],
+    charts: Mapping[str, Chart] | None = None,
+) -> bytes:
+    from siting.workbook import xlsx_bytes
 
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for stem, frame in frames.items():
-        ws = wb.create_sheet(sheet_names.get(stem, stem)[:31])
-        ws.append([str(c) for c in frame.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for record in frame.itertuples(index=False):
-            ws.append([_cell(v) for v in record])
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(frame.columns, start=1):
-            width = max([len(str(col)) * 2] + [len(str(v)) for v in frame.iloc[:200, i - 1]])
-            ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = min(
-                max(width + 2, 8), 60
-            )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _normalise_zip(buffer.getvalue())
-
-
-def _cell(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
+    return _normalise_zip(xlsx_bytes(frames, sheet_names, charts))
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -288,6 +266,7 @@ def write_tables(
     xlsx: str | None = None,
     sheet_names: Mapping[str, str] | None = None,
     files: Mapping[str, bytes] | None = None,
+    charts: Mapping[str, Chart] | None = None,
 ) -> tuple[Path, ...]:
     """Write display tables as ``<stem>.csv`` files and/or one workbook, all or nothing.
 
@@ -305,6 +284,8 @@ def write_tables(
         Sheet name per stem (default the stem; cut to Excel's 31 characters).
     files
         Other files written with the tables, file name → bytes (e.g. a figure's PNG).
+    charts
+        A native chart per stem in the workbook (:class:`siting.workbook.Chart`).
 
     Returns
     -------
@@ -316,7 +297,7 @@ def write_tables(
     if csv:
         payloads += [(out / f"{stem}.csv", _csv_bytes(frame)) for stem, frame in frames.items()]
     if xlsx:
-        payloads.append((out / xlsx, _xlsx_bytes(frames, sheet_names or {})))
+        payloads.append((out / xlsx, _xlsx_bytes(frames, sheet_names or {}, charts)))
     payloads += [(out / name, data) for name, data in (files or {}).items()]
     with transaction(folders=[out]):  # joins the command's transaction, if any
         for target, data in payloads:

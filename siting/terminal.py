@@ -31,7 +31,7 @@ from rich.table import Table
 
 from siting.i18n import Language, labeller
 
-__all__ = ["MAX_DECIMALS", "MIN_TEXT_WIDTH", "format_column", "print_frame"]
+__all__ = ["MAX_DECIMALS", "MIN_TEXT_WIDTH", "column_format", "format_column", "print_frame"]
 
 #: Most decimals shown in a float column.
 MAX_DECIMALS = 4
@@ -73,41 +73,47 @@ _LABEL_COLUMN = re.compile(
 )
 
 
-def format_column(values, name: str = "") -> list[str] | None:
-    """The cells of a numeric column as text, or None when the column is not numeric.
+_BOUND = re.compile(r"^[<>≤≥]\s?[\d.,]+$")
 
-    ``name`` is the column's header: integers of a code, id or year column get no separators.
+
+def column_format(values, name: str = "") -> tuple[int, bool] | None:
+    """How a column of numbers is shown: (decimals, thousands separators); None for text.
+
+    A column is numeric when its values are numbers (not booleans), with perhaps a few bounds
+    written as text (``> 60``); integers (and whole floats) get 0 decimals, other numbers the
+    most decimals any has (at most :data:`MAX_DECIMALS`); separators except for integers of a
+    code, id or year column (``name``).
     """
-    vals = list(values)
-    present = [v for v in vals if not _is_missing(v)]
-    if not present or not all(_is_number(v) for v in present):
+    present = [v for v in values if not _is_missing(v)]
+    nums = [v for v in present if _is_number(v)]
+    others = [v for v in present if not _is_number(v)]
+    if not nums or not all(isinstance(v, str) and _BOUND.match(v) for v in others):
         return None
-    finite = [float(v) for v in present if math.isfinite(float(v))]
-    whole = all(float(v).is_integer() for v in finite)
+    finite = [float(v) for v in nums if math.isfinite(float(v))]
+    whole = all(v.is_integer() for v in finite)
     decimals = 0 if whole else min(max(_decimals(v) for v in finite), MAX_DECIMALS)
-    sep = "" if whole and _LABEL_COLUMN.search(name) else ","
+    return decimals, not (whole and _LABEL_COLUMN.search(name))
+
+
+def format_column(values, name: str = "") -> list[str] | None:
+    """The cells of a numeric column as text (:func:`column_format`), or None for text."""
+    vals = list(values)
+    fmt = column_format(vals, name)
+    if fmt is None:
+        return None
+    decimals, separators = fmt
+    spec = ("," if separators else "") + f".{decimals}f"
     out = []
     for v in vals:
         if _is_missing(v):
             out.append("")
+        elif isinstance(v, str):
+            out.append(v)
         elif not math.isfinite(float(v)):
             out.append("∞" if float(v) > 0 else "-∞")
-        elif whole:
-            out.append(f"{round(float(v)):{sep}}")
         else:
-            out.append(f"{float(v):,.{decimals}f}")
+            out.append(format(float(v), spec))
     return out
-
-
-def _numeric_like(values: list) -> bool:
-    """Numbers, with a few bounds written as text (``> 60``: beyond the search)."""
-    present = [v for v in values if not _is_missing(v)]
-    return bool(present) and all(
-        _is_number(v) or (isinstance(v, str) and _BOUND.match(v)) for v in present
-    )
-
-
-_BOUND = re.compile(r"^[<>≤≥]\s?[\d.,]+$")
 
 
 def _column_cells(values: list, name: str) -> tuple[list[str], bool]:
@@ -115,12 +121,6 @@ def _column_cells(values: list, name: str) -> tuple[list[str], bool]:
     formatted = format_column(values, name)
     if formatted is not None:
         return formatted, True
-    if _numeric_like(values):  # format the numbers among the bounds like the column's others
-        numbers_only = [None if isinstance(v, str) else v for v in values]
-        formatted = format_column(numbers_only, name) or [""] * len(values)
-        return [
-            v if isinstance(v, str) else f for v, f in zip(values, formatted, strict=True)
-        ], True
     return ["" if _is_missing(v) else str(v) for v in values], False
 
 
