@@ -6,6 +6,7 @@ differ, and it is the older resident who walks.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,20 +126,32 @@ def write_catchments(catchments: Catchments, path, *, lang: str = "zh") -> None:
     """Write the isochrones as a GeoPackage with two layers, atomically.
 
     ``isochrones_sites``: one polygon per site and band; ``isochrones_by_type``: merged per
-    facility type and band. ``type_label`` carries the type's name in ``lang``.
+    facility type and band. ``type_label`` carries the type's name in ``lang``. In the tool's
+    one GeoPackage form (:func:`siting.gpkg.write_layers`: CGCS2000, version 1.2, metadata,
+    field names in Chinese and English).
     """
-    from siting.gpkg import same_day_timestamps
+    from siting import __version__
+    from siting.export import LAYERS, _field_label
+    from siting.gpkg import write_layers
     from siting.i18n import label
     from siting.transaction import atomic_path
 
-    same_day_timestamps()
+    frames = {}
+    for layer, frame in (
+        ("isochrones_sites", catchments.per_site),
+        ("isochrones_by_type", catchments.per_type),
+    ):
+        out = frame.copy()
+        out["type_label"] = [
+            "/".join(label(t, lang) for t in str(v).split("/")) for v in out["type"]
+        ]
+        frames[layer] = out
+    meta = {
+        "tool": "siting",
+        "tool_version": __version__,
+        "date": dt.date.today().isoformat(),
+        "crs": "CGCS2000 (EPSG:4490)",
+        "layers": ",".join(frames),
+    }
     with atomic_path(path) as tmp:
-        for layer, frame in (
-            ("isochrones_sites", catchments.per_site),
-            ("isochrones_by_type", catchments.per_type),
-        ):
-            out = frame.copy()
-            out["type_label"] = [
-                "/".join(label(t, lang) for t in str(v).split("/")) for v in out["type"]
-            ]
-            out.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+        write_layers(tmp, frames, meta=meta, titles=LAYERS, field_label=_field_label)

@@ -555,6 +555,16 @@ def _concat(frames: list[gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
 
 
+#: The city GeoPackage's layers: (zh, en) titles.
+CITY_LAYERS: dict[str, tuple[str, str]] = {
+    "districts": ("区县（老年人与覆盖率）", "districts (older people, coverage)"),
+    "streets": ("街道/镇", "sub-districts and towns"),
+    "communities": ("社区/村（人口与覆盖）", "communities and villages (population, coverage)"),
+    "facilities": ("现有养老服务设施", "existing elderly-care facilities"),
+    "proposed": ("规划新增养老服务设施", "proposed elderly-care facilities"),
+}
+
+
 def city_layers(city: CityResult) -> dict[str, gpd.GeoDataFrame]:
     """The districts' layers merged (WGS84): districts, streets, communities, facilities, proposed."""
     ok = city.succeeded
@@ -719,7 +729,6 @@ def write_city(
     The map goes to ``map_path`` (default ``maps/<out_dir name>.html`` in the working directory).
     Without any finished district only the report is written.
     """
-    import pyogrio
 
     from siting import __version__
     from siting.maps import write_map
@@ -747,19 +756,18 @@ def write_city(
                 "crs": "CGCS2000 (EPSG:4490)",
             }
             path = out_dir / "city.gpkg"
-            from siting.gpkg import same_day_timestamps
+            from siting.export import _field_label
+            from siting.gpkg import write_layers
 
-            same_day_timestamps()
+            meta["layers"] = ",".join(layers)
             with atomic_path(path) as tmp:
-                for i, (name, frame) in enumerate(layers.items()):
-                    pyogrio.write_dataframe(
-                        frame.to_crs(4490),
-                        tmp,
-                        layer=name,
-                        driver="GPKG",
-                        dataset_metadata=meta if i == 0 else None,
-                        layer_metadata={**meta, "layer": name},
-                    )
+                write_layers(
+                    tmp,
+                    layers,
+                    meta=meta,
+                    titles={name: CITY_LAYERS.get(name, (name, name)) for name in layers},
+                    field_label=_field_label,
+                )
             written.append(path)
             mp = (
                 Path(map_path)

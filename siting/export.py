@@ -484,22 +484,10 @@ def _metadata(
 
 
 def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], tmp: Path, meta: Mapping[str, str]) -> None:
-    from siting.gpkg import same_day_timestamps
+    from siting.gpkg import write_layers
 
-    same_day_timestamps()
-    for i, (name, frame) in enumerate(frames.items()):
-        zh, en = LAYERS[name]
-        pyogrio.write_dataframe(
-            frame,
-            tmp,
-            layer=name,
-            driver="GPKG",
-            dataset_metadata=dict(meta) if i == 0 else None,
-            # GeoPackage 1.2: read by older GDAL/QGIS/ArcGIS still common on bureau machines
-            dataset_options={"VERSION": "1.2"} if i == 0 else None,
-            layer_metadata={**meta, "layer": name, "layer_zh": zh, "layer_en": en},
-            layer_options={"DESCRIPTION": f"{zh} / {en}", "IDENTIFIER": name},
-        )
+    # the frames are in the export's CRS already (any of cgcs2000, wgs84, gk, gcj02)
+    write_layers(tmp, frames, meta=meta, titles=LAYERS, field_label=_field_label, crs=None)
 
 
 def _alias_rows(name: str, mapping: Mapping[str, str]) -> list[list[str]]:
