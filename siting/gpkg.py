@@ -75,7 +75,8 @@ def write_layers(
     whole-number columns as integers, and every field's Chinese and English names in the
     GeoPackage schema extension (``gpkg_data_columns``: ``name`` Chinese — GDAL's alternative
     name, QGIS's alias —, ``title`` English, ``description`` both; ``field_label(column, lang)``
-    gives them). Same-day timestamps (:func:`same_day_timestamps`).
+    gives them), and a default QGIS style per layer in ``layer_styles``
+    (:mod:`siting.qgis_styles`). Same-day timestamps (:func:`same_day_timestamps`).
     """
     import sqlite3
 
@@ -97,10 +98,13 @@ def write_layers(
             layer_metadata={**meta, "layer": name, "layer_zh": zh, "layer_en": en},
             layer_options={"DESCRIPTION": f"{zh} / {en}", "IDENTIFIER": name},
         )
+    from siting.qgis_styles import write_styles
+
     db = sqlite3.connect(path)
     try:
         with db:
             _aliases(db, frames, field_label)
+            write_styles(db, frames, f"{dt.date.today().isoformat()}T00:00:00.000Z")
     finally:
         db.close()
 

@@ -342,7 +342,8 @@ def _cell_text(value: Any) -> str:
 
 def _read_vector(spec: InputSpec, problems: list[Problem]) -> gpd.GeoDataFrame | None:
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(spec.path)]
+        # QGIS keeps its styles in a table "layer_styles" that GDAL lists as a layer
+        layers = [str(name) for name, _ in pyogrio.list_layers(spec.path) if name != "layer_styles"]
     except Exception as exc:
         problems.append(Problem(spec.label, f"cannot open as a GIS layer: {exc}"))
         return None

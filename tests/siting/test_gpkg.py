@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import geopandas as gpd
 import pyogrio
@@ -34,6 +35,13 @@ def check_form(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
             ).fetchone()[0]
             == 1
         )
+        styles = dict(
+            db.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault")
+        )
+        layers_in = {r[0] for r in db.execute("SELECT table_name FROM gpkg_geometry_columns")}
+        assert set(styles) == layers_in, "a QGIS default style for every layer"
+        for qml in styles.values():
+            ElementTree.fromstring(qml.split("\n", 1)[1])  # well-formed QML
         rows = db.execute("SELECT table_name, column_name, name, title FROM gpkg_data_columns")
         aliases: dict[str, dict[str, tuple[str, str]]] = {}
         for table, column, zh, en in rows:
@@ -41,6 +49,8 @@ def check_form(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
     finally:
         db.close()
     for layer, _ in pyogrio.list_layers(path):
+        if layer == "layer_styles":
+            continue
         info = pyogrio.read_info(path, layer=layer)
         fields = [f for f in info["fields"]]
         assert set(fields) == set(aliases[layer]), f"{path.name}:{layer} fields without alias"
@@ -71,6 +81,22 @@ def test_the_run_writes_every_geopackage_in_one_form(run_outputs):
     info = pyogrio.read_info(run_outputs / "layers.gpkg", layer="communities")
     types = dict(zip(info["fields"], info["dtypes"], strict=True))
     assert types["pop_60p"].startswith("int") and types["code"] == "object"
+    db = sqlite3.connect(run_outputs / "layers.gpkg")
+    try:
+        qml = dict(db.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    finally:
+        db.close()
+
+    def renderer(layer):
+        return ElementTree.fromstring(qml[layer].split("\n", 1)[1]).find("renderer-v2")
+
+    com = renderer("communities")
+    assert com.get("type") == "graduatedSymbol" and com.get("attr") == "coverage_pct"
+    assert [r.get("lower") for r in com.iter("range")] == ["0", "30", "50", "70", "85", "95"]
+    fac = renderer("facilities_existing")
+    assert fac.get("attr") == "type"
+    assert "社区养老服务站" in [c.get("label") for c in fac.iter("category")]
+    assert renderer("isochrones_by_type").get("attr") == "max_minutes"
     iso = gpd.read_file(run_outputs / "isochrones.gpkg", layer="isochrones_sites")
     assert iso.crs.to_epsg() == 4490 and iso["max_minutes"].dtype.kind == "i"
 
