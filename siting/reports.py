@@ -32,6 +32,8 @@ from siting.io import SITEABLE_TYPES
 from siting.model.rules import REASONS
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from siting.indicators import Indicators
     from siting.model.result import SitingResult
 
@@ -778,6 +780,82 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
     return frames
 
 
+#: The plan layers' fields and their labels (PLAN_LABELS keys).
+_PLAN_FIELDS = {
+    "year": "p_year",
+    "site_id": "p_site_id",
+    "name": "p_name",
+    "action": "p_action",
+    "type": "p_type",
+    "from_type": "p_from_type",
+    "street_name": "p_street",
+    "community_code": "p_code",
+    "community_name": "p_community",
+    "floor_area_m2": "p_floor_area",
+    "capital_wan_yuan": "p_capital",
+    "cost_in_plan_wan_yuan": "p_cost_plan",
+    "cost_wan_yuan": "p_cost_commit",
+    "newly_covered_elderly": "p_newly",
+    "code": "p_code",
+    "kind": "p_kind",
+    "elderly": "p_elderly",
+    "coverage_before_pct": "p_pct_before",
+    "coverage_after_pct": "p_pct_final",
+    "n_built": "p_n_built",
+    "year_fully_covered": "p_year_full",
+}
+
+
+def _plan_field_label(col: str, lang: str) -> str:
+    from siting.export import _field_label
+
+    if col in _PLAN_FIELDS:
+        return _t(_PLAN_FIELDS[col], lang)  # type: ignore[arg-type]
+    if col.endswith("_label"):
+        return _plan_field_label(col[: -len("_label")], lang) + (
+            "（名称）" if lang == "zh" else " (label)"
+        )
+    return _field_label(col, lang)
+
+
+def plan_layers(result: SitingResult, lang: Language = "zh") -> dict[str, gpd.GeoDataFrame]:
+    """The plan as GIS layers: ``plan_sites`` (every build, upgrade and closure, with its year,
+    type, costs and the older people it newly covers) and ``plan_communities`` (every 社区/村
+    with its coverage before the plan and in its final year, the facilities built and the year
+    it is fully covered). Empty dict without the district's inputs."""
+    import geopandas as gpd
+
+    inputs = result.problem.inputs
+    if inputs is None:
+        return {}
+    b = result.sites
+    cols = [c for c in _PLAN_FIELDS if c in b.columns and c not in ("code", "kind")]
+    sites = gpd.GeoDataFrame(b[cols].copy(), geometry=list(b["geometry"]), crs=inputs.crs)
+    sites.insert(
+        cols.index("type") + 1, "type_label", [i18n_label(str(t), lang) for t in b["type"]]
+    )
+    sites["action_label"] = [_t(f"p_action_{a}", lang) for a in b["action"]]
+    c = result.communities
+    com_cols = [
+        k for k in ("code", "name", "street_name", "kind", "elderly", "coverage_before_pct",
+                    "coverage_after_pct", "n_built", "year_fully_covered") if k in c.columns
+    ]  # fmt: skip
+    geom = inputs.communities.set_index(inputs.communities["code"].astype(str)).geometry
+    com = gpd.GeoDataFrame(
+        c[com_cols].reset_index(drop=True),
+        geometry=list(geom.reindex(c["code"].astype(str)).to_numpy()),
+        crs=inputs.crs,
+    )
+    com["year_fully_covered"] = [int(v) if v else None for v in com["year_fully_covered"]]
+    return {"plan_sites": sites, "plan_communities": com}
+
+
+PLAN_LAYERS = {
+    "plan_sites": ("规划建设点位（按年份）", "planned sites by year"),
+    "plan_communities": ("社区/村（规划后覆盖）", "communities and villages after the plan"),
+}
+
+
 def quota_frame(result: SitingResult, lang: Language = "zh") -> pd.DataFrame:
     """The quotas (``[[plan.quota]]``) year by year as a display table: required, planned, met."""
     q = result.quotas
@@ -869,6 +947,28 @@ def write_plan_outputs(
                 },
             )
         )
+        layers = plan_layers(result, lang=lang)
+        if layers:
+            import datetime as dt
+
+            from siting import __version__
+            from siting.gpkg import write_layers
+            from siting.transaction import atomic_path
+
+            meta = {
+                "scenario": result.name,
+                "tool": "siting",
+                "tool_version": __version__,
+                "date": dt.date.today().isoformat(),
+                "crs": "CGCS2000 (EPSG:4490)",
+                "layers": ",".join(layers),
+            }
+            gpkg = out_dir / "plan.gpkg"
+            with atomic_path(gpkg) as tmp:
+                write_layers(
+                    tmp, layers, meta=meta, titles=PLAN_LAYERS, field_label=_plan_field_label
+                )
+            written.append(gpkg)
         if with_map and result.problem.inputs is not None:
             from siting.maps import default_plan_map_path, plan_map, write_map
 

@@ -25,6 +25,10 @@ def small_copy(tmp_path: Path) -> Path:
     return folder
 
 
+def census_communities() -> gpd.GeoDataFrame:
+    return gpd.read_file(SMALL / "boundaries.gpkg", layer="社区村")
+
+
 def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--help"])
@@ -233,6 +237,17 @@ def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
     years = pd.read_csv(tmp_path / "output" / "low" / "plan_years.csv", encoding="utf-8-sig")
     assert list(years["年份"]) == [2020, 2021, 2022, 2023]  # base year, then the plan years
     assert (tmp_path / "maps" / "plan_low.html").exists()
+    # the plan as GIS layers: every build with its year, type and cost; coverage after per 社区/村
+    gpkg = tmp_path / "output" / "low" / "plan.gpkg"
+    sites = gpd.read_file(gpkg, layer="plan_sites")
+    builds = pd.read_csv(tmp_path / "output" / "low" / "plan_builds.csv", encoding="utf-8-sig")
+    assert len(sites) == len(builds) > 0 and sites.crs.to_epsg() == 4490
+    assert sorted(sites["year"]) == sorted(builds["年份"])
+    assert sites["year"].dtype.kind == "i" and set(sites["type_label"]) <= set(builds["类型"])
+    assert sites.geometry.geom_type.eq("Point").all()
+    com = gpd.read_file(gpkg, layer="plan_communities")
+    assert len(com) == len(census_communities()) and com.geometry.notna().all()
+    assert (com["coverage_after_pct"] >= com["coverage_before_pct"] - 1e-9).all()
     assert main(["compare", str(low), str(high)]) == 0
     assert (tmp_path / "output" / "compare" / "comparison.csv").exists()
 
