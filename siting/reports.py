@@ -472,6 +472,8 @@ PLAN_LABELS: dict[str, tuple[str, str]] = {
     "p_covered_weighted": ("已覆盖加权需求", "weighted demand covered"),
     "p_cum_years": ("累计覆盖人年", "cumulative elderly-years covered"),
     "p_site_id": ("点位编号", "site id"),
+    "p_lon": ("经度(CGCS2000)", "longitude (CGCS2000)"),
+    "p_lat": ("纬度(CGCS2000)", "latitude (CGCS2000)"),
     "p_name": ("名称", "name"),
     "p_action": ("方式", "action"),
     "p_action_new": ("新建", "new"),
@@ -726,6 +728,7 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
             _t("p_cost_plan", lang): [_r(v, 2) for v in b["cost_in_plan_wan_yuan"]],
             _t("p_cost_commit", lang): [_r(v, 2) for v in b["cost_wan_yuan"]],
             _t("p_newly", lang): [_r(v, 0) for v in b["newly_covered_elderly"]],
+            **_lonlat(result, b, lang),
         },
         dtype=object,
     )
@@ -778,6 +781,21 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
         frames["plan_quotas"] = quota_frame(result, lang)
     frames["plan_equity"] = equity_frame(result_equity(result), lang=lang)
     return frames
+
+
+def _lonlat(result: SitingResult, sites: pd.DataFrame, lang: Language) -> dict[str, list]:
+    """The sites' CGCS2000 longitude and latitude (6 decimals, about 0.1 m), for mapping the
+    build list from the CSV; empty without the district's CRS."""
+    inputs = result.problem.inputs
+    if inputs is None or inputs.crs is None or not len(sites) or "geometry" not in sites:
+        return {}
+    import geopandas as gpd
+
+    ll = gpd.GeoSeries(list(sites["geometry"]), crs=inputs.crs).to_crs(4490)
+    return {
+        _t("p_lon", lang): [round(float(x), 6) for x in ll.x],
+        _t("p_lat", lang): [round(float(y), 6) for y in ll.y],
+    }
 
 
 #: The plan layers' fields and their labels (PLAN_LABELS keys).

@@ -245,6 +245,12 @@ def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
     assert sorted(sites["year"]) == sorted(builds["年份"])
     assert sites["year"].dtype.kind == "i" and set(sites["type_label"]) <= set(builds["类型"])
     assert sites.geometry.geom_type.eq("Point").all()
+    # the build list maps from its CSV too: CGCS2000 lon/lat, the layer's points
+    by_id = sites.set_index("site_id").geometry
+    for _, row in builds.iterrows():
+        p = by_id[row["点位编号"]]
+        p = p.iloc[0] if hasattr(p, "iloc") else p
+        assert abs(row["经度(CGCS2000)"] - p.x) < 2e-6 and abs(row["纬度(CGCS2000)"] - p.y) < 2e-6
     com = gpd.read_file(gpkg, layer="plan_communities")
     assert len(com) == len(census_communities()) and com.geometry.notna().all()
     assert (com["coverage_after_pct"] >= com["coverage_before_pct"] - 1e-9).all()
