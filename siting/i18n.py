@@ -112,6 +112,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "到最近设施步行时间90%分位(分钟)",
         "90th percentile walk to nearest facility (min)",
     ),
+    "col_median_beyond": ("中位数超出搜索范围(分钟)", "median beyond the search (min)"),
+    "col_p90_beyond": ("90%分位超出搜索范围(分钟)", "90th percentile beyond the search (min)"),
     "col_unreached": (
         "搜索范围内无设施的老年人",
         "older people with no facility within the horizon",

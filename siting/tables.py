@@ -2,7 +2,8 @@
 
 Headers are Chinese by default, English on request (:mod:`siting.i18n`). Values are rounded for
 reading (people to whole persons, shares and minutes to one decimal); a walking time beyond the
-search horizon is written ``> 60`` (the horizon in minutes), a suppressed roster count ``*``.
+search horizon is left empty and flagged ``> 60`` (the horizon in minutes) in the column beside it,
+so that the minutes columns hold numbers only; a suppressed roster count is ``*``.
 When the roster placed the priority groups' weight at their homes, weighted demand is written
 rounded (:func:`siting.disclosure.published_weighted`); the roster tables carry no totals row
 (:mod:`siting.disclosure` says what is published about the roster and why).
@@ -56,13 +57,21 @@ def _one(x: Any) -> Any:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 1)
 
 
-def _minutes(horizon: float) -> Callable[[Any], Any]:
+def _minutes(x: Any) -> Any:
+    """A walking time in minutes, one decimal; empty beyond the search (see :func:`_beyond`)."""
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return None
+    return round(float(x), 1)
+
+
+def _beyond(horizon: float, lang: Language) -> Callable[[Any], Any]:
+    """The flag beside a minutes column: ``> 60`` where the time is beyond the search horizon
+    (nobody knows how far: the search stopped there), else empty; the minutes column itself holds
+    numbers only, so that a spreadsheet can sum and sort it."""
+    flag = f"> {horizon:g}"
+
     def fmt(x: Any) -> Any:
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return None
-        if math.isinf(x):
-            return f"> {horizon:g}"
-        return round(float(x), 1)
+        return flag if isinstance(x, float) and math.isinf(x) else ""
 
     return fmt
 
@@ -87,7 +96,8 @@ def _kind(lang: Language) -> Callable[[Any], Any]:
 def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[str, pd.DataFrame]:
     """The display tables of a coverage result, by file stem (headers and values in ``lang``)."""
     horizon = result.settings.report_max_minutes
-    minutes = _minutes(horizon)
+    minutes = _minutes
+    beyond = _beyond(horizon, lang)
     # with the roster's people at their homes, weighted figures are rounded (siting.disclosure)
     step = weighted_step(result.demand)
     weighted = _one if step is None else _people
@@ -99,7 +109,9 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
         ("covered_weighted", "col_covered_weighted", weighted),
         ("weighted_coverage_pct", "col_weighted_coverage_pct", _one),
         ("median_minutes", "col_median_minutes", minutes),
+        ("median_minutes", "col_median_beyond", beyond),
         ("p90_minutes", "col_p90_minutes", minutes),
+        ("p90_minutes", "col_p90_beyond", beyond),
         ("unreached_elderly", "col_unreached", _people),
         ("n_facilities_covering", "col_n_facilities_covering", _int),
     ]

@@ -63,7 +63,18 @@ def test_unreachable_times_are_written_as_beyond_the_horizon(tmp_path):
     )
     frames = coverage_frames(res)
     com = frames["coverage_communities"]
-    assert com["到最近设施步行时间中位数(分钟)"].tolist() == [4.6, 27.3, "> 30"]
+    # the minutes column holds numbers only; the flag beside it says "beyond the 30 minutes"
+    assert com["到最近设施步行时间中位数(分钟)"].tolist() == [4.6, 27.3, None]
+    assert com["中位数超出搜索范围(分钟)"].tolist() == ["", "", "> 30"]
+    cols = list(com.columns)
+    assert cols.index("中位数超出搜索范围(分钟)") == cols.index("到最近设施步行时间中位数(分钟)") + 1
+    path = write_coverage_tables(res, tmp_path / "out")
+    wb = openpyxl.load_workbook(next(p for p in path if p.suffix == ".xlsx"))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    j = header.index("到最近设施步行时间中位数(分钟)") + 1
+    values = [ws.cell(r, j).value for r in range(2, ws.max_row + 1)]
+    assert all(v is None or isinstance(v, float) for v in values)  # numbers only
 
 
 def test_the_same_inputs_give_identical_bytes(tmp_path):
