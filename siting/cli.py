@@ -573,6 +573,9 @@ def cmd_map(args: argparse.Namespace) -> int:
         )
         _publish(args)
     console.print(f"→ {path}")
+    if args.basemap == "tianditu" and args.tianditu_key:
+        # the key must be in the page for the tiles to load: whoever has the file has the key
+        console.print(label("tianditu_key_in_file", lang), style="yellow", markup=False)
     _stage_table(console, timer, lang)
     return 0
 

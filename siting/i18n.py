@@ -59,6 +59,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "km": ("公里", "km"),
     # stages
     "stage_load": ("读取与校验输入", "read and validate inputs"),
+    "tianditu_key_in_file": (
+        "注意：天地图密钥已写入该 HTML 文件（瓦片请求需要它）；拿到文件的人都能看到并使用该密钥。"
+        "对外分发请用不带底图的地图（默认 --basemap none），或使用限定域名的密钥",
+        "Note: the Tianditu key is written into this HTML file (the tile requests need it); anyone "
+        "with the file can read and use it. To hand the map out, use one without a base map (the "
+        "default --basemap none) or a key restricted to your domain",
+    ),
     # stage notes (the last column of the stage table)
     "note_units": ("{n} 个社区/村", "{n} 社区/村 (communities and villages)"),
     "note_arcs": ("{arcs} 条步行弧段，步速 {speed} 米/秒", "{arcs} arcs, {speed} m/s"),

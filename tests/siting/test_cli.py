@@ -351,3 +351,19 @@ def test_missing_dem_is_reported_by_coverage_and_run(capsys, monkeypatch, tmp_pa
         out = capsys.readouterr().out
         assert out.count("DEM file not found: walking times will ignore slopes") == 1, command
         assert out.count("no DEM given: every edge is treated as flat") == 1, command
+
+
+def test_a_tianditu_key_goes_into_the_map_only_when_asked_and_is_said(
+    capsys, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    plain = tmp_path / "plain.html"
+    assert main(["map", str(SMALL), "--out", str(plain)]) == 0
+    assert "tianditu" not in plain.read_text(encoding="utf-8")
+    assert "天地图密钥" not in capsys.readouterr().out
+    keyed = tmp_path / "keyed.html"
+    args = ["map", str(SMALL), "--basemap", "tianditu", "--tianditu-key", "KEY123"]
+    assert main([*args, "--out", str(keyed)]) == 0
+    assert "tk=KEY123" in keyed.read_text(encoding="utf-8")
+    out = capsys.readouterr().out
+    assert "天地图密钥已写入该 HTML 文件" in out
