@@ -1187,10 +1187,12 @@ def _stop_on_signals() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from siting.cli_help import help_language, localize
     from siting.transaction import set_command_line
 
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    localize(parser, help_language(argv))
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -367,3 +367,41 @@ def test_a_tianditu_key_goes_into_the_map_only_when_asked_and_is_said(
     assert "tk=KEY123" in keyed.read_text(encoding="utf-8")
     out = capsys.readouterr().out
     assert "天地图密钥已写入该 HTML 文件" in out
+
+
+def test_help_is_chinese_by_default_and_english_on_request(capsys, monkeypatch):
+    import argparse
+
+    from siting.cli import build_parser
+    from siting.cli_help import help_language, localize
+
+    for key in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：") and "检查情景的全部输入" in out and "选项" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "optimize", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage:") and "choose new centers" in out
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["coverage", "--help"])
+    assert "coverage of the elderly" in capsys.readouterr().out
+    assert help_language(["--lang=zh", "run"], {"LANG": "en_US"}) == "zh"
+    assert help_language(["run"], {}) == "zh"
+    # every description and option of every command has its Chinese help
+    parser = build_parser()
+    localize(parser, "zh")
+    stack, missing = [parser], []
+    while stack:
+        p = stack.pop()
+        for action in p._actions:
+            text = action.help if action.help != argparse.SUPPRESS else None
+            if text and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+                missing.append(f"{p.prog} {action.option_strings or action.dest}")
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    assert not missing, missing
