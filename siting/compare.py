@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 #: Labels of the comparison (zh, en); other keys fall back to :mod:`siting.i18n`.
 COMPARE_LABELS: dict[str, tuple[str, str]] = {
+    "c_legend_plans": ("规划方案（新建点位的符号）", "plans (symbol of their new sites)"),
     "c_item": ("项目", "item"),
     "c_plan": ("方案", "plan"),
     "c_year": ("年份", "year"),
@@ -532,7 +533,8 @@ def comparison_map(
     offline: bool = True,
 ) -> folium.Map:
     """One map with the plans as layers: coverage before (shown), each plan's final-year coverage
-    and its builds (★, coloured by type, with year, cost and the older people newly covered);
+    and its builds (one symbol per plan — ★, hexagon, four-point star, … — named in the legend,
+    filled with the type's colour, with year, cost and the older people newly covered);
     the Lorenz curves of every plan in a panel.
 
     Plan names reach the title, the layer list, popups and tooltips as plain text: each is
@@ -552,6 +554,14 @@ def comparison_map(
     if comparison.equity:  # the figure of comparison_lorenz.png, in a panel of the map
         lines = comparison_lines(list(zip(comparison.names, comparison.equity, strict=True)))
         lorenz = lorenz_png(lines, lang=lang, title=COMPARE_LABELS["c_lorenz_title"])
+    # one symbol per plan (the fill is the facility type's colour, as everywhere)
+    symbols = [
+        maps.PLAN_SYMBOLS[i % len(maps.PLAN_SYMBOLS)] for i in range(len(comparison.results))
+    ]
+    plan_legend = [
+        (maps._symbol_svg(sym, "#ffffff", 16), r.name)
+        for sym, r in zip(symbols, comparison.results, strict=True)
+    ]
     m = maps.coverage_map(
         inputs,
         coverage=before,
@@ -561,6 +571,7 @@ def comparison_map(
         tianditu_key=tianditu_key,
         offline=False,
         title=title,
+        extra_legend=[(_t("c_legend_plans", lang), plan_legend)],
     )  # type: ignore[arg-type]
     gcj = basemap == "amap"
     com = inputs.communities
@@ -592,7 +603,7 @@ def comparison_map(
                     xy[j, 1],
                     xy[j, 0],
                     colour=maps.TYPE_STYLE.get(t, ("#000000", ""))[0],
-                    shape="star",
+                    shape=symbols[i],
                     size=20,
                     classes=f"siting-fac-proposed siting-plan-{i} siting-type-{maps._css_token(t)}",
                     popup=maps._facility_popup(

@@ -242,6 +242,20 @@ def _coverage_colour(pct: float | None) -> str:
     return colour
 
 
+#: The proposed sites' symbols, black-edged: (points, inner radius as a share (0: a polygon),
+#: turn). A five-point star for a single plan; one symbol per plan in a comparison
+#: (:data:`PLAN_SYMBOLS`).
+_STARS: dict[str, tuple[int, float, float]] = {
+    "star": (5, 0.45, 0.0),
+    "hexagon": (6, 0.0, 0.0),
+    "star4": (4, 0.4, 0.0),
+    "pentagon": (5, 0.0, 0.0),
+    "star6": (6, 0.5, 0.0),
+    "octagon": (8, 0.0, np.pi / 8),
+}
+PLAN_SYMBOLS: tuple[str, ...] = ("star", "hexagon", "star4", "pentagon", "star6", "octagon")
+
+
 def _symbol_svg(shape: str, colour: str, size: int, *, stroke: str = "#ffffff") -> str:
     """An inline SVG symbol (no icon font, no image file)."""
     s = size
@@ -266,11 +280,12 @@ def _symbol_svg(shape: str, colour: str, size: int, *, stroke: str = "#ffffff") 
             f'<polygon points="{a},1 {b},1 {b},{a} {s - 1},{a} {s - 1},{b} {b},{b} {b},{s - 1} '
             f'{a},{s - 1} {a},{b} 1,{b} 1,{a} {a},{a}" {common}/>'
         )
-    elif shape == "star":
+    elif shape in _STARS:
+        points, inner, turn = _STARS[shape]
         pts = []
-        for i in range(10):
-            r = (h - 1) if i % 2 == 0 else (h - 1) * 0.45
-            ang = -np.pi / 2 + i * np.pi / 5
+        for i in range(2 * points if inner else points):
+            r = (h - 1) if (i % 2 == 0 or not inner) else (h - 1) * inner
+            ang = -np.pi / 2 + turn + i * np.pi / (points if inner else points / 2)
             pts.append(f"{h + r * np.cos(ang):.1f},{h + r * np.sin(ang):.1f}")
         body = f'<polygon points="{" ".join(pts)}" fill="{colour}" stroke="#000000" stroke-width="1.3"/>'
     else:
@@ -984,6 +999,7 @@ def coverage_map(
     title: str | None = None,
     date: dt.date | None = None,
     minutes: tuple[float, ...] = (15.0, 25.0),
+    extra_legend: list[tuple[str, list[tuple[str, str]]]] | None = None,
 ) -> folium.Map:
     """An interactive coverage map of the district for planning meetings.
 
@@ -1035,6 +1051,9 @@ def coverage_map(
         The date shown (default: today).
     minutes
         Isochrone bands drawn (those present in ``catchments``).
+    extra_legend
+        Legend sections added at the end: (title, [(SVG swatch, text)]), e.g. a comparison's
+        symbol per plan.
 
     Returns
     -------
@@ -1152,7 +1171,9 @@ def coverage_map(
         ),
         name="siting_title",
     )
-    root.html.add_child(Element(_legend_html(legend, lang)), name="siting_legend")
+    root.html.add_child(
+        Element(_legend_html(legend + (extra_legend or []), lang)), name="siting_legend"
+    )
     if lorenz is not None:
         root.html.add_child(Element(_lorenz_panel(lorenz, lang)), name="siting_lorenz")
     if offline:

@@ -177,3 +177,12 @@ def test_one_map_with_the_plans_as_layers(small_plans, tmp_path):
         assert f"{r.name}：规划建设（{len(r.builds)}）" in layers
     assert report.values["plan0"] == len(low.builds)  # the first plan's builds are shown
     assert report.values["plan1"] == 0  # the second's are a switched-off layer
+    # one symbol per plan, named in the legend
+    from siting import maps
+
+    html = (tmp_path / "cmp.html").read_text(encoding="utf-8")
+    legend = html[html.index('id="siting-legend"') :]
+    assert "规划方案（新建点位的符号）" in legend
+    for sym, r in zip(("star", "hexagon"), (low, high), strict=True):
+        assert maps._symbol_svg(sym, "#ffffff", 16) in legend and r.name in legend
+    assert maps._symbol_svg("star", "#ffffff", 16) != maps._symbol_svg("hexagon", "#ffffff", 16)
