@@ -509,3 +509,11 @@ def test_packed_shapely_layers_single_and_mixed_types():
             y = np.concatenate([np.ravel(r) for r in _rings(d["coordinates"])])
             assert np.abs(np.ravel(shapely.get_coordinates(shape)) - y).max() < 1e-9
             assert d["type"].replace("Multi", "") == shape.geom_type.replace("Multi", "")
+
+
+def test_the_heat_legend_gives_its_scale_in_older_people(demo, zh_map):
+    points = demo["uncovered"]
+    top = float(np.nanquantile(points["elderly"].to_numpy(dtype=float), 0.95))
+    html = zh_map.read_text(encoding="utf-8")
+    legend = html[html.index('id="siting-legend"') :]
+    assert f"每个居住点未覆盖老年人：少 → ≥ {top:,.0f} 人" in legend
