@@ -44,6 +44,7 @@ import html
 import itertools
 import json
 import logging
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -259,6 +260,15 @@ _STARS: dict[str, tuple[int, float, float]] = {
     "octagon": (8, 0.0, np.pi / 8),
 }
 PLAN_SYMBOLS: tuple[str, ...] = ("star", "hexagon", "star4", "pentagon", "star6", "octagon")
+
+
+def _proposed_tooltip(row: dict, lang: Language) -> str:
+    """A proposed site's name, with its build year in a plan (``2026年建`` / ``built 2026``)."""
+    name = str(row.get("name", ""))
+    year = row.get("year")
+    if year is None or (isinstance(year, float) and math.isnan(year)):
+        return name
+    return f"{name} · {int(year)}年建" if lang == "zh" else f"{name} · built {int(year)}"
 
 
 def _symbol_svg(shape: str, colour: str, size: int, *, stroke: str = "#ffffff") -> str:
@@ -1933,7 +1943,7 @@ def _facility_layers(
                 size=22,
                 classes=f"siting-fac-proposed siting-type-{_css_token(t)}",
                 popup=_facility_popup(row, t, lang, status="proposed"),
-                tooltip=str(row.get("name", "")),
+                tooltip=_proposed_tooltip(row, lang),
             )
         markers.add_to(group)
         group.add_to(m)

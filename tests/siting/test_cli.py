@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -241,6 +242,10 @@ def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
     gpkg = tmp_path / "output" / "low" / "plan.gpkg"
     sites = gpd.read_file(gpkg, layer="plan_sites")
     builds = pd.read_csv(tmp_path / "output" / "low" / "plan_builds.csv", encoding="utf-8-sig")
+    page = (tmp_path / "maps" / "plan_low.html").read_text(encoding="utf-8")
+    for _, row in builds.iterrows():  # the plan map says when each site is built
+        tip = f"{row['名称']} · {int(row['年份'])}年建"
+        assert tip in page or json.dumps(tip)[1:-1] in page, tip
     assert len(sites) == len(builds) > 0 and sites.crs.to_epsg() == 4490
     assert sorted(sites["year"]) == sorted(builds["年份"])
     assert sites["year"].dtype.kind == "i" and set(sites["type_label"]) <= set(builds["类型"])
