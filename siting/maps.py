@@ -896,6 +896,9 @@ _CSS = """
   .siting-popup th {{ text-align: left; font-weight: 400; color: #555; padding: 1px 8px 1px 0;
     white-space: nowrap; }}
   .siting-popup td {{ padding: 1px 0; }}
+  .siting-community-label {{ font-size: 11px; color: #333; white-space: nowrap;
+    text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; transform: translate(-50%, -50%);
+    display: inline-block; pointer-events: none; }}
   .siting-street-label {{ font-size: 14px; font-weight: 700; color: #1a1a1a; white-space: nowrap;
     text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 4px #fff, 0 0 4px #fff; pointer-events: none;
     transform: translate(-50%, -50%); display: inline-block; }}
@@ -903,6 +906,65 @@ _CSS = """
   .leaflet-tooltip {{ font-family: {font}; }}
 </style>
 """
+
+
+#: From this zoom on, the map names every 社区/村 (at lower zooms the names would overlap).
+COMMUNITY_LABEL_ZOOM = 14
+
+
+class _CommunityLabels(MacroElement):
+    """The 社区/村 names, shown from zoom :data:`COMMUNITY_LABEL_ZOOM` on: one layer group filled
+    by one loop of the page's script, added to the map and removed from it as the zoom crosses
+    the threshold (not in the layer list). Names are HTML-escaped here (:func:`html_text`) and
+    travel as JSON strings, as every name in the page."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var rows = {{ this.rows|tojson }};
+            var group = L.layerGroup();
+            for (var i = 0; i < rows.length; i++) {
+                var span = document.createElement("span");
+                span.className = "siting-community-label";
+                span.innerHTML = rows[i][2];  // escaped in Python (html_text)
+                L.marker([rows[i][0], rows[i][1]], {
+                    icon: L.divIcon({html: span, className: "siting-label", iconSize: [0, 0]}),
+                    interactive: false, keyboard: false
+                }).addTo(group);
+            }
+            function sync() {
+                if (map.getZoom() >= {{ this.zoom }}) { group.addTo(map); }
+                else { group.remove(); }
+            }
+            map.on("zoomend", sync);
+            sync();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], zoom: int = COMMUNITY_LABEL_ZOOM) -> None:
+        super().__init__()
+        self._name = "CommunityLabels"
+        self.rows = rows
+        self.zoom = int(zoom)
+
+
+def _community_labels(m: folium.Map, inputs: Inputs, gcj: bool) -> None:
+    com = inputs.communities
+    if com is None or not len(com) or "name" not in com:
+        return
+    pts = _display(
+        gpd.GeoSeries(shapely.point_on_surface(com.geometry.values), crs=com.crs), gcj=gcj
+    )
+    xy = shapely.get_coordinates(pts)
+    rows = [
+        [round(float(y), 6), round(float(x), 6), html_text(str(nm))]
+        for (x, y), nm in zip(xy, com["name"], strict=True)
+    ]
+    _CommunityLabels(rows).add_to(m)
 
 
 class _Markers(MacroElement):
@@ -1170,6 +1232,7 @@ def coverage_map(
             )
         )
     _streets_layer(m, inputs, lang, gcj)
+    _community_labels(m, inputs, gcj)
 
     # facilities ----------------------------------------------------------------------------
     legend.append(_facility_layers(m, inputs, proposed, lang, gcj))

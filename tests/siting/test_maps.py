@@ -517,3 +517,30 @@ def test_the_heat_legend_gives_its_scale_in_older_people(demo, zh_map):
     html = zh_map.read_text(encoding="utf-8")
     legend = html[html.index('id="siting-legend"') :]
     assert f"每个居住点未覆盖老年人：少 → ≥ {top:,.0f} 人" in legend
+
+
+@pytest.mark.skipif(not browser.available(), reason="chromium not installed")
+def test_community_names_appear_from_zoom_14(demo, zh_map, tmp_path):
+    from siting.maps import COMMUNITY_LABEL_ZOOM
+
+    count = "document.querySelectorAll('.siting-community-label').length"
+    find = "Object.values(window).find(function (v) { return v instanceof L.Map; })"
+    zoom_to = (
+        "(function (z) { var m = " + find + "; m.setZoom(z, {animate: false});"
+        " return [m.getZoom(), " + count + "]; })"
+    )
+    report = browser.load_page(
+        zh_map,
+        evaluate={
+            "far": f"{zoom_to}({COMMUNITY_LABEL_ZOOM - 2})",
+            "near": f"{zoom_to}({COMMUNITY_LABEL_ZOOM + 1})",
+            "names": "Array.from(document.querySelectorAll('.siting-community-label'))"
+            ".map(function (e) { return e.textContent; })",
+        },
+    )
+    assert report.errors == [] and report.requests == []
+    far_zoom, far = report.values["far"]
+    near_zoom, near = report.values["near"]
+    assert far_zoom < COMMUNITY_LABEL_ZOOM and far == 0
+    assert near_zoom >= COMMUNITY_LABEL_ZOOM and near == len(demo["inputs"].communities)
+    assert sorted(report.values["names"]) == sorted(demo["inputs"].communities["name"])
