@@ -4764,22 +4764,27 @@ def readme_full(s: dict, seed: int) -> str:
     )
 
 
-def readme_small(s: dict, seed: int) -> str:
+def _card_figures(s: dict) -> dict:
+    """The summary figures every short data card quotes (README_SMALL, _SCALED, _CITY_DISTRICT)."""
     n = s["network"]
-    return README_SMALL.format(
-        seed=seed,
-        area=s["area_km2"],
-        shequ=s["shequ"],
-        cun=s["cun"],
-        pop=s["pop"],
-        share60=100 * s["share60"],
-        osm_nodes=s["osm"]["osm_nodes"],
-        steps=n["steps"],
-        bridges=n["bridges"],
-        roster=s["roster"],
-        n_fac=sum(s["facilities"].values()),
-        cand=s["candidates"],
-    )
+    return {
+        "shequ": s["shequ"],
+        "cun": s["cun"],
+        "area": s["area_km2"],
+        "pop": s["pop"],
+        "p60": s["p60"],
+        "share60": 100 * s["share60"],
+        "osm_nodes": s["osm"]["osm_nodes"],
+        "steps": n["steps"],
+        "bridges": n["bridges"],
+        "n_fac": sum(s["facilities"].values()),
+        "cand": s["candidates"],
+        "roster": s["roster"],
+    }
+
+
+def readme_small(s: dict, seed: int) -> str:
+    return README_SMALL.format(seed=seed, **_card_figures(s))
 
 
 README_FULL = """\
@@ -4977,27 +4982,15 @@ License: CC0 1.0.
 
 
 def readme_scaled(s: dict, lay: Layout, dist: District, seed: int) -> str:
-    n = s["network"]
     return README_SCALED.format(
+        **_card_figures(s),
         name=dist.scenario_name,
         variant_zh="完整版" if lay.variant == "full" else "小样",
         variant=lay.variant,
         scale=f"{lay.scale:g}",
         streets=s["streets"],
         towns=s["towns"],
-        shequ=s["shequ"],
-        cun=s["cun"],
-        area=s["area_km2"],
-        pop=s["pop"],
-        p60=s["p60"],
-        share60=100 * s["share60"],
-        osm_nodes=s["osm"]["osm_nodes"],
-        walk_km=n["walkable_km"],
-        steps=n["steps"],
-        bridges=n["bridges"],
-        n_fac=sum(s["facilities"].values()),
-        cand=s["candidates"],
-        roster=s["roster"],
+        walk_km=s["network"]["walkable_km"],
         output_dir=dist.output_dir,
         small_flag=" --small" if lay.variant == "small" else "",
         seed=seed,
@@ -5116,18 +5109,7 @@ def readme_city_district(s: dict, dist: District, seed: int) -> str:
         code=dist.code,
         real_zh=REAL_CODES_NOTE_ZH,
         real_en=REAL_CODES_NOTE_EN,
-        shequ=s["shequ"],
-        cun=s["cun"],
-        area=s["area_km2"],
-        pop=s["pop"],
-        p60=s["p60"],
-        share60=100 * s["share60"],
-        osm_nodes=s["osm"]["osm_nodes"],
-        steps=s["network"]["steps"],
-        bridges=s["network"]["bridges"],
-        n_fac=sum(s["facilities"].values()),
-        cand=s["candidates"],
-        roster=s["roster"],
+        **_card_figures(s),
         lon=dist.origin_lonlat[0],
         lat=dist.origin_lonlat[1],
         output_dir=dist.output_dir,

@@ -6,7 +6,6 @@ differ, and it is the older resident who walks.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,9 +129,8 @@ def write_catchments(catchments: Catchments, path, *, lang: str = "zh") -> None:
     one GeoPackage form (:func:`siting.gpkg.write_layers`: CGCS2000, version 1.2, metadata,
     field names in Chinese and English).
     """
-    from siting import __version__
-    from siting.export import LAYERS, _field_label
-    from siting.gpkg import write_layers
+    from siting.export import LAYERS, field_label
+    from siting.gpkg import tool_metadata, write_layers
     from siting.i18n import label
     from siting.transaction import atomic_path
 
@@ -146,12 +144,7 @@ def write_catchments(catchments: Catchments, path, *, lang: str = "zh") -> None:
             "/".join(label(t, lang) for t in str(v).split("/")) for v in out["type"]
         ]
         frames[layer] = out
-    meta = {
-        "tool": "siting",
-        "tool_version": __version__,
-        "date": dt.date.today().isoformat(),
-        "crs": "CGCS2000 (EPSG:4490)",
-        "layers": ",".join(frames),
-    }
     with atomic_path(path) as tmp:
-        write_layers(tmp, frames, meta=meta, titles=LAYERS, field_label=_field_label)
+        write_layers(
+            tmp, frames, meta=tool_metadata(frames), titles=LAYERS, field_label=field_label
+        )

@@ -339,7 +339,6 @@ def dask_client(scheduler: str | None, n_workers: int | None):
                     )
                 ],
             ) from exc
-    route_dask_logs()
     cluster = LocalCluster(
         n_workers=n_workers or min(2, os.cpu_count() or 1),
         threads_per_worker=1,
@@ -730,7 +729,6 @@ def write_city(
     Without any finished district only the report is written.
     """
 
-    from siting import __version__
     from siting.maps import write_map
     from siting.tables import write_tables
     from siting.transaction import atomic_path, ensure_writable_dir, transaction
@@ -748,25 +746,21 @@ def write_city(
         )
         layers = city_layers(city)
         if layers:
-            meta = {
-                "tool": "siting",
-                "tool_version": __version__,
-                "date": dt.date.today().isoformat(),
-                "districts": ",".join(d.summary.get("district_code", "") for d in city.succeeded),
-                "crs": "CGCS2000 (EPSG:4490)",
-            }
-            path = out_dir / "city.gpkg"
-            from siting.export import _field_label
-            from siting.gpkg import write_layers
+            from siting.export import field_label
+            from siting.gpkg import tool_metadata, write_layers
 
-            meta["layers"] = ",".join(layers)
+            meta = tool_metadata(
+                layers,
+                districts=",".join(d.summary.get("district_code", "") for d in city.succeeded),
+            )
+            path = out_dir / "city.gpkg"
             with atomic_path(path) as tmp:
                 write_layers(
                     tmp,
                     layers,
                     meta=meta,
                     titles={name: CITY_LAYERS.get(name, (name, name)) for name in layers},
-                    field_label=_field_label,
+                    field_label=field_label,
                 )
             written.append(path)
             mp = (

@@ -24,6 +24,7 @@ from siting.errors import InputError, Problem, SitingError
 from siting.i18n import Language, label
 from siting.progress import stage_progress
 from siting.stages import StageTimer
+from siting.terminal import print_frame
 
 __all__ = ["main"]
 
@@ -124,8 +125,6 @@ def _print_warnings(console: Console, lang: Language, inputs, graph, coverage) -
 def _stage_table(console: Console, timer: StageTimer, lang: Language, attached: str = "") -> None:
     import pandas as pd
 
-    from siting.terminal import print_frame
-
     rows = [(r.name, round(r.seconds, 2), round(r.peak_rss_mb), r.note) for r in timer.records]
     rows.append(
         (
@@ -137,7 +136,6 @@ def _stage_table(console: Console, timer: StageTimer, lang: Language, attached: 
     )
     columns = [label(col, lang) for col in ("stage", "seconds", "peak_mb", "note")]
     frame = pd.DataFrame(rows, columns=columns)
-    frame[columns[1]] = frame[columns[1]].map(lambda v: float(f"{v:.2f}"))
     print_frame(console, frame, label("stage", lang), lang=lang)
     if attached:
         console.print(attached, markup=False, soft_wrap=True)
@@ -295,7 +293,7 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     from siting.catchments import facility_catchments, write_catchments
     from siting.io import load_inputs
     from siting.scenario import load_scenario
-    from siting.walking import walking_graph
+    from siting.walking import graph_note, walking_graph
 
     console = _console()
     scenario = load_scenario(args.scenario)
@@ -316,9 +314,7 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
         timer.stage(label("stage_graph", lang)) as info,
     ):
         graph = walking_graph(inputs, speed=args.speed)
-        info["note"] = label(
-            "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
-        )
+        info["note"] = graph_note(graph, lang)
     with (
         stage_progress(console, label("stage_isochrones", lang)),
         timer.stage(label("stage_isochrones", lang)) as info,
@@ -342,20 +338,14 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_frame(console: Console, frame, title: str, lang: Language = "zh") -> None:
-    from siting.terminal import print_frame
-
-    print_frame(console, frame, title, lang=lang)
-
-
 def _print_coverage(console: Console, coverage, lang: Language) -> None:
     from siting.tables import coverage_frames
 
     frames = coverage_frames(coverage, lang=lang)
-    _print_frame(
+    print_frame(
         console, frames["coverage_district"], label("coverage_district_title", lang), lang=lang
     )
-    _print_frame(console, frames["indicators"], label("indicators_title", lang), lang=lang)
+    print_frame(console, frames["indicators"], label("indicators_title", lang), lang=lang)
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -363,7 +353,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from siting.io import load_inputs
     from siting.scenario import load_scenario
     from siting.tables import write_coverage_tables
-    from siting.walking import walking_graph
+    from siting.walking import graph_note, walking_graph
 
     _check_tile_km(args)  # before the work
     console = _console()
@@ -382,9 +372,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         timer.stage(label("stage_graph", lang)) as info,
     ):
         graph = walking_graph(inputs, speed=args.speed)
-        info["note"] = label(
-            "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
-        )
+        info["note"] = graph_note(graph, lang)
     with (
         stage_progress(console, label("stage_coverage", lang)),
         timer.stage(label("stage_coverage", lang)) as info,
@@ -457,7 +445,7 @@ def cmd_access(args: argparse.Namespace) -> int:
     with timer.stage(label("stage_write", lang)):
         write_access_tables(access, out_dir, lang=lang)
         written = _publish(args)
-    _print_frame(
+    print_frame(
         console,
         district_brief(access, lang=lang),
         access_label("cli_access_title", lang),
@@ -468,7 +456,7 @@ def cmd_access(args: argparse.Namespace) -> int:
     from siting.access_tables import access_equity
     from siting.equity import equity_frame
 
-    _print_frame(
+    print_frame(
         console,
         equity_frame(access_equity(access), lang=lang, brief=True),
         access_label("sheet_access_equity", lang),
@@ -638,10 +626,10 @@ def _print_money(console: Console, result, lang: Language) -> None:
     """Spend by year, line and level, and every budget row with its cap."""
     from siting.reports import budget_frame, money_frame
 
-    _print_frame(console, money_frame(result, lang), label("money_title", lang), lang=lang)
+    print_frame(console, money_frame(result, lang), label("money_title", lang), lang=lang)
     budgets = budget_frame(result, lang)
     if len(budgets):
-        _print_frame(console, budgets, label("sheet_siting_budget", lang), lang=lang)
+        print_frame(console, budgets, label("sheet_siting_budget", lang), lang=lang)
 
 
 def _print_siting(console: Console, result, lang: Language) -> None:
@@ -701,7 +689,7 @@ def _print_equity(console: Console, result, lang: Language) -> None:
     from siting.i18n import labeller
 
     title = labeller(EQUITY_LABELS)("cli_equity", lang)
-    _print_frame(
+    print_frame(
         console, equity_frame(result_equity(result), lang=lang, brief=True), title, lang=lang
     )
 
@@ -808,7 +796,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         from siting.reports import siting_frames
 
         shown = siting_frames(result, lang=lang, curve=curve)["budget_curve"]
-        _print_frame(console, shown, label("cli_curve_title", lang), lang=lang)
+        print_frame(console, shown, label("cli_curve_title", lang), lang=lang)
         knee = curve.knee_budget_wan_yuan
         console.print(f"{label('cli_knee', lang)}: {'—' if knee is None else f'{knee:,.0f} 万元'}")
     attached = _print_warnings(console, lang, inputs, graph, coverage)
@@ -848,7 +836,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         frames["plan_quotas"] = frames["plan_quotas"][due]
     for stem in ("plan_years", "plan_builds", "plan_quotas", "plan_indicators", "plan_gaps"):
         if stem in frames and len(frames[stem]):
-            _print_frame(console, frames[stem], label(f"cli_{stem}", lang), lang=lang)
+            print_frame(console, frames[stem], label(f"cli_{stem}", lang), lang=lang)
     _print_money(console, result, lang)
     _print_equity(console, result, lang)
     attached = _print_warnings(console, lang, inputs, graph, coverage)
@@ -874,7 +862,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         written = _publish(args)
     frames = comparison_frames(result, lang=lang)
     first = next(iter(frames))
-    _print_frame(console, frames[first], label("cli_compare", lang), lang=lang)
+    print_frame(console, frames[first], label("cli_compare", lang), lang=lang)
     for p in written:
         console.print(f"→ {p}")
     _stage_table(console, timer, lang)
@@ -893,7 +881,7 @@ def cmd_run_many(args: argparse.Namespace) -> int:
         city = run_many(args.scenarios, scheduler=args.scheduler, n_workers=args.workers, lang=lang)
         write_city(city, out_dir, lang=lang, map_path=map_path)
         written = _publish(args)
-    _print_frame(
+    print_frame(
         console, city_frames(city, lang=lang, brief=True)["city_report"], "run-many", lang=lang
     )
     for d in city.failed:

@@ -307,7 +307,7 @@ def short_field_names(columns: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _field_label(col: str, lang: str) -> str:
+def field_label(col: str, lang: str) -> str:
     idx = 0 if lang == "zh" else 1
     if col in _FIELD_LABELS:
         return _FIELD_LABELS[col][idx]
@@ -487,12 +487,12 @@ def _write_gpkg(frames: Mapping[str, gpd.GeoDataFrame], tmp: Path, meta: Mapping
     from siting.gpkg import write_layers
 
     # the frames are in the export's CRS already (any of cgcs2000, wgs84, gk, gcj02)
-    write_layers(tmp, frames, meta=meta, titles=LAYERS, field_label=_field_label, crs=None)
+    write_layers(tmp, frames, meta=meta, titles=LAYERS, field_label=field_label, crs=None)
 
 
 def _alias_rows(name: str, mapping: Mapping[str, str]) -> list[list[str]]:
     return [
-        [name, short, full, _field_label(full, "zh"), _field_label(full, "en")]
+        [name, short, full, field_label(full, "zh"), field_label(full, "en")]
         for full, short in mapping.items()
     ]
 

@@ -37,6 +37,21 @@ _SCHEMA_EXTENSION = (
 )
 
 
+def tool_metadata(layers, **extra: str) -> dict[str, str]:
+    """The metadata every GeoPackage of the tool carries: tool, version, day, CRS, its layers
+    (and ``extra`` entries, e.g. the scenario)."""
+    from siting import __version__
+
+    return {
+        **extra,
+        "tool": "siting",
+        "tool_version": __version__,
+        "date": dt.date.today().isoformat(),
+        "crs": f"CGCS2000 (EPSG:{GPKG_EPSG})",
+        "layers": ",".join(layers),
+    }
+
+
 def integer_columns(frame):
     """``frame`` with float columns whose values are all whole numbers (or null) as integers
     (pandas ``Int64``: written as Integer64 fields, nulls kept); codes and text untouched."""
@@ -50,10 +65,9 @@ def integer_columns(frame):
         if col == gname or not pd.api.types.is_float_dtype(out[col].dtype):
             continue
         values = out[col].to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        if len(finite) == len(values[~np.isnan(values)]) and np.all(finite == np.round(finite)):
-            if len(finite) and np.abs(finite).max() >= 2**53:
-                continue
+        finite = values[~np.isnan(values)]
+        whole = np.isfinite(finite).all() and np.all(finite == np.round(finite))
+        if whole and not (len(finite) and np.abs(finite).max() >= 2**53):
             out[col] = pd.array([None if np.isnan(v) else int(v) for v in values], dtype="Int64")
     return out
 

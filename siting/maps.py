@@ -114,11 +114,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "legend_isochrones": ("步行圈", "walking isochrones"),
     "max_n": ("最大 {n} 人", "largest: {n}"),
     "low_high": ("低 → 高", "low → high"),
-    "heat_scale": (
-        "每个居住点未覆盖老年人：少 → ≥ {top} 人（最深色；颜色在点密集处叠加）",
-        "uncovered older people per home: few → ≥ {top} (darkest; colours add up where homes "
-        "are dense)",
-    ),
+    "heat_scale": ("每个居住点未覆盖老年人：少 → ≥ {top} 人", "uncovered per home: few → ≥ {top}"),
     "legend_care": ("困难老人（每格人数）", "elderly in difficulty (per cell)"),
     "road_main": ("干道", "main roads"),
     "road_local": ("支路、街巷", "local streets"),

@@ -25,7 +25,7 @@ from siting.coverage import CoverageResult, CoverageSettings, compute_coverage
 from siting.errors import InputError, Problem, ScenarioError
 from siting.i18n import label
 from siting.io import Inputs, load_inputs
-from siting.walking import walking_graph, walking_problems
+from siting.walking import graph_note, walking_graph, walking_problems
 
 __all__ = ["Prepared", "check_settings", "prepare", "runs_siting", "settings_problems"]
 
@@ -209,9 +209,7 @@ def prepare(
         return Prepared(scenario, siting_settings, inputs)
     with stage("stage_graph") as info:
         graph = walking_graph(inputs)
-        info["note"] = label(
-            "note_arcs", lang, arcs=f"{graph.n_arcs:,}", speed=f"{graph.walk_speed_mps:g}"
-        )
+        info["note"] = graph_note(graph, lang)
     with stage("stage_coverage") as info:
         coverage = compute_coverage(inputs, graph)
         info["note"] = coverage.demand.note(lang)

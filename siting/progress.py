@@ -55,12 +55,13 @@ def reporting(reporter: Reporter | None) -> Iterator[None]:
 
 @contextmanager
 def stage_progress(console, description: str) -> Iterator[None]:
-    """A transient progress line for one stage on ``console`` (None: nothing is drawn).
+    """A transient progress line for one stage on ``console`` (nothing is drawn without a
+    console or when it is not a terminal: output to a pipe or a file stays free of it).
 
     A spinner until the stage reports a count, then a bar with ``done/total``, elapsed and
     remaining time (rich's estimate from the rate so far).
     """
-    if console is None:
+    if console is None or not console.is_terminal:  # a pipe or a file: no live line to redraw
         yield
         return
     from rich.progress import (

@@ -824,16 +824,16 @@ _PLAN_FIELDS = {
 }
 
 
-def _plan_field_label(col: str, lang: str) -> str:
-    from siting.export import _field_label
+def _planfield_label(col: str, lang: str) -> str:
+    from siting.export import field_label
 
     if col in _PLAN_FIELDS:
         return _t(_PLAN_FIELDS[col], lang)  # type: ignore[arg-type]
     if col.endswith("_label"):
-        return _plan_field_label(col[: -len("_label")], lang) + (
+        return _planfield_label(col[: -len("_label")], lang) + (
             "（名称）" if lang == "zh" else " (label)"
         )
-    return _field_label(col, lang)
+    return field_label(col, lang)
 
 
 def plan_layers(result: SitingResult, lang: Language = "zh") -> dict[str, gpd.GeoDataFrame]:
@@ -967,24 +967,14 @@ def write_plan_outputs(
         )
         layers = plan_layers(result, lang=lang)
         if layers:
-            import datetime as dt
-
-            from siting import __version__
-            from siting.gpkg import write_layers
+            from siting.gpkg import tool_metadata, write_layers
             from siting.transaction import atomic_path
 
-            meta = {
-                "scenario": result.name,
-                "tool": "siting",
-                "tool_version": __version__,
-                "date": dt.date.today().isoformat(),
-                "crs": "CGCS2000 (EPSG:4490)",
-                "layers": ",".join(layers),
-            }
+            meta = tool_metadata(layers, scenario=result.name)
             gpkg = out_dir / "plan.gpkg"
             with atomic_path(gpkg) as tmp:
                 write_layers(
-                    tmp, layers, meta=meta, titles=PLAN_LAYERS, field_label=_plan_field_label
+                    tmp, layers, meta=meta, titles=PLAN_LAYERS, field_label=_planfield_label
                 )
             written.append(gpkg)
         if with_map and result.problem.inputs is not None:

@@ -64,7 +64,7 @@ def _minutes(x: Any) -> Any:
     return round(float(x), 1)
 
 
-def _beyond(horizon: float, lang: Language) -> Callable[[Any], Any]:
+def _beyond(horizon: float) -> Callable[[Any], Any]:
     """The flag beside a minutes column: ``> 60`` where the time is beyond the search horizon
     (nobody knows how far: the search stopped there), else empty; the minutes column itself holds
     numbers only, so that a spreadsheet can sum and sort it."""
@@ -97,7 +97,7 @@ def coverage_frames(result: CoverageResult, *, lang: Language = "zh") -> dict[st
     """The display tables of a coverage result, by file stem (headers and values in ``lang``)."""
     horizon = result.settings.report_max_minutes
     minutes = _minutes
-    beyond = _beyond(horizon, lang)
+    beyond = _beyond(horizon)
     # with the roster's people at their homes, weighted figures are rounded (siting.disclosure)
     step = weighted_step(result.demand)
     weighted = _one if step is None else _people

@@ -109,6 +109,18 @@ def walking_model(inputs: Inputs, *, speed: float | str | None = None) -> Walkin
     )
 
 
+def graph_note(graph: WalkGraph, lang: str = "zh") -> str:
+    """The walking graph's line in a stage table: its arcs and flat speed, in ``lang``."""
+    from siting.i18n import label
+
+    return label(
+        "note_arcs",
+        lang,  # type: ignore[arg-type]
+        arcs=f"{graph.n_arcs:,}",
+        speed=f"{graph.walk_speed_mps:g}",
+    )
+
+
 def walking_graph(inputs: Inputs, *, speed: float | str | None = None) -> WalkGraph:
     """The directed walking graph of the district: slopes from the DEM when there is one.
 

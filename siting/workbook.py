@@ -78,11 +78,10 @@ def _sheet(wb, title: str, frame: pd.DataFrame, index: int, chart: Chart | None)
     for record in frame.itertuples(index=False):
         ws.append([_cell(v) for v in record])
     n_rows, n_cols = len(frame), len(headers)
-    header_style = Alignment(wrap_text=True, vertical="top")
+    wrap = Alignment(wrap_text=True, vertical="top")
     for cell in ws[1]:
         cell.font = Font(bold=True)
-        cell.alignment = header_style
-    wrap = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = wrap
     for j, name in enumerate(headers, start=1):
         values = frame.iloc[:, j - 1].tolist()
         letter = get_column_letter(j)
