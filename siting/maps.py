@@ -62,6 +62,7 @@ from folium.plugins import HeatMap
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
+from siting import map_controls
 from siting.catchments import Catchments
 from siting.coords import convert
 from siting.errors import InputError, Problem
@@ -948,6 +949,35 @@ class _CommunityLabels(MacroElement):
         self.zoom = int(zoom)
 
 
+def _tools(
+    m: folium.Map,
+    inputs: Inputs,
+    com_geoms: np.ndarray,
+    names: Mapping[str, tuple[str, str, str]],
+    lang: Language,
+    gcj: bool,
+    heading: str,
+) -> None:
+    """The map's tools (:mod:`siting.map_controls`): the search index of every 社区/村 (name,
+    街道/镇 and code, HTML-escaped; its display bounds) and the 街道/镇 outlines for the minimap."""
+    index = []
+    for code, (w, s, e, n) in zip(
+        inputs.communities["code"].astype(str), shapely.bounds(com_geoms), strict=True
+    ):
+        name, street, _kind = names[code]
+        label = html_text(" · ".join(p for p in (name, street, code) if p))
+        index.append([label, round(s, 5), round(w, 5), round(n, 5), round(e, 5)])
+    outline = _display(inputs.streets.geometry, gcj=gcj, simplify_m=40.0, decimals=4)
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
+        for g in outline
+    ]
+    stem = re.sub(r"[^\w-]+", "_", heading).strip("_") or "map"
+    map_controls.add_tools(
+        m, index, {"type": "FeatureCollection", "features": features}, lang=lang, file_stem=stem
+    )
+
+
 def _community_labels(m: folium.Map, inputs: Inputs, gcj: bool) -> None:
     com = inputs.communities
     if com is None or not len(com) or "name" not in com:
@@ -1229,6 +1259,7 @@ def coverage_map(
         )
     _streets_layer(m, inputs, lang, gcj)
     _community_labels(m, inputs, gcj)
+    _tools(m, inputs, com_geoms, names, lang, gcj, heading)
 
     # facilities ----------------------------------------------------------------------------
     legend.append(_facility_layers(m, inputs, proposed, lang, gcj))
@@ -1265,48 +1296,66 @@ def coverage_map(
     return m
 
 
+_TIANDITU = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+    "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+
+
 def _add_basemap(m: folium.Map, basemap: str, key: str | None, lang: Language) -> None:
-    if basemap == "none":
+    """The basemaps as a switch in the layer list (one shown: ``basemap``).
+
+    With WGS84/CGCS2000 overlays: none, OpenStreetMap and, with a key, 天地图 (streets and
+    imagery, each with its labels). With GCJ-02 overlays (``basemap='amap'``): none and 高德
+    (streets and imagery), since the overlays are shifted to Amap's tiles. Tiles need the
+    internet; without it the map is drawn on its plain background.
+    """
+    zh = lang == "zh"
+    folium.FeatureGroup(
+        name="无底图" if zh else "No basemap", overlay=False, show=basemap == "none"
+    ).add_to(m)
+    if basemap == "amap":
+        for style, name in ((8, ("高德地图", "Amap")), (6, ("高德影像", "Amap imagery"))):
+            host = "webrd0{s}" if style == 8 else "webst0{s}"
+            folium.TileLayer(
+                tiles=f"https://{host}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                f"&style={style}&x={{x}}&y={{y}}&z={{z}}",
+                attr="高德地图 AutoNavi (GCJ-02)",
+                name=name[0] if zh else name[1],
+                subdomains="1234",
+                max_zoom=18,
+                show=style == 8,
+            ).add_to(m)
         return
-    if basemap == "osm":
-        folium.TileLayer(
-            tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            attr="© OpenStreetMap contributors",
-            name="OpenStreetMap",
-            max_zoom=19,
-        ).add_to(m)
-    elif basemap == "tianditu":
-        base = (
-            "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-            "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-            "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+    folium.TileLayer(
+        tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        attr="© OpenStreetMap contributors",
+        name="OpenStreetMap",
+        max_zoom=19,
+        show=basemap == "osm",
+    ).add_to(m)
+    if key is None:
+        return
+    labels = "cva" if zh else "eva"
+    for i, (layer, label_layer, name) in enumerate(
+        (
+            ("vec", labels, ("天地图", "Tianditu")),
+            ("img", "cia" if zh else "eia", ("天地图影像", "Tianditu imagery")),
         )
-        sub = "01234567"
-        folium.TileLayer(
-            tiles=base.format(s="{s}", layer="vec", key=key),
-            attr="天地图 Tianditu",
-            name="天地图" if lang == "zh" else "Tianditu",
-            subdomains=sub,
-            max_zoom=18,
-        ).add_to(m)
-        folium.TileLayer(
-            tiles=base.format(s="{s}", layer="cva" if lang == "zh" else "eva", key=key),
-            attr="天地图 Tianditu",
-            name="天地图注记" if lang == "zh" else "Tianditu labels",
-            subdomains=sub,
-            overlay=True,
-            control=False,
-            max_zoom=18,
-        ).add_to(m)
-    elif basemap == "amap":
-        folium.TileLayer(
-            tiles="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-            "&style=8&x={x}&y={y}&z={z}",
-            attr="高德地图 AutoNavi (GCJ-02)",
-            name="高德地图" if lang == "zh" else "Amap",
-            subdomains="1234",
-            max_zoom=18,
-        ).add_to(m)
+    ):
+        group = folium.FeatureGroup(
+            name=name[0] if zh else name[1], overlay=False, show=basemap == "tianditu" and i == 0
+        )
+        for lyr in (layer, label_layer):
+            folium.TileLayer(
+                tiles=_TIANDITU.format(s="{s}", layer=lyr, key=key),
+                attr="天地图 Tianditu",
+                subdomains="01234567",
+                max_zoom=18,
+                control=False,
+            ).add_to(group)
+        group.add_to(m)
 
 
 def _band_note(band: float, lang: Language) -> str:

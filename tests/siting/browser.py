@@ -2,8 +2,8 @@
 
 Chromium is driven through the Chrome DevTools Protocol over ``--remote-debugging-pipe`` (file
 descriptors 3 and 4, NUL-terminated JSON messages): no WebSocket client and no extra package.
-The page is loaded from ``file://``; every request to another scheme is refused by a blocked-URL
-list and an unroutable proxy, and recorded, so a map that needs a CDN shows up both as requests
+The page is loaded from ``file://``; every request to another scheme goes to an unroutable proxy
+(host names resolve to nothing), fails, and is recorded, so a map that needs a CDN shows up both as requests
 and as errors. Uncaught exceptions, ``console.error`` calls and browser log errors are collected.
 
 Only for tests: Debian's ``/usr/bin/chromium``, flags that keep it from calling home on a closed
@@ -208,6 +208,7 @@ def load_page(
     height: int = 900,
     settle_s: float = 1.0,
     timeout_s: float = 60.0,
+    print_pdf: Path | None = None,
 ) -> PageReport:
     """Open ``html`` in headless Chromium with the network blocked.
 
@@ -225,6 +226,9 @@ def load_page(
         that what it started has happened: an image it inserted has failed to load, say.
     settle_s
         Seconds to wait after the load event (tiles, canvas layers, late errors).
+    print_pdf
+        Where to save the page printed as Ctrl+P would (the page's print stylesheet and
+        ``@page`` size), after ``evaluate_after``.
     """
     if not available():
         raise BrowserError(f"{CHROMIUM} not found")
@@ -268,11 +272,6 @@ def load_page(
         for domain in ("Page", "Runtime", "Log", "Network"):
             pipe.send(f"{domain}.enable", session=sid)
         pipe.send(
-            "Network.setBlockedURLs",
-            {"urls": ["http://*", "https://*", "ws://*", "wss://*"]},
-            session=sid,
-        )
-        pipe.send(
             "Emulation.setDeviceMetricsOverride",
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
             session=sid,
@@ -284,7 +283,15 @@ def load_page(
         def run(expressions: dict[str, str] | None) -> None:
             for name, expr in (expressions or {}).items():
                 res = pipe.send(
-                    "Runtime.evaluate", {"expression": expr, "returnByValue": True}, session=sid
+                    "Runtime.evaluate",
+                    # as a click would (fullscreen needs a user gesture); promises are awaited
+                    {
+                        "expression": expr,
+                        "returnByValue": True,
+                        "awaitPromise": True,
+                        "userGesture": True,
+                    },
+                    session=sid,
                 )
                 if "exceptionDetails" in res:
                     report.errors.append(f"evaluate {name}: {res['exceptionDetails'].get('text')}")
@@ -299,6 +306,15 @@ def load_page(
             screenshot.write_bytes(base64.b64decode(shot["data"]))
             report.screenshot = screenshot
         run(evaluate_after)
+        if print_pdf is not None:
+            pdf = pipe.send(
+                "Page.printToPDF",
+                {"printBackground": True, "preferCSSPageSize": True},
+                session=sid,
+                timeout=timeout_s,
+            )
+            print_pdf.parent.mkdir(parents=True, exist_ok=True)
+            print_pdf.write_bytes(base64.b64decode(pdf["data"]))
         pipe.drain(0.2)
         errors, report.requests = _event_errors(pipe.events)
         report.errors = errors + report.errors  # page errors first, then failed evaluations
