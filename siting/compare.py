@@ -35,6 +35,7 @@ from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import SITEABLE_TYPES
+from siting.map_controls import SideBySide
 from siting.maps import coverage_tables, default_plan_map_path, proposed_layer
 from siting.model import SitingResult
 from siting.plan import plan
@@ -535,7 +536,9 @@ def comparison_map(
     """One map with the plans as layers: coverage before (shown), each plan's final-year coverage
     and its builds (one symbol per plan — ★, hexagon, four-point star, … — named in the legend,
     filled with the type's colour, with year, cost and the older people newly covered);
-    the Lorenz curves of every plan in a panel.
+    the Lorenz curves of every plan in a panel. With two plans or more, the button 对比 shows the
+    first two side by side: the first plan's coverage and builds left of a divider dragged
+    across the map, the second's right of it (:class:`siting.map_controls.SideBySide`).
 
     Plan names reach the title, the layer list, popups and tooltips as plain text: each is
     HTML-escaped once where it enters the page (:func:`siting.maps.html_text`).
@@ -577,9 +580,17 @@ def comparison_map(
     com = inputs.communities
     geoms = maps._display(com.geometry, gcj=gcj, simplify_m=3.0, decimals=5)
     names = maps._community_names(inputs)
+    # the first two plans in panes of their own, for the side-by-side view
+    sbs = len(comparison.results) >= 2
+    if sbs:
+        for i in (0, 1):
+            folium.map.CustomPane(f"siting-plan{i}-fill", z_index=352 + i).add_to(m)
+            folium.map.CustomPane(f"siting-plan{i}-sites", z_index=610 + i).add_to(m)
+    sbs_layers: list[list[Any]] = [[], []]
     for i, r in enumerate(comparison.results):
         _, after = coverage_tables(r)
-        maps._community_layer(
+        own = sbs and i < 2
+        layer = maps._community_layer(
             m,
             com,
             geoms,
@@ -588,13 +599,14 @@ def comparison_map(
             lang,
             _t("layer_plan_coverage", lang, plan=r.name, year=r.years[-1]),
             show=False,
+            pane=f"siting-plan{i}-fill" if own else "siting-fill",
         )
         sites = proposed_layer(r)
         n = 0 if sites is None else len(sites)
         group = folium.FeatureGroup(
             name=_t("layer_plan_builds", lang, plan=r.name, n=n), show=i == 0
         )
-        markers = maps._Markers()
+        markers = maps._Markers(pane=f"siting-plan{i}-sites" if own else "markerPane")
         if sites is not None and n:
             xy = np.asarray([(p.x, p.y) for p in maps._display(sites.geometry, gcj=gcj)])
             for j, row in enumerate(sites.drop(columns="geometry").to_dict("records")):
@@ -613,6 +625,18 @@ def comparison_map(
                 )
         markers.add_to(group)
         group.add_to(m)
+        if own:
+            sbs_layers[i] = [layer, group]
+    if sbs:
+        SideBySide(
+            ["siting-plan0-fill", "siting-plan0-sites"],
+            ["siting-plan1-fill", "siting-plan1-sites"],
+            sbs_layers[0],
+            sbs_layers[1],
+            left_name=maps.html_text(comparison.names[0]),
+            right_name=maps.html_text(comparison.names[1]),
+            lang=lang,
+        ).add_to(m)
     # the layer control lists the layers present when it renders: move it after the new ones
     children = m._children
     for key in [k for k, v in children.items() if isinstance(v, folium.LayerControl)]:

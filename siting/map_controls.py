@@ -127,10 +127,16 @@ def _style(text: str, name: str) -> Element:
     return _Raw(f'<style data-asset="{name}">\n{text}\n</style>')
 
 
-#: The side-by-side control needs Leaflet as ``L``; it was written for browserify.
+#: The side-by-side control was written for browserify: Leaflet comes in as ``L``, its styles
+#: are inlined on their own, and nothing is exported.
 def _side_by_side_js() -> str:
     source = plugin_text("leaflet-side-by-side", "index.js")
-    for line in ("var L = require('leaflet')", "require('./layout.css')", "require('./range.css')"):
+    for line in (
+        "var L = require('leaflet')",
+        "require('./layout.css')",
+        "require('./range.css')",
+        "module.exports = L.Control.SideBySide",
+    ):
         if line not in source:
             raise RuntimeError(f"leaflet-side-by-side changed: {line!r} not found")
         source = source.replace(line, "")
@@ -165,6 +171,7 @@ _PRINT_CSS = """
   .leaflet-top.leaflet-left { display: flex; align-items: flex-start; }
   .siting-tool a { font-size: 16px; line-height: 30px; text-align: center; color: #333;
     text-decoration: none; display: block; width: 30px; height: 30px; }
+  .siting-sbs-toggle a { width: auto; padding: 0 7px; white-space: nowrap; font-size: 13px; }
   .siting-opacity { background: rgba(255,255,255,0.94); padding: 4px 8px; border-radius: 4px;
     box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; }
   .siting-opacity input { width: 120px; vertical-align: middle; }
@@ -358,11 +365,15 @@ class MapTools(MacroElement):
 
 
 class SideBySide(MacroElement):
-    """A divider to drag across the map: the left pane's layers to its left, the right pane's to
-    its right (``leaflet-side-by-side``), for two plans of the compare map.
+    """A button that puts two plans side by side: plan A to the left of a divider dragged across
+    the map, plan B to its right (``leaflet-side-by-side``), for the compare map.
 
-    Layers are put in the panes ``left_pane`` and ``right_pane`` (create them with
-    :class:`folium.map.CustomPane`); the control clips those panes.
+    ``left_name`` and ``right_name`` are HTML-escaped already (as every name in the page).
+    Each plan's layers are drawn in panes of their own (``left_panes``, ``right_panes``, made
+    with :class:`folium.map.CustomPane`); the divider clips those panes. Switching the view on
+    shows the layers ``left_layers`` and ``right_layers``;
+    switching it off removes the divider and the clipping. The layers are folium elements (their
+    names are read when the page renders).
     """
 
     _template = Template(
@@ -370,24 +381,84 @@ class SideBySide(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent.get_name() }};
-            var PaneLayer = L.Layer.extend({
-                initialize: function (pane) { this._paneName = pane; },
+            var text = {{ this.text|tojson }};
+            // a layer standing for several panes: the control clips "its container"
+            var PaneSet = L.Layer.extend({
+                initialize: function (panes) { this._panes = panes; },
                 onAdd: function () {}, onRemove: function () {},
-                getContainer: function () { return this._map.getPane(this._paneName); }
+                getContainer: function () {
+                    var panes = this._panes;
+                    return {style: {
+                        get clip() { return map.getPane(panes[0]).style.clip; },
+                        set clip(v) { panes.forEach(function (n) { map.getPane(n).style.clip = v; }); }
+                    }};
+                }
             });
-            var left = new PaneLayer({{ this.left_pane|tojson }}).addTo(map);
-            var right = new PaneLayer({{ this.right_pane|tojson }}).addTo(map);
-            map.sitingSideBySide = L.control.sideBySide(left, right).addTo(map);
+            var left = new PaneSet({{ this.left_panes|tojson }});
+            var right = new PaneSet({{ this.right_panes|tojson }});
+            var layers = [{% for l in this.left_layers + this.right_layers %}{{ l.get_name() }}{{ ", " if not loop.last }}{% endfor %}];
+            var control = null;
+            var Toggle = L.Control.extend({
+                onAdd: function () {
+                    var div = L.DomUtil.create("div", "leaflet-bar siting-tool siting-sbs-toggle");
+                    var a = L.DomUtil.create("a", "", div);
+                    a.href = "#"; a.textContent = text.label;
+                    // plan names travel HTML-escaped; decoded in an inert document, set as text
+                    a.title = new DOMParser().parseFromString(text.title, "text/html")
+                        .documentElement.textContent;
+                    a.setAttribute("role", "button");
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.on(a, "click", L.DomEvent.preventDefault);
+                    L.DomEvent.on(a, "click", function () { map.sitingSideBySideToggle(); });
+                    return div;
+                }
+            });
+            map.sitingSideBySideToggle = function () {
+                if (control) {  // the divider first: it unclips the panes while they are on
+                    control.remove(); control = null;
+                    left.remove(); right.remove();
+                    L.DomUtil.removeClass(map.getContainer(), "siting-sbs-on");
+                } else {
+                    layers.forEach(function (l) { l.addTo(map); });
+                    left.addTo(map); right.addTo(map);
+                    control = L.control.sideBySide(left, right).addTo(map);
+                    L.DomUtil.addClass(map.getContainer(), "siting-sbs-on");
+                }
+                map.sitingSideBySide = control;
+                return !!control;
+            };
+            new Toggle({position: "topleft"}).addTo(map);
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, left_pane: str, right_pane: str) -> None:
+    def __init__(
+        self,
+        left_panes: Sequence[str],
+        right_panes: Sequence[str],
+        left_layers: Sequence[Element],
+        right_layers: Sequence[Element],
+        *,
+        left_name: str,
+        right_name: str,
+        lang: Language = "zh",
+    ) -> None:
         super().__init__()
         self._name = "SideBySide"
-        self.left_pane = left_pane
-        self.right_pane = right_pane
+        self.left_panes = list(left_panes)
+        self.right_panes = list(right_panes)
+        self.left_layers = list(left_layers)
+        self.right_layers = list(right_layers)
+        zh = lang == "zh"
+        self.text = {
+            "label": "对比" if zh else "A | B",
+            "title": (
+                f"左右对比：{left_name}（左）| {right_name}（右）"
+                if zh
+                else f"Side by side: {left_name} (left) | {right_name} (right)"
+            ),
+        }
 
     def render(self, **kwargs: Any) -> None:
         header = self.get_root().header

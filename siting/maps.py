@@ -1012,7 +1012,7 @@ class _Markers(MacroElement):
             var layer = {{ this._parent.get_name() }};
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
-                L.marker([r[0], r[1]], {icon: icons[r[2]]})
+                L.marker([r[0], r[1]], {icon: icons[r[2]], pane: {{ this.pane|tojson }}})
                     .bindPopup(r[3], {maxWidth: 320})
                     .bindTooltip(r[4], {sticky: true})
                     .addTo(layer);
@@ -1022,9 +1022,10 @@ class _Markers(MacroElement):
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, pane: str = "markerPane") -> None:
         super().__init__()
         self._name = "Markers"
+        self.pane = pane
         self.icons: list[dict[str, Any]] = []
         self.rows: list[list[Any]] = []
         self._icon_index: dict[tuple, int] = {}
@@ -1418,7 +1419,7 @@ def _table_layer(
     pane: str,
     show: bool = True,
     highlight: bool = False,
-) -> None:
+) -> _GeoJson:
     """Polygons with a fill colour each and a popup table built in the page from ``fields``.
 
     ``rows`` and the field labels are plain text: the GeoJSON carries them HTML-escaped.
@@ -1429,7 +1430,7 @@ def _table_layer(
     fc = _feature_collection(geoms, rows)
     colour_of = {f["id"]: colours[int(f["id"])] for f in fc["features"]}
     keys = [k for k, _ in fields]
-    _GeoJson(
+    return _GeoJson(
         fc,
         name=name,
         show=show,
@@ -1455,7 +1456,8 @@ def _community_layer(
     layer_name: str,
     *,
     show: bool,
-) -> None:
+    pane: str = "siting-fill",
+) -> _GeoJson:
     has_cov = "covered_elderly" in table.columns
     has_med = "median_minutes" in table.columns
     rows, colours = [], []
@@ -1494,7 +1496,7 @@ def _community_layer(
         ]
     if has_med:
         fields.append(("median", _t("median_minutes", lang)))
-    _table_layer(
+    return _table_layer(
         m,
         geoms,
         rows,
@@ -1503,7 +1505,7 @@ def _community_layer(
         tooltip=["name", "pct"],
         style={"color": "#ffffff", "weight": 0.8, "fillOpacity": 0.72},
         name=layer_name,
-        pane="siting-fill",
+        pane=pane,
         show=show,
         highlight=True,
     )

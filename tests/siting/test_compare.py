@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -169,6 +170,25 @@ def test_one_map_with_the_plans_as_layers(small_plans, tmp_path):
             "plan0": "document.querySelectorAll('.siting-plan-0').length",
             "plan1": "document.querySelectorAll('.siting-plan-1').length",
         },
+        evaluate_after={
+            "sbs": """(async () => { const m = Object.keys(window).map(k => window[k])
+                .find(v => v instanceof L.Map);
+                const clip = () => [0, 1].map(i => ['fill', 'sites'].map(
+                    p => m.getPane(`siting-plan${i}-${p}`).style.clip));
+                const title = document.querySelector('.siting-sbs-toggle a').title;
+                document.querySelector('.siting-sbs-toggle a').click();
+                await new Promise(r => setTimeout(r, 300));
+                const on = {clip: clip(), range: !!document.querySelector('.leaflet-sbs-range'),
+                    plan0: document.querySelectorAll('.siting-plan-0').length,
+                    plan1: document.querySelectorAll('.siting-plan-1').length,
+                    width: m.getSize().x};
+                const r = document.querySelector('.leaflet-sbs-range');
+                r.value = 0.25; r.dispatchEvent(new Event('input'));
+                const moved = clip();
+                document.querySelector('.siting-sbs-toggle a').click();
+                return {title, on, moved, off: clip(),
+                        range: !!document.querySelector('.leaflet-sbs-range')}; })()""",
+        },
     )
     assert report.errors == [] and report.requests == []
     layers = report.values["layers"]
@@ -177,6 +197,26 @@ def test_one_map_with_the_plans_as_layers(small_plans, tmp_path):
         assert f"{r.name}：规划建设（{len(r.builds)}）" in layers
     assert report.values["plan0"] == len(low.builds)  # the first plan's builds are shown
     assert report.values["plan1"] == 0  # the second's are a switched-off layer
+    # side by side: the first plan left of the divider, the second right of it
+    sbs = report.values["sbs"]
+    assert sbs["title"] == f"左右对比：{low.name}（左）| {high.name}（右）"
+    on = sbs["on"]
+    assert on["range"] and on["plan0"] == len(low.builds) and on["plan1"] == len(high.builds)
+
+    def right_edge(clip: str) -> float:  # rect(top, right, bottom, left)
+        return float(re.findall(r"-?[\d.]+", clip)[1])
+
+    def left_edge(clip: str) -> float:
+        return float(re.findall(r"-?[\d.]+", clip)[3])
+
+    (l_fill, l_sites), (r_fill, r_sites) = on["clip"]
+    assert l_fill == l_sites and r_fill == r_sites  # a plan's panes are clipped together
+    # the divider starts in the middle: the left plan ends where the right one begins
+    assert right_edge(l_fill) == pytest.approx(left_edge(r_fill))
+    (l_moved, _), (r_moved, _) = sbs["moved"]
+    assert right_edge(l_moved) < right_edge(l_fill)  # dragged left: less of plan A
+    assert right_edge(l_moved) == pytest.approx(left_edge(r_moved))
+    assert sbs["off"] == [["", ""], ["", ""]] and not sbs["range"]  # switched off: no clipping
     # one symbol per plan, named in the legend
     from siting import maps
 
