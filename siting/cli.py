@@ -525,6 +525,57 @@ def _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage):
         return optimize(inputs, coverage, settings, graph=graph)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The one-page meeting report (PDF and PNG): map, indicators, budget curve, spend, gaps."""
+    from siting.meeting_report import meeting_inputs, write_report
+    from siting.preflight import _writes_plan, check_settings
+    from siting.scenario import load_scenario
+
+    console = _console()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    siting_settings = check_settings(scenario)  # every settings problem before the work
+    plan_settings = None
+    if _writes_plan(scenario):
+        from siting.plan import plan_settings as read_plan
+
+        plan_settings = read_plan(scenario)
+    out_dir = Path(args.out) if args.out else scenario.output_dir()
+    _begin(args, "report", folders=[out_dir], scenario=scenario)
+    timer = StageTimer()
+    _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    result = None
+    if plan_settings is not None or siting_settings is not None:
+        key = "stage_plan" if plan_settings is not None else "stage_optimize"
+        with stage_progress(console, label(key, lang)), timer.stage(label(key, lang)) as info:
+            if plan_settings is not None:
+                from siting.plan import plan
+
+                result = plan(inputs, graph, plan_settings, coverage=coverage)
+            else:
+                from siting.optimize import optimize
+
+                result = optimize(inputs, coverage, siting_settings, graph=graph)
+            info["note"] = label(
+                "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
+            )
+    with (
+        stage_progress(console, label("stage_report", lang)),
+        timer.stage(label("stage_report", lang)) as info,
+    ):
+        curve = meeting_inputs(result, inputs, coverage, graph, curve=not args.no_curve)
+        write_report(
+            inputs, coverage, out_dir, siting=result, curve=curve, lang=lang, paper=args.paper
+        )
+        info["note"] = label("note_report", lang, paper=args.paper.upper())
+        written = _publish(args)
+    attached = _print_warnings(console, lang, inputs, graph, coverage)
+    for path in written:
+        console.print(f"→ {path}")
+    _stage_table(console, timer, lang, attached)
+    return 0
+
+
 def cmd_map(args: argparse.Namespace) -> int:
     from siting.pipeline import default_map_path, write_map_for
     from siting.preflight import check_settings
@@ -1132,6 +1183,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="output folder (default: output/compare)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "report",
+        help="the one-page meeting report (PDF and PNG): map, indicators, budget curve, spend, gaps",
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument("--out", help="output folder (default: the scenario's [output] dir)")
+    p.add_argument(
+        "--paper", choices=("a4", "a3"), default="a4", help="paper, landscape (default a4)"
+    )
+    p.add_argument(
+        "--no-curve",
+        action="store_true",
+        help="leave out the budget–coverage curve (it solves the model once per budget)",
+    )
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(

@@ -67,6 +67,13 @@ HELP_ZH: dict[str, str] = {
     "measure (default: the scenario's [access] method, else 2sfca)": (
         "可达性方法（默认取情景的 [access] method，否则为 2sfca）"
     ),
+    "the one-page meeting report (PDF and PNG): map, indicators, budget curve, spend, gaps": (
+        "会议用一页纸（PDF 与 PNG）：地图、规划指标、预算—覆盖率曲线、分项支出、规则缺口"
+    ),
+    "paper, landscape (default a4)": "纸张，横向（默认 a4）",
+    "leave out the budget–coverage curve (it solves the model once per budget)": (
+        "不画预算—覆盖率曲线（每个预算求解一次模型）"
+    ),
     "the HTML coverage map for meetings (self-contained, works offline)": (
         "会议用的 HTML 覆盖地图（单个文件，可离线打开）"
     ),

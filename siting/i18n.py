@@ -77,6 +77,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "note_sites": ("{n} 处设施", "{n} sites"),
     "note_tables": ("{n} 张表", "{n} tables"),
     "note_new": ("新建 {n} 处，{solver}", "{n} new, {solver}"),
+    "note_report": ("{paper} 横向 PDF 与 PNG", "{paper} landscape PDF and PNG"),
+    "note_report_skipped": (
+        "未写出：没有中文字体（安装 fonts-noto-cjk）",
+        "not written: no Chinese font (install fonts-noto-cjk)",
+    ),
     "note_new_money": (
         "新建 {n} 处，{wan} 万元，{before}% → {after}%",
         "{n} new, {wan} 万元, {before}% → {after}%",
@@ -234,6 +239,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "stage_write": ("写出结果", "write outputs"),
     "stage_deliver": ("地图与GIS图层", "map and GIS layers"),
     "stage_optimize": ("设施选址优化", "siting optimization"),
+    "stage_report": ("会议一页纸", "one-page report"),
     "cli_sites_title": ("规划新增设施", "Proposed facilities"),
     "cli_name": ("名称", "name"),
     "stage_plan": ("五年规划求解", "five-year plan"),

@@ -182,7 +182,7 @@ COVERAGE_BINS: tuple[tuple[float, str], ...] = (
     (85.0, "#91cf60"),
     (95.0, "#1a9850"),
 )
-_NO_DATA = "#d9d9d9"
+NO_DATA_COLOUR = "#d9d9d9"
 _ISO_EXISTING = "#08306b"
 _ISO_PROPOSED = "#6a00a8"
 _ELDERLY_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
@@ -237,7 +237,7 @@ _NO_ACCESS = "#fdae6b"
 
 def _coverage_colour(pct: float | None) -> str:
     if pct is None or not np.isfinite(pct):
-        return _NO_DATA
+        return NO_DATA_COLOUR
     colour = COVERAGE_BINS[0][1]
     for low, c in COVERAGE_BINS:
         if pct >= low:
@@ -1221,7 +1221,7 @@ def coverage_map(
             )
         items = [(_patch(c), f"≥ {low:g}%") for low, c in reversed(COVERAGE_BINS[1:])]
         items.append((_patch(COVERAGE_BINS[0][1]), f"< {COVERAGE_BINS[1][0]:g}%"))
-        items.append((_patch(_NO_DATA), _t("no_data", lang)))
+        items.append((_patch(NO_DATA_COLOUR), _t("no_data", lang)))
         legend.append((_coverage_legend_title(before, lang), items))
     else:
         legend.append(_elderly_layer(m, com, com_geoms, names, lang))
@@ -1528,7 +1528,7 @@ def _access_layers(
 
     def colour(v: float | None) -> str:
         if v is None or not np.isfinite(v):
-            return _NO_DATA
+            return NO_DATA_COLOUR
         if v <= 0:
             return _NO_ACCESS
         return ACCESS_COLOURS[int(np.searchsorted(edges, v, side="right"))]
@@ -1587,7 +1587,7 @@ def _access_layers(
         items.append((_patch(ACCESS_COLOURS[len(bounds)]), f"≥ {bounds[-1]}"))
     elif len(positive):
         items.append((_patch(ACCESS_COLOURS[0]), "> 0"))
-    items.append((_patch(_NO_DATA), _t("no_data", lang)))
+    items.append((_patch(NO_DATA_COLOUR), _t("no_data", lang)))
     return _t("legend_access", lang, unit=unit), items
 
 

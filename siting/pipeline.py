@@ -6,6 +6,7 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,9 @@ __all__ = [
     "write_export",
     "write_map_for",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 def default_map_path(scenario: Scenario) -> Path:
@@ -257,6 +261,20 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
             write_export(inputs, catchments, coverage, out_dir / "layers.gpkg", siting=siting)
         )
         info["note"] = label("note_deliver", lang)
+    status, timed = stage("stage_report")
+    with status, timed as info:
+        from siting.equity import cjk_font
+        from siting.meeting_report import meeting_inputs, write_report
+
+        if cjk_font() is None:  # the page's names are Chinese: no page rather than boxes
+            info["note"] = label("note_report_skipped", lang)
+            log.warning("siting run: %s", label("note_report_skipped", "en"))
+        else:
+            curve = meeting_inputs(siting, inputs, coverage, graph)
+            outputs.extend(
+                write_report(inputs, coverage, out_dir, siting=siting, curve=curve, lang=lang)
+            )
+            info["note"] = label("note_report", lang, paper="A4")
     return RunResult(
         scenario=scenario,
         inputs=inputs,
