@@ -92,7 +92,7 @@ def test_one_landscape_page_as_pdf_and_png(page):
 @needs_cjk
 @needs_poppler
 def test_the_page_shows_the_plans_figures(small, page, tmp_path):
-    inputs, _graph, coverage, result, curve = small
+    inputs, _graph, _coverage, result, curve = small
     pdf, _ = page
     text = _text(pdf)
     s = result.summary
@@ -154,7 +154,7 @@ def test_without_a_plan_and_in_english(small, tmp_path):
 
 
 def test_no_chinese_font_writes_nothing(small, tmp_path, monkeypatch):
-    inputs, _graph, coverage, result, curve = small
+    inputs, _graph, coverage, result, _curve = small
     monkeypatch.setattr(meeting_report, "cjk_font", lambda: None)
     with pytest.raises(OutputError, match="Chinese font") as info:
         meeting_report.write_report(inputs, coverage, tmp_path / "out", siting=result)
