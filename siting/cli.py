@@ -18,10 +18,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from isochrones.errors import IsochronesError, format_problems
+from isochrones.errors import IsochronesError
 from siting import __version__
 from siting.errors import InputError, Problem, SitingError
 from siting.i18n import Language, label
+from siting.messages import format_problems as problems_in
 from siting.progress import stage_progress
 from siting.stages import StageTimer
 from siting.terminal import print_frame
@@ -51,16 +52,18 @@ def _lang(args: argparse.Namespace, scenario=None) -> Language:
 
 
 def _print_problems(console: Console, exc: Exception, lang: Language) -> None:
+    from siting.messages import translate
+
     problems = getattr(exc, "problems", [])
     if problems:
         from siting.errors import OutputError
 
         head = "output_fail" if isinstance(exc, OutputError) else "valid_fail"
         console.print(label(head, lang, n=len(problems)), style="bold red")
-        console.print(str(exc).split("\n", 1)[0], markup=False, soft_wrap=True)
-        console.print(format_problems(problems, limit=200), markup=False, soft_wrap=True)
+        console.print(translate(str(exc).split("\n", 1)[0], lang), markup=False, soft_wrap=True)
+        console.print(problems_in(problems, lang, limit=200), markup=False, soft_wrap=True)
     else:
-        console.print(str(exc), style="red", markup=False, soft_wrap=True)
+        console.print(translate(str(exc), lang), style="red", markup=False, soft_wrap=True)
 
 
 def _summary_tables(console: Console, inputs, lang: Language, *, warnings: bool = True) -> None:
@@ -105,7 +108,7 @@ def _summary_tables(console: Console, inputs, lang: Language, *, warnings: bool 
         console.print(line)
     if warnings and inputs.warnings:
         console.print(f"{label('warnings', lang)} ({len(inputs.warnings)}):", style="yellow")
-        console.print(format_problems(inputs.warnings), markup=False, soft_wrap=True)
+        console.print(problems_in(inputs.warnings, lang), markup=False, soft_wrap=True)
 
 
 def _print_warnings(console: Console, lang: Language, inputs, graph, coverage) -> str:
@@ -116,7 +119,7 @@ def _print_warnings(console: Console, lang: Language, inputs, graph, coverage) -
     problems = run_warnings(inputs, graph, coverage)
     if problems:
         console.print(f"{label('warnings', lang)} ({len(problems)}):", style="yellow")
-        console.print(format_problems(problems, limit=20), markup=False, soft_wrap=True)
+        console.print(problems_in(problems, lang, limit=20), markup=False, soft_wrap=True)
     if inputs is None or graph is None or coverage is None:
         return ""
     return attachment(inputs, graph, coverage).text(lang)
@@ -939,7 +942,7 @@ def cmd_run_many(args: argparse.Namespace) -> int:
         console.print(f"✗ {d.scenario_path}", style="bold red")
         console.print(d.error if not d.problems else d.error.split(":")[0], markup=False)
         if d.problems:
-            console.print(format_problems(d.problems, limit=10), markup=False, soft_wrap=True)
+            console.print(problems_in(d.problems, lang, limit=10), markup=False, soft_wrap=True)
     for path in written:
         console.print(f"→ {path}")
     console.print(

@@ -7,6 +7,7 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -243,6 +244,49 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
                 before=f"{s['coverage_before_pct']:.1f}",
                 after=f"{s['coverage_after_pct']:.1f}",
             )
+    # the report's budget curve (one solve per budget, CBC in its own processes) is computed on a
+    # thread while the isochrones and deliverables are drawn; the report stage waits for it
+    from siting.equity import cjk_font
+    from siting.meeting_report import meeting_inputs, write_report
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        curve = (
+            pool.submit(meeting_inputs, siting, inputs, coverage, graph)
+            if cjk_font() is not None
+            else None
+        )
+        catchments, delivered = _deliver(
+            scenario, stage, inputs, graph, coverage, siting, out_dir, lang
+        )
+        outputs.extend(delivered)
+        status, timed = stage("stage_report")
+        with status, timed as info:
+            if curve is None:  # the page's names are Chinese: no page rather than boxes
+                info["note"] = label("note_report_skipped", lang)
+                log.warning("siting run: %s", label("note_report_skipped", "en"))
+            else:
+                outputs.extend(
+                    write_report(
+                        inputs, coverage, out_dir, siting=siting, curve=curve.result(), lang=lang
+                    )
+                )
+                info["note"] = label("note_report", lang, paper="A4")
+    return RunResult(
+        scenario=scenario,
+        inputs=inputs,
+        graph=graph,
+        catchments=catchments,
+        coverage=coverage,
+        siting=siting,
+        outputs=tuple(outputs),
+    )
+
+
+def _deliver(
+    scenario: Scenario, stage, inputs: Inputs, graph, coverage, siting, out_dir: Path, lang
+) -> tuple[Catchments, list[Path]]:
+    """The isochrones, the HTML map and the GIS layers: (catchments, paths written)."""
+    outputs: list[Path] = []
     status, timed = stage("stage_isochrones")
     with status, timed as info:
         catchments = proposal_catchments(inputs, graph, siting)
@@ -261,26 +305,4 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
             write_export(inputs, catchments, coverage, out_dir / "layers.gpkg", siting=siting)
         )
         info["note"] = label("note_deliver", lang)
-    status, timed = stage("stage_report")
-    with status, timed as info:
-        from siting.equity import cjk_font
-        from siting.meeting_report import meeting_inputs, write_report
-
-        if cjk_font() is None:  # the page's names are Chinese: no page rather than boxes
-            info["note"] = label("note_report_skipped", lang)
-            log.warning("siting run: %s", label("note_report_skipped", "en"))
-        else:
-            curve = meeting_inputs(siting, inputs, coverage, graph)
-            outputs.extend(
-                write_report(inputs, coverage, out_dir, siting=siting, curve=curve, lang=lang)
-            )
-            info["note"] = label("note_report", lang, paper="A4")
-    return RunResult(
-        scenario=scenario,
-        inputs=inputs,
-        graph=graph,
-        catchments=catchments,
-        coverage=coverage,
-        siting=siting,
-        outputs=tuple(outputs),
-    )
+    return catchments, outputs

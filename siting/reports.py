@@ -549,6 +549,7 @@ PLAN_LABELS: dict[str, tuple[str, str]] = {
     "p_pct_final": ("末年覆盖率(%)", "coverage, final year (%)"),
     "p_n_built": ("规划建设(个)", "facilities built"),
     "p_year_full": ("全覆盖年份", "year fully covered"),
+    "p_pct_year": ("{year}年末覆盖率(%)", "coverage at the end of {year} (%)"),
     "s_name": ("方案", "plan"),
     "s_scenario_name": ("情景", "scenario"),
     "s_scenario_sha256": ("情景文件哈希(SHA-256)", "scenario hash (SHA-256)"),
@@ -766,6 +767,11 @@ def plan_frames(result: SitingResult, *, lang: Language = "zh") -> dict[str, pd.
             _t("p_pct_before", lang): [_r(v) for v in c["coverage_before_pct"]],
             _t("p_elderly_final", lang): [_r(v, 0) for v in c["elderly_final"]],
             _t("p_covered_final", lang): [_r(v, 0) for v in c["covered_after"]],
+            **{
+                _t("p_pct_year", lang, year=k[len("coverage_pct_") :]): [_r(v) for v in c[k]]
+                for k in c.columns
+                if k.startswith("coverage_pct_")
+            },
             _t("p_pct_final", lang): [_r(v) for v in c["coverage_after_pct"]],
             _t("p_n_built", lang): c["n_built"].astype(int),
             _t("p_year_full", lang): [int(v) if v else None for v in c["year_fully_covered"]],
@@ -829,6 +835,8 @@ def _planfield_label(col: str, lang: str) -> str:
 
     if col in _PLAN_FIELDS:
         return _t(_PLAN_FIELDS[col], lang)  # type: ignore[arg-type]
+    if col.startswith("coverage_pct_") and col[len("coverage_pct_") :].isdigit():
+        return _t("p_pct_year", lang, year=col[len("coverage_pct_") :])  # type: ignore[arg-type]
     if col.endswith("_label"):
         return _planfield_label(col[: -len("_label")], lang) + (
             "（名称）" if lang == "zh" else " (label)"
@@ -839,8 +847,8 @@ def _planfield_label(col: str, lang: str) -> str:
 def plan_layers(result: SitingResult, lang: Language = "zh") -> dict[str, gpd.GeoDataFrame]:
     """The plan as GIS layers: ``plan_sites`` (every build, upgrade and closure, with its year,
     type, costs and the older people it newly covers) and ``plan_communities`` (every 社区/村
-    with its coverage before the plan and in its final year, the facilities built and the year
-    it is fully covered). Empty dict without the district's inputs."""
+    with its coverage before the plan, at the end of every plan year (``coverage_pct_<year>``)
+    and in its final year, the facilities built and the year it is fully covered). Empty dict without the district's inputs."""
     import geopandas as gpd
 
     inputs = result.problem.inputs
@@ -858,6 +866,7 @@ def plan_layers(result: SitingResult, lang: Language = "zh") -> dict[str, gpd.Ge
         k for k in ("code", "name", "street_name", "kind", "elderly", "coverage_before_pct",
                     "coverage_after_pct", "n_built", "year_fully_covered") if k in c.columns
     ]  # fmt: skip
+    com_cols += [k for k in c.columns if k.startswith("coverage_pct_")]  # every plan year
     geom = inputs.communities.set_index(inputs.communities["code"].astype(str)).geometry
     com = gpd.GeoDataFrame(
         c[com_cols].reset_index(drop=True),

@@ -613,6 +613,11 @@ def _community_frame(
         full = per(el * g[:, j] * frac[:, j]) >= per(el * g[:, j]) - 1e-9
         first[full & (out["elderly"].to_numpy() > 0)] = labels[j]
     out["year_fully_covered"] = first
+    if problem.settings.years:  # a plan: each 社区/村's coverage at the end of every plan year
+        for j, year in enumerate(labels):
+            due, reached = per(el * g[:, j]), per(el * g[:, j] * frac[:, j])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[f"coverage_pct_{year}"] = np.where(due > 0, 100 * reached / due, np.nan)
     out["own_station_after"] = _unit_served(problem, om[:, -1] > 0.5)
     return out
 

@@ -46,11 +46,13 @@ def assert_refused(
     outputs: Iterable[Path] = (),
     says: Sequence[str] = (),
     exit_code: int = 1,
+    lang: str = "en",
 ) -> str:
     """Run ``siting ARGV``; assert it was refused cleanly; return what it printed.
 
     ``inputs``: folders (or files) of the case's inputs; ``outputs``: folders a run would write
     into (the output dir, ``maps/``), which may exist beforehand with an earlier run's files.
+    ``lang``: ``"en"`` runs ``siting --lang en ARGV``; anything else runs ARGV as given.
     """
     inputs = [Path(p) for p in inputs]
     outputs = [Path(p) for p in outputs]
@@ -58,7 +60,9 @@ def assert_refused(
     before_out = snapshot(outputs)
     existed = {p: p.exists() for p in outputs}
     try:
-        code = main(list(argv))
+        # in English: the catalogue's fragments are the messages as written (test_messages.py
+        # checks them in Chinese)
+        code = main(["--lang", "en", *argv] if lang == "en" else list(argv))
     except SystemExit as exc:  # argparse's usage errors
         code = exc.code
     captured = capsys.readouterr()

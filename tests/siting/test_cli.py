@@ -73,7 +73,16 @@ def test_validate_lists_every_problem_of_a_broken_copy(capsys, small_copy, monke
 
     assert main(["validate", str(small_copy)]) == 1
     out = capsys.readouterr().out
-    assert "校验未通过" in out
+    assert "校验未通过" in out  # Chinese: the place and the message (siting.messages)
+    assert "boundaries.gpkg（图层“社区村”），第 1, 2 行，列“社区村代码”：code 重复" in out
+    assert "第 3 行，列“常住人口”：“pop_total”列有负值" in out
+    assert "facilities_amap.csv，第 2 行，列“类型”：“type”有未知取值 ['老年食堂']" in out
+    assert (
+        "candidates.xlsx（工作表“候选点”）：找不到文件——请检查情景中 [inputs.candidates] 的 path"
+        in out
+    )
+    assert main(["--lang", "en", "validate", str(small_copy)]) == 1
+    out = capsys.readouterr().out
     assert "boundaries.gpkg (layer '社区村'), row 1, 2, column '社区村代码': duplicate code" in out
     assert "row 3, column '常住人口': negative values" in out
     assert "facilities_amap.csv, row 2, column '类型': unknown value(s) ['老年食堂']" in out
@@ -231,7 +240,7 @@ def test_plan_and_compare_commands(capsys, monkeypatch, tmp_path):
     out = capsys.readouterr().out
     assert "逐年投入与覆盖" in out
     # the same warnings and attachment line as coverage and run
-    assert out.count("4 of 348 homes (159 older people) are on islands") == 1
+    assert out.count("348 个居住点中有 4 个（159 名老年人）在与主路网隔断的孤立路网上") == 1
     assert (
         out.rstrip().splitlines()[-1].startswith("接入步行网络：现有设施 14/14（1 个在孤立路网上）")
     )
@@ -282,7 +291,7 @@ def _warning_lines(out: str) -> list[str]:
     """The warning lines a command printed (``  - …`` under 提示), wrapped lines joined."""
     text = out.split("提示 (", 1)[1]
     lines = [ln for ln in text.splitlines()[1:] if ln.startswith("  - ")]
-    return [ln for ln in lines if "island" in ln or "street" in ln]
+    return [ln for ln in lines if "孤立路网" in ln or "可步行道路" in ln]
 
 
 def test_run_and_optimize_print_the_warnings_coverage_prints(capsys, monkeypatch, tmp_path):
@@ -291,14 +300,14 @@ def test_run_and_optimize_print_the_warnings_coverage_prints(capsys, monkeypatch
     coverage = _warning_lines(capsys.readouterr().out)
     # the demo's island warnings: 4 homes of 159 older people, facility B0FFE97DYB
     assert len(coverage) == 2
-    assert "4 of 348 homes (159 older people) are on islands" in coverage[0]
-    assert "row B0FFE97DYB: the source is on an island of 2 nodes" in coverage[1]
+    assert "348 个居住点中有 4 个（159 名老年人）在与主路网隔断的孤立路网上" in coverage[0]
+    assert "记录 B0FFE97DYB：该设施位于只有 2 个节点的孤立路网上" in coverage[1]
     attached = "接入步行网络：现有设施 14/14（1 个在孤立路网上）；候选点 22/22（1 个在孤立路网上）；居住点 348/348（4 个在孤立路网上）"
     for command in (["run", str(SMALL)], ["optimize", str(SMALL), "--budget", "300"]):
         assert main(command) == 0
         out = capsys.readouterr().out
         assert _warning_lines(out) == coverage, command[0]
-        assert out.count("4 of 348 homes") == 1  # once, not once per section
+        assert out.count("348 个居住点中有 4 个") == 1  # once, not once per section
         # after the stage table: what was attached (14 facilities, 22 candidates, 348 homes)
         assert out.rstrip().splitlines()[-1] == attached, command[0]
 
@@ -339,7 +348,7 @@ def test_failed_validation_leaves_no_output_folder(capsys, small_copy, monkeypat
     path.write_text(text, encoding="utf-8-sig")
     for command in ("run", "coverage", "optimize"):
         assert main([command, str(small_copy)]) == 1
-        assert "outside the district" in capsys.readouterr().out
+        assert "1 条记录位于区界之外（超过 100 米）" in capsys.readouterr().out
         assert not (tmp_path / "output").exists(), command
 
 
@@ -354,8 +363,8 @@ def test_missing_dem_is_reported_by_coverage_and_run(capsys, monkeypatch, tmp_pa
     for command in ("coverage", "run"):
         assert main([command, str(path)]) == 0
         out = capsys.readouterr().out
-        assert out.count("DEM file not found: walking times will ignore slopes") == 1, command
-        assert out.count("no DEM given: every edge is treated as flat") == 1, command
+        assert out.count("找不到 DEM 文件：步行时间将不考虑坡度") == 1, command
+        assert out.count("未提供 DEM：每条路段按平地计算") == 1, command
 
 
 def test_a_tianditu_key_goes_into_the_map_only_when_asked_and_is_said(

@@ -685,6 +685,15 @@ def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
     assert flat.builds["newly_covered_elderly"].sum() == pytest.approx(
         flat.trajectory["covered_elderly"].iloc[-1] - _covered_without(flat)
     )
+    # each 社区/村's coverage at the end of every year adds up to the year's district figure
+    # (no growth: each year's due is the community's elderly)
+    years = flat.trajectory[flat.trajectory["stage"] != "before"].set_index("year")
+    com = flat.communities
+    for year in flat.years:
+        covered = float(np.nansum(com["elderly"] * com[f"coverage_pct_{year}"] / 100))
+        assert covered == pytest.approx(years.loc[year, "covered_elderly"], rel=1e-9)
+    last = f"coverage_pct_{flat.years[-1]}"
+    assert np.allclose(com[last], com["coverage_after_pct"], equal_nan=True)
     assert (
         flat.summary["elderly_years_covered"] < r.summary["elderly_years_covered"]
     )  # demand grows
@@ -705,6 +714,25 @@ def test_plan_on_the_small_demo_records_hash_and_version(small, tmp_path):
     assert inputs.scenario.sha256 in text and siting.__version__ in text
     builds = pd.read_csv(tmp_path / "plan" / "plan_builds.csv", encoding="utf-8-sig")
     assert len(builds) == len(r.builds) and set(builds["年份"]) <= set(r.years)
+    # the plan layer of 社区/村 carries the coverage after each year, with its Chinese alias
+    import pyogrio
+
+    layer = pyogrio.read_dataframe(tmp_path / "plan" / "plan.gpkg", layer="plan_communities")
+    for year in r.years:
+        assert np.allclose(
+            layer[f"coverage_pct_{year}"].astype(float),
+            r.communities[f"coverage_pct_{year}"],
+            equal_nan=True,
+        )
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "plan" / "plan.gpkg") as db:
+        alias = db.execute(
+            "SELECT name FROM gpkg_data_columns WHERE table_name = 'plan_communities'"
+            " AND column_name = ?",
+            (f"coverage_pct_{r.years[0]}",),
+        ).fetchone()
+    assert alias == (f"{r.years[0]}年末覆盖率(%)",)
 
 
 def test_a_plan_with_a_quota_writes_plan_quotas(small, tmp_path):
