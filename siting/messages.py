@@ -155,6 +155,228 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         r"check the street_code column, or the codes after a boundary change",
         "请检查 street_code 列，或区划调整后的代码",
     ),
+    # codes
+    (
+        r"'(?P<field>[^']+)' must be a (?P<n>\d+)-digit (?P<what>\S+) code \(NBS 统计用区划代码, ASCII digits "
+        r"only\), got '(?P<value>[^']*)' \((?P<len>\d+) characters\)",
+        "“{field}”必须是 {n} 位{what}代码（统计用区划代码，半角数字），实际为 '{value}'（{len} 个字符）",
+    ),
+    (
+        r"'(?P<field>[^']+)' holds full-width digits \(全角\), e\.g\. '(?P<value>[^']*)'",
+        "“{field}”含全角数字，例如 '{value}'",
+    ),
+    (
+        r"retype the codes in ASCII digits \(半角\), e\.g\. (?P<value>.+)",
+        "请用半角数字重新输入代码，例如 {value}",
+    ),
+    (
+        r"give the full (?P<n>\d+)-digit code.*",
+        "请填写完整的 {n} 位代码（统计用区划代码）",
+    ),
+    # populations
+    (
+        r"'(?P<field>[^']+)' above (?P<max>[\d,]+) in one 社区/村 is impossible: (?P<rest>.+)",
+        "一个社区/村的“{field}”超过 {max} 是不可能的：{rest}",
+    ),
+    (r"'(?P<field>[^']+)' exceeds the 60\+ population", "“{field}”超过了60岁及以上人口"),
+    (r"more nursing-type beds than beds", "护理型床位多于总床位"),
+    (
+        r"nursing_beds counts the nursing-type beds among the facility's beds",
+        "nursing_beds 是设施床位中的护理型床位数",
+    ),
+    # files
+    (
+        r"(?P<n>\d+) formula cell\(s\) without a saved value \(they would read as blank\): (?P<cells>.+)",
+        "{n} 个公式单元格没有保存的值（读出来会是空白）：{cells}",
+    ),
+    (
+        r"cannot decode the text as (?P<a>\S+) or (?P<b>\S+): (?P<detail>.+)",
+        "无法按 {a} 或 {b} 解码文本：{detail}",
+    ),
+    (
+        r"empty or unknown value\(s\) (?P<values>.+) in list column for '(?P<field>[^']+)'",
+        "“{field}”列表列有空值或未知取值 {values}",
+    ),
+    # geometry
+    (
+        r"no usable polygon is left in the layer: every feature was dropped \(see the problems of "
+        r"this file\)",
+        "图层中没有可用的面：所有要素都被剔除了（见此文件的其他问题）",
+    ),
+    (
+        r"check that \[inputs\.(?P<name>[^\]]+)\] names the right file and layer \(a point or line "
+        r"layer, or another input's layer, cannot stand in for it\)",
+        "请检查 [inputs.{name}] 是否指向正确的文件和图层（点图层、线图层或其他输入的图层都不能代替）",
+    ),
+    (
+        r"a table cannot hold polygons",
+        "表格文件不能存放面",
+    ),
+    (r"give a GeoPackage, Shapefile or GeoJSON", "请提供 GeoPackage、Shapefile 或 GeoJSON"),
+    (r"invalid geometry \((?P<detail>.+)\)", "几何无效（{detail}）"),
+    (
+        r"repair it in GIS \(e\.g\. QGIS 'Fix geometries' or `make_valid`\)",
+        "请在 GIS 中修复（如 QGIS 的“修复几何”或 make_valid）",
+    ),
+    (
+        r"polygons (?P<a>\S+) and (?P<b>\S+) overlap by (?P<area>[\d,]+) m²",
+        "面 {a} 与 {b} 重叠 {area} 平方米",
+    ),
+    (
+        r"communities must not overlap: fix the boundaries \(overlaps up to \[validation\] "
+        r"overlap_tolerance_m2 = (?P<tol>\S+) are ignored\)",
+        "社区/村之间不能重叠：请修正边界（不超过 [validation] overlap_tolerance_m2 = {tol} 的重叠不计）",
+    ),
+    (
+        r"community (?P<code>\S+) extends (?P<area>[\d,]+) m² beyond its 街道/镇",
+        "社区/村 {code} 超出其所属街道/镇 {area} 平方米",
+    ),
+    (
+        r"communities must nest inside their 街道/镇 polygon",
+        "社区/村必须位于所属街道/镇的面之内",
+    ),
+    # coordinate systems
+    (
+        r"\[scenario\] crs = '(?P<crs>[^']*)' is not a CRS",
+        "[scenario] 中的 crs = '{crs}' 不是有效的坐标系",
+    ),
+    (
+        r"\[scenario\] crs = '(?P<crs>[^']*)' \((?P<name>[^)]*)\) is not a projected CRS in metres: "
+        r"distances and walking times are computed in it",
+        "[scenario] 中的 crs = '{crs}'（{name}）不是以米为单位的投影坐标系：距离和步行时间要在其中计算",
+    ),
+    (
+        r"give a projected CRS in metres, e\.g\. crs = \"EPSG:4544\" .*",
+        '请给出以米为单位的投影坐标系，例如 crs = "EPSG:4544"（CGCS2000 3度带高斯-克吕格，中央经线 105°E），或 crs = "auto"',
+    ),
+    (
+        r"give an EPSG code, e\.g\. \"EPSG:4490\" \(CGCS2000 lon/lat\) or \"EPSG:4545\"",
+        '请给出 EPSG 代码，例如 "EPSG:4490"（CGCS2000 经纬度）或 "EPSG:4545"',
+    ),
+    (r"the layer has no CRS", "图层没有坐标系"),
+    (
+        r"define it in the file \(e\.g\. EPSG:4490\) or set `crs = \"EPSG:4490\"` in "
+        r"\[inputs\.(?P<name>[^\]]+)\]",
+        '请在文件中定义（如 EPSG:4490），或在 [inputs.{name}] 中设置 crs = "EPSG:4490"',
+    ),
+    (
+        r"crs = '(?P<crs>[^']*)' is not a longitude/latitude CRS, but a table gives lon/lat",
+        "crs = '{crs}' 不是经纬度坐标系，而表格给出的是经纬度",
+    ),
+    (
+        r"coords = '(?P<coords>[^']*)' in \[inputs\.(?P<name>[^\]]+)\], but the layer is in projected "
+        r"metres \((?P<crs>[^)]*)\): coords says which offset longitudes/latitudes carry",
+        "[inputs.{name}] 中设了 coords = '{coords}'，但图层是以米为单位的投影坐标（{crs}）：coords 只说明经纬度带有哪种偏移",
+    ),
+    (
+        r"all (?P<n>[\d,]+) buildings lie outside every community: the layer would be dropped "
+        r"entirely (?P<rest>.*)",
+        "全部 {n} 栋建筑都不在任何社区/村内：整个图层将被剔除 {rest}",
+    ),
+    (
+        r"longitude and latitude look swapped: column '(?P<lon>[^']+)' holds values like "
+        r"(?P<a>\S+) and column '(?P<lat>[^']+)' values like (?P<b>\S+)",
+        "经度和纬度似乎填反了：列“{lon}”的值约为 {a}，列“{lat}”的值约为 {b}",
+    ),
+    (
+        r"swap the mapping: lon = \"(?P<a>[^\"]+)\", lat = \"(?P<b>[^\"]+)\"",
+        '请交换对应关系：lon = "{a}"，lat = "{b}"',
+    ),
+    (r"use one of (?P<values>.+)", "请使用以下之一：{values}"),
+    # the road network and the DEM
+    (
+        r"the road network \((?P<path>[^)]+)\) attaches only (?P<n>[\d,]+) of (?P<m>[\d,]+) "
+        r"(?P<things>homes \(demand points\)|candidate sites|facilities) \((?P<pct>[\d.]+%)\) within "
+        r"\[walking\] max_snap_m = (?P<snap>\S+) m(?:; their median distance to the nearest walkable "
+        r"street is (?P<med>[\d,]+) m)?; at least (?P<min>\S+) must be attached "
+        r"\(\[validation\] min_attached_share = (?P<share>\S+)\)",
+        "路网（{path}）在 [walking] max_snap_m = {snap} 米内只接入了 {m} 个{things}中的 {n} 个（{pct}）；"
+        "至少要接入 {min}（[validation] min_attached_share = {share}）",
+    ),
+    (
+        r"the network and these points are not in the same place: check that the network covers "
+        r"this district and the coordinate systems \(crs/coords\) of \[inputs\.network\] and "
+        r"\[inputs\.(?P<name>[^\]]+)\]; if the network is known to be partial, lower \[validation\] "
+        r"min_attached_share",
+        "路网与这些点不在同一位置：请检查路网是否覆盖本区，以及 [inputs.network] 和 [inputs.{name}] "
+        "的坐标系（crs/coords）；若已知路网不完整，可调低 [validation] min_attached_share",
+    ),
+    (
+        r"x and y look swapped \(latitudes in the x axis\) or the CRS is wrong: coordinates like "
+        r"(?P<xy>\([^)]*\)) in a longitude/latitude CRS \((?P<crs>[^)]*)\)",
+        "x 与 y 似乎颠倒了（纬度在 x 轴上），或坐标系有误：经纬度坐标系（{crs}）中出现 {xy} 这样的坐标",
+    ),
+    (
+        r"first_year (?P<a>\S+) and last_year (?P<b>\S+) must be years, first ≤ last",
+        "first_year {a} 与 last_year {b} 必须是年份，且 first ≤ last",
+    ),
+    (
+        r"(?P<key>\[\w+\] \w+) must be a share from 0 to 1, got (?P<value>.+)",
+        "{key} 必须是 0 到 1 之间的比例，实际为 {value}",
+    ),
+    (
+        r"open the workbook in Excel or WPS and save it .*",
+        "请用 Excel 或 WPS 打开工作簿并保存（这样会存下公式的计算值），或把公式替换为数值",
+    ),
+    (r"remove it or convert it to centrelines", "请删除它，或转换为中心线"),
+    (
+        r"a table \((?P<suffix>[^)]+)\) cannot hold road centrelines",
+        "表格文件（{suffix}）不能存放道路中心线",
+    ),
+    (
+        r"(?P<kind>\w+) geometry; road centrelines must be LineString or MultiLineString",
+        "{kind} 几何；道路中心线必须是 LineString 或 MultiLineString",
+    ),
+    (
+        r"OpenStreetMap file (?P<path>.+) does not exist — check the path",
+        "OpenStreetMap 文件 {path} 不存在——请检查路径",
+    ),
+    (r"not a readable raster: (?P<detail>.+)", "不是可读取的栅格：{detail}"),
+    (r"every cell is nodata", "所有栅格单元都是无数据值"),
+    (
+        r"the DEM covers none of the district \(its extent in (?P<rest>.+)\)",
+        "DEM 完全不覆盖本区（其范围，{rest}）",
+    ),
+    (
+        r"crs = '(?P<crs>[^']*)' in \[inputs\.dem\]: a DEM is read in the CRS its file declares",
+        "[inputs.dem] 中设了 crs = '{crs}'：DEM 按其文件声明的坐标系读取",
+    ),
+    # settings
+    (
+        r"the walking speed must be a number of m/s above 0 and at most 3, got (?P<value>.+)",
+        "步行速度必须是大于 0、不超过 3 的米/秒数值，实际为 {value}",
+    ),
+    (
+        r"unknown walking-speed preset '(?P<value>[^']+)'",
+        "未知的步速预设“{value}”",
+    ),
+    (
+        r"\[walking\] max_snap_m must be a number of metres > 0, got (?P<value>.+)",
+        "[walking] max_snap_m 必须是大于 0 的米数，实际为 {value}",
+    ),
+    (
+        r"\[roster\] min_count must be a whole number >= 1, got (?P<value>[^:]+): (?P<rest>.+)",
+        "[roster] min_count 必须是不小于 1 的整数，实际为 {value}（它是显示的最小计数，更小的计数会被隐去）",
+    ),
+    (r"unknown (?P<what>[a-z_]+) '(?P<value>[^']+)'", "未知的 {what}“{value}”"),
+    (
+        r"decay_half_minutes must be a number of minutes in \(0, 1440\], got (?P<value>.+)",
+        "decay_half_minutes 必须是 (0, 1440] 内的分钟数，实际为 {value}",
+    ),
+    (
+        r"(?P<key>[\w.\[\]]+) must be a number >= 0, got (?P<value>.+)",
+        "{key} 必须是不小于 0 的数，实际为 {value}",
+    ),
+    (
+        r"(?P<key>[\w.\[\]]+) must be a positive number of minutes, got (?P<value>.+)",
+        "{key} 必须是正的分钟数，实际为 {value}",
+    ),
+    (
+        r"\[demand\] (?P<key>\w+) must be a finite number >= 0 \(the weight of one older person of "
+        r"the group; 1 = no extra weight\), got (?P<value>.+)",
+        "[demand] {key} 必须是不小于 0 的有限数（该群体一名老年人的权重；1 表示不加权），实际为 {value}",
+    ),
+    (r"e\.g\. (?P<example>.+)", "例如 {example}"),
     # walking network warnings
     (
         r"(?P<n>[\d,]+) of (?P<m>[\d,]+) homes \((?P<k>[\d,]+) older people\) are on islands cut off "
@@ -198,6 +420,13 @@ _TYPES = {
 }
 
 
+_THINGS = {
+    "homes (demand points)": "居住点（需求点）",
+    "candidate sites": "候选点",
+    "facilities": "现有设施",
+}
+
+
 @cache
 def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(p, re.S), zh) for p, zh in CATALOGUE)
@@ -213,10 +442,12 @@ def translate(text: str | None, lang: Language) -> str | None:
         m = pattern.fullmatch(text)
         if m:
             parts = m.groupdict()
-            if "what" in parts:  # a Python type name (scenario keys): said in Chinese
+            if "what" in parts and parts["what"]:  # Python type names (scenario keys)
                 parts["what"] = " 或 ".join(
                     _TYPES.get(t.strip(), t.strip()) for t in parts["what"].split(" or ")
                 )
+            if parts.get("things"):
+                parts["things"] = _THINGS.get(parts["things"], parts["things"])
             return zh.format(**parts)
     if "; " in text:
         parts = text.split("; ")

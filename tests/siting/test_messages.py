@@ -93,6 +93,22 @@ def test_a_message_without_an_entry_is_printed_as_written():
             "non-numeric values in column for 'pop_total' (e.g. 'abc')",
             "“pop_total”列有非数值 (e.g. 'abc')",
         ),
+        (
+            "'code' must be a 12-digit 社区/村 code (NBS 统计用区划代码, ASCII digits only), got "
+            "'50019900100' (11 characters)",
+            "“code”必须是 12 位社区/村代码（统计用区划代码，半角数字），实际为 '50019900100'（11 个字符）",
+        ),
+        (
+            "the road network (/x/roads.gpkg) attaches only 0 of 22 candidate sites (0%) within "
+            "[walking] max_snap_m = 300 m; at least 50% must be attached ([validation] "
+            "min_attached_share = 0.5)",
+            "路网（/x/roads.gpkg）在 [walking] max_snap_m = 300 米内只接入了 22 个候选点中的 0 个（0%）；"
+            "至少要接入 50%（[validation] min_attached_share = 0.5）",
+        ),
+        (
+            "the walking speed must be a number of m/s above 0 and at most 3, got 4.8",
+            "步行速度必须是大于 0、不超过 3 的米/秒数值，实际为 4.8",
+        ),
     ],
 )
 def test_messages_the_code_writes(english, chinese):
