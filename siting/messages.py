@@ -442,7 +442,7 @@ def translate(text: str | None, lang: Language) -> str | None:
         m = pattern.fullmatch(text)
         if m:
             parts = m.groupdict()
-            if "what" in parts and parts["what"]:  # Python type names (scenario keys)
+            if parts.get("what"):  # Python type names (scenario keys)
                 parts["what"] = " 或 ".join(
                     _TYPES.get(t.strip(), t.strip()) for t in parts["what"].split(" or ")
                 )
