@@ -405,6 +405,59 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         r"check the coordinates; the coordinate-system check, when it reports, says which system fits",
         "请检查坐标；坐标系检查若有报告，会指出哪个坐标系吻合",
     ),
+    # no plan: what cannot be met, with the numbers (siting.model.rules, siting.model.solving)
+    (r"no plan satisfies the rules", "没有满足全部规则的方案"),
+    (
+        r"no plan satisfies the rules: (?P<why>.+)",
+        "没有满足全部规则的方案：{why}",
+    ),
+    (
+        r"plan '(?P<name>[^']+)' cannot meet its (?P<targets>milestones and quotas|milestones|quotas):",
+        "规划“{name}”无法达到其{targets}：",
+    ),
+    (
+        r"plan '(?P<name>[^']+)' cannot meet its (?P<targets>milestones and quotas|milestones|quotas) "
+        r"within its limits; the smallest relaxation that works:",
+        "规划“{name}”在现有限制下无法达到其{targets}；可行的最小放宽：",
+    ),
+    (
+        r"coverage_target (?P<pct>[\d.]+) % cannot be met: the existing facilities and every "
+        r"candidate together reach (?P<best>[\d.]+) % of the elderly \((?P<n>[\d,]+) of (?P<m>[\d,]+)\)",
+        "覆盖率目标 {pct}% 无法达到：现有设施加上全部候选点也只覆盖 {best}% 的老年人（{m} 人中的 {n} 人）",
+    ),
+    (
+        r"milestone '(?P<name>[^']+)' \((?P<where>plan\.milestones\[\d+\])\) cannot be met: "
+        r"(?P<pct>[\d.]+) % of (?P<scope>the elderly|the elderly of the 社区|the elderly of the 村) in "
+        r"(?P<year>\S+) is (?P<need>[\d,]+) people, but the existing facilities and every allowed "
+        r"candidate together reach (?P<best>[\d,]+) \((?P<bestpct>[\d.]+) %\)",
+        "里程碑“{name}”（{where}）无法达到：{year}年{scope}的 {pct}% 是 {need} 人，"
+        "而现有设施加上全部允许的候选点只覆盖 {best} 人（{bestpct}%）",
+    ),
+    (
+        r"milestone '(?P<name>[^']+)' \((?P<where>plan\.milestones\[\d+\])\) cannot be met: "
+        r"(?P<n>\d+) 社区/村 cannot reach (?P<pct>[\d.]+) % even with every candidate: (?P<list>.+)",
+        "里程碑“{name}”（{where}）无法达到：{n} 个社区/村即使用上全部候选点也达不到 {pct}%：{list}",
+    ),
+    (
+        r"community_floor (?P<pct>\d+) %: (?P<n>\d+) 社区/村 cannot reach it even with every "
+        r"candidate: (?P<list>.+)",
+        "社区/村覆盖率下限 {pct}%：{n} 个社区/村即使用上全部候选点也达不到：{list}",
+    ),
+    (
+        r"coverage target (?P<pct>[\d.]+) % cannot be met under the other rules: at most "
+        r"(?P<best>[\d.]+) % of the elderly \((?P<short>[\d,]+) short\)",
+        "在其他规则之下覆盖率目标 {pct}% 无法达到：最多 {best}% 的老年人（差 {short} 人）",
+    ),
+    (r"(?P<name>.+): short by (?P<n>[\d,.]+) older people", "{name}：还差 {n} 名老年人"),
+    (
+        r"new_sites = (?P<n>\d+) cannot be met \((?P<off>\d+) off\) under the other rules",
+        "在其他规则之下无法恰好新建 {n} 处（相差 {off} 处）",
+    ),
+    (
+        r"the planned builds \(plan\.builds\) alone spend (?P<spend>[\d,.]+) 万元 in (?P<year>\S+), "
+        r"above its budget of (?P<budget>[\d,.]+) 万元",
+        "仅已定的建设（plan.builds）在 {year} 年就花费 {spend} 万元，超过当年预算 {budget} 万元",
+    ),
     # outputs
     (r"nothing was written", "未写出任何文件"),
 )
@@ -420,10 +473,18 @@ _TYPES = {
 }
 
 
-_THINGS = {
-    "homes (demand points)": "居住点（需求点）",
-    "candidate sites": "候选点",
-    "facilities": "现有设施",
+_WORDS: dict[str, dict[str, str]] = {
+    "things": {
+        "homes (demand points)": "居住点（需求点）",
+        "candidate sites": "候选点",
+        "facilities": "现有设施",
+    },
+    "targets": {"milestones": "里程碑", "quotas": "配额", "milestones and quotas": "里程碑和配额"},
+    "scope": {
+        "the elderly": "老年人",
+        "the elderly of the 社区": "社区老年人",
+        "the elderly of the 村": "村老年人",
+    },
 }
 
 
@@ -434,10 +495,17 @@ def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 def translate(text: str | None, lang: Language) -> str | None:
     """``text`` in ``lang``: the Chinese sentence of its :data:`CATALOGUE` entry in ``'zh'``
-    (as written when there is none, or in ``'en'``). A message of several clauses joined by
-    ``"; "`` is translated clause by clause."""
+    (as written when there is none, or in ``'en'``). A message of several lines, or of several
+    clauses joined by ``"; "``, is translated line by line and clause by clause."""
     if text is None or lang != "zh":
         return text
+    if "\n" in text:  # several lines ("- " items): each on its own
+        return "\n".join(
+            (line[:2] + (translate(line[2:], lang) or ""))
+            if line.startswith("- ")
+            else (translate(line, lang) or line)
+            for line in text.split("\n")
+        )
     for pattern, zh in _compiled():
         m = pattern.fullmatch(text)
         if m:
@@ -446,8 +514,11 @@ def translate(text: str | None, lang: Language) -> str | None:
                 parts["what"] = " 或 ".join(
                     _TYPES.get(t.strip(), t.strip()) for t in parts["what"].split(" or ")
                 )
-            if parts.get("things"):
-                parts["things"] = _THINGS.get(parts["things"], parts["things"])
+            for group, words in _WORDS.items():  # fixed English words carried in a message
+                if parts.get(group):
+                    parts[group] = words.get(parts[group], parts[group])
+            if parts.get("why"):  # a message inside a message
+                parts["why"] = translate(parts["why"], lang) or parts["why"]
             return zh.format(**parts)
     if "; " in text:
         parts = text.split("; ")

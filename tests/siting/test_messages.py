@@ -113,3 +113,17 @@ def test_a_message_without_an_entry_is_printed_as_written():
 )
 def test_messages_the_code_writes(english, chinese):
     assert translate(english, "zh") == chinese
+
+
+def test_a_plan_that_cannot_meet_its_milestone_says_why_in_chinese(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    plan = ROOT / "data" / "demo" / "plans" / "tongliang_style.toml"
+    assert main(["plan", str(plan)]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "无法达到其里程碑" in out
+    assert re.search(
+        r"里程碑“2025年居家养老服务覆盖率 ≥ 80%”（plan\.milestones\[0\]）无法达到：2025年老年人的 80% "
+        r"是 [\d,]+ 人，而现有设施加上全部允许的候选点只覆盖 [\d,]+ 人（[\d.]+%）",
+        out,
+    )
+    assert not (tmp_path / "output").exists()
