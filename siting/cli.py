@@ -860,6 +860,54 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """The figures of an edited plan (the what-if map's saved edits), from the same data."""
+    from siting.optimize import optimize, optimize_settings
+    from siting.preflight import check_settings
+    from siting.scenario import load_scenario
+    from siting.tables import write_tables
+    from siting.whatif import apply_edits, plan_state, read_edits, whatif_data, whatif_frames
+
+    console = _console()
+    timer = StageTimer()
+    scenario = load_scenario(args.scenario)
+    lang = _lang(args, scenario)
+    if check_settings(scenario) is None:
+        raise InputError(
+            "siting evaluate needs a siting stage in the scenario ([optimize] with a budget)",
+            [
+                Problem(
+                    str(scenario.path),
+                    "no [optimize] budget",
+                    hint="add [optimize] budget_wan_yuan",
+                )
+            ],
+        )
+    edits = read_edits(args.edits)  # before the work: a bad edit file is refused at once
+    out_dir = Path(args.out) if args.out else scenario.output_dir()
+    _begin(args, "evaluate", folders=[out_dir], scenario=scenario, inputs=[Path(args.edits)])
+    _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
+    with (
+        stage_progress(console, label("stage_optimize", lang)),
+        timer.stage(label("stage_optimize", lang)) as info,
+    ):
+        result = optimize(inputs, coverage, optimize_settings(scenario), graph=graph)
+        info["note"] = label(
+            "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
+        )
+    with timer.stage(label("stage_write", lang)):
+        data = whatif_data(result)
+        edited = apply_edits(data, plan_state(data), edits)
+        frames = whatif_frames(data, edited, lang=lang)
+        write_tables({k: v for k, v in frames.items() if k != "figures"}, out_dir)
+        written = _publish(args)
+    print_frame(console, frames["whatif_district"], "what-if", lang=lang)
+    for p in written:
+        console.print(f"→ {p}")
+    _stage_table(console, timer, lang)
+    return 0
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from siting.plan import plan, plan_settings
     from siting.reports import plan_frames, write_plan_outputs
@@ -1186,6 +1234,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="output folder (default: output/compare)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="the figures of an edited plan: the optimized plan with the edits of EDITS applied",
+    )
+    p.add_argument(
+        "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument("edits", help="edit file (CSV: site_id, action open|close, type)")
+    p.add_argument("--out", help="output folder (default: the scenario's [output] dir)")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser(
         "report",

@@ -71,6 +71,12 @@ HELP_ZH: dict[str, str] = {
         "会议用一页纸（PDF 与 PNG）：地图、规划指标、预算—覆盖率曲线、分项支出、规则缺口"
     ),
     "paper, landscape (default a4)": "纸张，横向（默认 a4）",
+    "the figures of an edited plan: the optimized plan with the edits of EDITS applied": (
+        "调整后方案的指标：在优化方案上应用 EDITS 中的调整后重新计算"
+    ),
+    "edit file (CSV: site_id, action open|close, type)": (
+        "调整文件（CSV：site_id、action 为 open 或 close、type）"
+    ),
     "leave out the budget–coverage curve (it solves the model once per budget)": (
         "不画预算—覆盖率曲线（每个预算求解一次模型）"
     ),
