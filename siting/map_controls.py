@@ -42,6 +42,8 @@ __all__ = [
     "SideBySide",
     "manifest",
     "plugin_text",
+    "script_element",
+    "style_element",
 ]
 
 #: Where the vendored plugins live (package data).
@@ -117,12 +119,14 @@ class _Raw(Element):
         return self.text
 
 
-def _script(text: str, name: str) -> Element:
+def script_element(text: str, name: str) -> Element:
+    """A ``<script>`` with ``text`` inlined as it is (``</script`` escaped)."""
     text = text.replace("</script", "<\\/script")
     return _Raw(f'<script data-asset="{name}">\n{text}\n</script>')
 
 
-def _style(text: str, name: str) -> Element:
+def style_element(text: str, name: str) -> Element:
+    """A ``<style>`` with ``text`` inlined as it is (``</style`` escaped)."""
     text = text.replace("</style", "<\\/style")
     return _Raw(f'<style data-asset="{name}">\n{text}\n</style>')
 
@@ -356,10 +360,10 @@ class MapTools(MacroElement):
                 ("leaflet-simple-map-screenshoter", "dist/leaflet-simple-map-screenshoter.js"),
             ]
             css = "\n".join(plugin_text(p, n) for p, n in styles) + _PRINT_CSS
-            header.add_child(_style(css, "leaflet-plugins"), name="siting_tools_css")
+            header.add_child(style_element(css, "leaflet-plugins"), name="siting_tools_css")
             for i, (package, name) in enumerate(scripts):
                 header.add_child(
-                    _script(plugin_text(package, name), package), name=f"siting_tools_js{i}"
+                    script_element(plugin_text(package, name), package), name=f"siting_tools_js{i}"
                 )
         super().render(**kwargs)
 
@@ -466,9 +470,9 @@ class SideBySide(MacroElement):
             css = plugin_text("leaflet-side-by-side", "layout.css") + plugin_text(
                 "leaflet-side-by-side", "range.css"
             )
-            header.add_child(_style(css, "leaflet-side-by-side"), name="siting_sbs_css")
+            header.add_child(style_element(css, "leaflet-side-by-side"), name="siting_sbs_css")
             header.add_child(
-                _script(_side_by_side_js(), "leaflet-side-by-side"), name="siting_sbs_js"
+                script_element(_side_by_side_js(), "leaflet-side-by-side"), name="siting_sbs_js"
             )
         super().render(**kwargs)
 

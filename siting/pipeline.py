@@ -133,6 +133,10 @@ def write_map_for(
         tianditu_key=tianditu_key,
         offline=offline,
     )
+    if siting is not None:  # the what-if: sites to open and close, the figures in the page
+        from siting.map_whatif import add_whatif
+
+        add_whatif(m, siting, lang=lang, stem=Path(path).stem)
     return write_map(m, path)
 
 
