@@ -73,7 +73,7 @@ PLUGINS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
         "4.0.0",
         "sha512-V+Y7DURVoy6Y9ZGywfyorDRMYDbLwpWPA0yec+g2aW+iNZySdwv936jDZJtRfYxvkPRMEb8jDjH+Zf3nSFTPEw==",
         "MIT",  # stated in the header of the script (the package ships no licence file)
-        ("dist/leaflet-search.src.js", "dist/leaflet-search.src.css", "images/search-icon.png"),
+        ("dist/leaflet-search.min.js", "dist/leaflet-search.src.css", "images/search-icon.png"),
     ),
     "leaflet-side-by-side": (
         "2.2.0",

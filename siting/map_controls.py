@@ -355,7 +355,7 @@ class MapTools(MacroElement):
             scripts = [
                 ("leaflet.fullscreen", "dist/Control.FullScreen.umd.js"),
                 ("leaflet-measure", measure),
-                ("leaflet-search", "dist/leaflet-search.src.js"),
+                ("leaflet-search", "dist/leaflet-search.min.js"),
                 ("leaflet-minimap", "dist/Control.MiniMap.min.js"),
                 ("leaflet-simple-map-screenshoter", "dist/leaflet-simple-map-screenshoter.js"),
             ]

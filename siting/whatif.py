@@ -232,13 +232,10 @@ def evaluate_state(data: dict[str, Any], state: np.ndarray) -> dict[str, Any]:
     n_com = len(data["communities"]["code"])
 
     def covered_of(open_: np.ndarray) -> np.ndarray:
-        hit = open_[indices] if len(indices) else np.zeros(0, dtype=bool)
-        counts = np.add.reduceat(hit.astype(np.int64), indptr[:-1]) if len(indices) else None
-        out = np.zeros(len(el), dtype=bool)
-        nonempty = indptr[1:] > indptr[:-1]
-        if counts is not None:
-            out[nonempty] = counts[nonempty] > 0
-        return out
+        """(classes,) whether one of the class's options is open (a class with none: never)."""
+        hit = np.append(open_[indices].astype(np.int64), 0)  # the 0: classes ending the list
+        counts = np.add.reduceat(hit, indptr[:-1]) if len(indptr) > 1 else np.zeros(0, np.int64)
+        return (counts > 0) & (indptr[1:] > indptr[:-1])
 
     today = np.asarray(data["options"]["status"]) == "existing"
     now, before = covered_of(state), covered_of(today)

@@ -245,7 +245,7 @@
         if (o.lat[k] === null || isNaN(o.lat[k])) return;
         var mk = L.circleMarker([o.lat[k], o.lon[k]], {radius: 6, pane: "markerPane"});
         mk.bindPopup(function () { return popup(+g); });
-        mk.bindTooltip(text(o.name[k]), {sticky: true});
+        mk.bindTooltip(o.name[k], {sticky: true});  // escaped HTML: Leaflet sets innerHTML
         markers[g] = mk.addTo(group);
       });
       group.addTo(map);

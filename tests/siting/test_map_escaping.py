@@ -151,6 +151,7 @@ class Built:
     plan_builds: dict[str, list[str]] = field(default_factory=dict)
     n_cells: int = 0  # care-map cells
     n_short: int = 0  # 社区/村 with older people not covered today (a circle each)
+    n_whatif: int = 0  # sites of the run map's what-if: home-care facilities and candidates
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +170,9 @@ def built(tmp_path_factory) -> Built:
         out.n_cells = len(pd.read_csv(grid))
         com = district.communities
         out.n_short = int((com["elderly"] - com["covered_elderly"] >= 1).sum())
+        fac = pd.read_csv(folder / "facilities_amap.csv", encoding="utf-8-sig")
+        institutions = fac["类型"].isin(["养老院", "敬老院", "养老机构"])  # not home care
+        out.n_whatif = int((~institutions).sum()) + len(out.shown["candidates.名称"])
         city = CityResult(districts=(district,))
         write_city(city, root / "city", map_path=root / "city.html")
         out.maps["city"] = root / "city.html"
@@ -224,8 +228,9 @@ def expected_counts(b: Built, which: str) -> tuple[int, int]:
     n_fac = len(b.shown["facilities_amap.csv.名称"])
     n_health = len(b.shown["health_amap.csv.名称"])
     n_com = len(b.shown["社区村.社区村名称"])
-    if which == "run":  # 现状 and 规划后 communities, care cells, facilities, health, proposed
-        both = 2 * n_com + b.n_cells + n_fac + n_health + len(b.proposed)
+    if which == "run":  # 现状 and 规划后 communities, care cells, facilities, health, proposed,
+        # and the what-if's sites (a popup to open or close each, its name as tooltip)
+        both = 2 * n_com + b.n_cells + n_fac + n_health + len(b.proposed) + b.n_whatif
         return both, both
     if which == "en":  # communities by older people, facilities, health
         both = n_com + n_fac + n_health

@@ -43,7 +43,7 @@ def test_vendored_plugins_match_their_manifest():
             assert hashlib.sha256(data).hexdigest() == digest, f"{package}/{name} changed"
         licence = [n for n in entry["files"] if n.upper().startswith("LICENSE")]
         assert licence or package == "leaflet-search"  # its licence is in the script's header
-    header = (map_controls.ASSETS / "leaflet-search" / "dist/leaflet-search.src.js").read_text()
+    header = (map_controls.ASSETS / "leaflet-search" / "dist/leaflet-search.min.js").read_text()
     assert "Licensed under the MIT license" in header
 
 

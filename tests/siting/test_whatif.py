@@ -183,3 +183,26 @@ def test_siting_evaluate_writes_the_figures(small, tmp_path, capsys, monkeypatch
     assert district.loc["支出合计(万元)", "调整后"] == pytest.approx(round(expected["spent"], 2))
     assert (out / "whatif_communities.csv").exists()
     assert "what-if" in capsys.readouterr().out
+
+
+def test_classes_without_any_site_in_reach_are_never_covered():
+    data = {  # three classes: {0}, none, {1}, none (the last ones end the index list)
+        "options": {"status": ["existing", "candidate"]},
+        "classes": {
+            "elderly": [10.0, 5.0, 7.0, 3.0],
+            "community": [0, 0, 1, -1],
+            "indptr": [0, 1, 1, 2, 2],
+            "indices": [0, 1],
+        },
+        "communities": {"code": ["a", "b"]},
+        "money": {"lines": [], "base": {}, "coef": {}},
+        "units": [
+            {"rule": "r", "code": "b", "options": [1]},
+            {"rule": "r", "code": "x", "options": []},
+        ],
+    }
+    f = evaluate_state(data, np.array([True, True]))
+    assert f["covered"] == 17.0 and f["elderly"] == 25.0 and f["newly_covered"] == 7.0
+    assert list(f["community_coverage_pct"]) == [pytest.approx(100 * 10 / 15), 100.0]
+    assert f["gaps"] == {"r": ["x"]}
+    assert evaluate_state(data, np.array([False, False]))["covered"] == 0.0
