@@ -286,7 +286,7 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
     # the road network and the DEM
     (
         r"the road network \((?P<path>[^)]+)\) attaches only (?P<n>[\d,]+) of (?P<m>[\d,]+) "
-        r"(?P<things>homes \(demand points\)|candidate sites|facilities) \((?P<pct>[\d.]+%)\) within "
+        r"(?P<things>homes \(demand points\)|candidate sites|existing facilities|facilities) \((?P<pct>[\d.]+%)\) within "
         r"\[walking\] max_snap_m = (?P<snap>\S+) m(?:; their median distance to the nearest walkable "
         r"street is (?P<med>[\d,]+) m)?; at least (?P<min>\S+) must be attached "
         r"\(\[validation\] min_attached_share = (?P<share>\S+)\)",
@@ -377,6 +377,156 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         "[demand] {key} 必须是不小于 0 的有限数（该群体一名老年人的权重；1 表示不加权），实际为 {value}",
     ),
     (r"e\.g\. (?P<example>.+)", "例如 {example}"),
+    (
+        r"columns in the file: (?P<cols>\[.*\]); map it in \[inputs\.(?P<name>[^.\]]+)\.columns\] "
+        r"(?P<key>\w+) = \"\.\.\.\"",
+        '文件中的列：{cols}；请在 [inputs.{name}.columns] 中写 {key} = "..." 指定对应的列',
+    ),
+    (
+        r"full-width digits \(全角数字, e\.g\. １２３\): retype them as ASCII digits \(半角, 123\) — the "
+        r"tool does not convert them",
+        "全角数字（如 １２３）：请改为半角数字（123），本工具不自动转换",
+    ),
+    (
+        r"export the layer with the right geometry type \(one type per layer\), and check that "
+        r"\[inputs\.(?P<name>[^\]]+)\] names the right file and layer",
+        "请按正确的几何类型导出图层（每个图层一种类型），并检查 [inputs.{name}] 是否指向正确的文件和图层",
+    ),
+    (
+        r"街道/镇 code\(s\) (?P<codes>\[.*\]) not in the streets layer",
+        "街道/镇代码 {codes} 不在街道/镇图层中",
+    ),
+    (
+        r"check the number \(units, a district total, a typing error\); \[validation\] max_residents "
+        r"sets the bound",
+        "请检查这个数（单位、是否填成了全区合计、录入错误）；上限由 [validation] max_residents 设定",
+    ),
+    (
+        r"set `encoding = \.\.\.` for this input in the scenario \(e\.g\. 'gb18030' or 'utf-8'\)",
+        "请在情景中为此输入设置 encoding = ...（如 'gb18030' 或 'utf-8'）",
+    ),
+    (r"layers in the file: (?P<layers>.+)", "文件中的图层：{layers}"),
+    (
+        r"separate items with '(?P<sep>[^']*)' and map them in \[inputs\.(?P<name>[^.\]]+)\.values\."
+        r"(?P<field>[^\]]+)\] to (?P<values>.+)",
+        "各项之间用“{sep}”分隔，并在 [inputs.{name}.values.{field}] 中对应到 {values}",
+    ),
+    (
+        r"export with longitude as x, or set the layer's real CRS \(e\.g\. crs = \"(?P<crs>[^\"]+)\" in "
+        r"\[inputs\.(?P<name>[^\]]+)\] for Gauss-Krüger metres\)",
+        '请以经度为 x 导出，或设置图层真实的坐标系（如在 [inputs.{name}] 中设 crs = "{crs}"，高斯-克吕格米制）',
+    ),
+    (
+        r"a lon/lat table takes a geographic CRS, e\.g\. crs = \"EPSG:4490\" \(CGCS2000\); declare an "
+        r"offset with `coords`",
+        '经纬度表格要用地理坐标系，例如 crs = "EPSG:4490"（CGCS2000）；偏移坐标用 coords 声明',
+    ),
+    (
+        r"remove `crs` from \[inputs\.(?P<name>[^\]]+)\] \(or set \"EPSG:4490\"\), and declare the "
+        r"offset with `coords`",
+        '请删除 [inputs.{name}] 中的 crs（或设为 "EPSG:4490"），并用 coords 声明偏移',
+    ),
+    (
+        r"remove `coords` from \[inputs\.(?P<name>[^\]]+)\] \(the layer's CRS is used as it is\), or "
+        r"export the layer as longitude/latitude in its original system",
+        "请删除 [inputs.{name}] 中的 coords（按图层自身坐标系读取），或把图层按原坐标系导出为经纬度",
+    ),
+    (
+        r"check the layer's CRS \(set crs = \"EPSG:…\" in \[inputs\.(?P<name>[^\]]+)\] if the file "
+        r"declares a wrong one\) and coords, or that it is this district's layer",
+        '请检查图层的坐标系（文件声明有误时在 [inputs.{name}] 中设 crs = "EPSG:…"）和 coords，或确认是本区的图层',
+    ),
+    (
+        r"give an OSM file \(\.osm, \.osm\.pbf\) or a line layer \(GeoPackage, Shapefile, GeoJSON\), "
+        r"and check that \[inputs\.network\] names the right file",
+        "请提供 OSM 文件（.osm、.osm.pbf）或线图层（GeoPackage、Shapefile、GeoJSON），并检查 [inputs.network] 是否指向正确的文件",
+    ),
+    (r"no road-class column found", "找不到道路等级列"),
+    (
+        r"set \[inputs\.network\.columns\] highway = \"<column>\", or for a layer without classes "
+        r"\(navigation links\) set \[inputs\.network\] default_class = \"residential\"(?P<rest>.*)",
+        '请设置 [inputs.network.columns] highway = "<列名>"；没有道路等级的图层（导航路网）请设 '
+        '[inputs.network] default_class = "residential"{rest}',
+    ),
+    (
+        r"(?P<keys>[\w, ]+) given for an OSM file",
+        "为 OSM 文件给出了 {keys}",
+    ),
+    (
+        r"give a GeoTIFF of elevations in metres \(e\.g\. an SRTM or 1″ DEM tile\), or remove "
+        r"\[inputs\.dem\] \(walking times then ignore slopes\)",
+        "请提供以米为单位的高程 GeoTIFF（如 SRTM 或 1″ DEM 图幅），或删除 [inputs.dem]（步行时间将不考虑坡度）",
+    ),
+    (
+        r"check the tile and its nodata value — or remove \[inputs\.dem\] \(slopes are then ignored\)",
+        "请检查图幅及其无数据值——或删除 [inputs.dem]（将不考虑坡度）",
+    ),
+    (
+        r"give the DEM tile\(s\) of this district, or check the file's CRS",
+        "请提供本区的 DEM 图幅，或检查文件的坐标系",
+    ),
+    (
+        r"remove `crs` from \[inputs\.dem\]; assign the CRS in the file instead \(e\.g\. (?P<cmd>.+)\)",
+        "请删除 [inputs.dem] 中的 crs；改为在文件中指定坐标系（如 {cmd}）",
+    ),
+    (
+        r"the walk at which half of the demand attends, e\.g\. (?P<n>\d+) \(the 15-minute circle\)",
+        "一半需求仍会前往的步行时间，例如 {n}（15 分钟圈）",
+    ),
+    (
+        r"(?P<n>\d+) 社区/村 with more than (?P<max>[\d,]+) residents: (?P<list>.+)",
+        "{n} 个社区/村常住人口超过 {max}：{list}",
+    ),
+    (
+        r"(?P<n>\d+) 社区/村 with more than (?P<pct>\d+%) of their residents aged 60\+: (?P<list>.+)",
+        "{n} 个社区/村60岁及以上人口占比超过 {pct}：{list}",
+    ),
+    (
+        r"(?P<n>\d+) 社区/村 of (?P<min>[\d,]+)\+ residents with less than (?P<pct>\d+%) aged 60\+: "
+        r"(?P<list>.+)",
+        "{n} 个常住人口 {min} 以上的社区/村60岁及以上人口占比不足 {pct}：{list}",
+    ),
+    (
+        r"check that the counts are per 社区/村; \[validation\] large_residents sets the bound",
+        "请确认是每个社区/村的人数；上限由 [validation] large_residents 设定",
+    ),
+    (
+        r"check that the 60\+ column is not the total or another column; \[validation\] "
+        r"max_share_60p sets the bound",
+        "请确认60岁及以上列不是总人口或其他列；上限由 [validation] max_share_60p 设定",
+    ),
+    (
+        r"check that the 60\+ column holds counts, not shares or blanks; \[validation\] "
+        r"min_share_60p sets the bound",
+        "请确认60岁及以上列是人数，而不是比例或空白；下限由 [validation] min_share_60p 设定",
+    ),
+    (
+        r"(?P<n>\d+) 社区/村 code\(s\) do not begin with their 街道/镇 code, e\.g\. (?P<a>\S+) in (?P<b>\S+)",
+        "{n} 个社区/村代码不以其所属街道/镇代码开头，例如 {a} 属于 {b}",
+    ),
+    (
+        r"NBS codes nest \(the first 9 digits of a 社区/村 code are its 街道/镇's\): check the "
+        r"street_code column, or the codes after a boundary change",
+        "统计用区划代码是嵌套的（社区/村代码的前 9 位是其街道/镇代码）：请检查 street_code 列，或区划调整后的代码",
+    ),
+    (
+        r"give the 12-digit code of their 社区/村 as in the communities layer",
+        "请填写其社区/村的 12 位代码（与社区/村图层一致）",
+    ),
+    (
+        r"(?P<a>.+) of (?P<b>about [\d,]+) people have a community code that is not in the "
+        r"communities layer: they are placed by their point",
+        "{b} 人中有 {a} 人的社区/村代码不在社区/村图层中：按其坐标点定位",
+    ),
+    (
+        r"step_count '(?P<raw>[^']*)' is not a positive whole number; the steps are counted from the "
+        r"DEM climb or the length instead",
+        "step_count '{raw}' 不是正整数；改按 DEM 爬升或长度估计台阶数",
+    ),
+    (
+        r"tag step_count with the number of steps, e\.g\. step_count=(?P<n>\d+)",
+        "请用台阶数标注 step_count，例如 step_count={n}",
+    ),
     # walking network warnings
     (
         r"(?P<n>[\d,]+) of (?P<m>[\d,]+) homes \((?P<k>[\d,]+) older people\) are on islands cut off "
@@ -458,6 +608,74 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         r"above its budget of (?P<budget>[\d,.]+) 万元",
         "仅已定的建设（plan.builds）在 {year} 年就花费 {spend} 万元，超过当年预算 {budget} 万元",
     ),
+    (
+        r"(?P<yearof>budget|milestone|quota) year (?P<y>\S+) is outside the plan years (?P<span>\S+)",
+        "{yearof}年份 {y} 不在规划年份 {span} 之内",
+    ),
+    (
+        r"build year (?P<y>\S+) of site '(?P<site>[^']+)' is outside the plan years (?P<span>\S+)",
+        "点位“{site}”的建设年份 {y} 不在规划年份 {span} 之内",
+    ),
+    (
+        r"base_year (?P<y>\S+) must be a year before the plan \((?P<span>[^)]+)\)",
+        "base_year {y} 必须是规划开始之前的年份（{span}）",
+    ),
+    # outputs (siting.transaction)
+    (r"output folder is not writable", "输出文件夹不可写"),
+    (
+        r"choose another folder with \[output\] dir or --out",
+        "请用 [output] dir 或 --out 另选文件夹",
+    ),
+    (r"output is an input: (?P<names>.+)", "输出位置就是输入：{names}"),
+    (r"output holds inputs: (?P<names>.+)", "输出位置中有输入文件：{names}"),
+    (
+        r"write the outputs to a folder of their own with \[output\] dir or --out",
+        "请用 [output] dir 或 --out 把结果写到单独的文件夹",
+    ),
+    (r"output file is a folder", "输出文件是一个文件夹"),
+    (r"give --out a file name, not a folder", "--out 请给文件名，而不是文件夹"),
+    (r"output is locked by a running command", "输出位置正被另一个运行中的命令锁定"),
+    (
+        r"output is inside a folder locked by a running command",
+        "输出位置所在的文件夹正被另一个运行中的命令锁定",
+    ),
+    (
+        r"wait for it to finish, or write to another folder with \[output\] dir or --out",
+        "请等它结束，或用 [output] dir 或 --out 写到另一个文件夹",
+    ),
+    (r"cannot publish the output: (?P<why>.+)", "无法发布输出：{why}"),
+    (
+        r"free the path \(a folder or a too-long name where a file goes, a full disk\) or write to "
+        r"another folder with \[output\] dir or --out",
+        "请腾出该路径（文件位置上的文件夹、过长的文件名、磁盘已满），或用 [output] dir 或 --out 写到另一个文件夹",
+    ),
+    (
+        r"cannot write to the output folder (?P<folder>.+): (?P<reason>.+)",
+        "无法写入输出文件夹 {folder}：{reason}",
+    ),
+    (
+        r"the output (?P<kind>file|folder) (?P<path>.+) (?P<held>is an input|holds inputs) "
+        r"\((?P<names>.+)\); siting never writes over or next to its inputs",
+        "输出{kind} {path} {held}（{names}）；siting 从不覆盖输入，也不写在输入旁边",
+    ),
+    (
+        r"the output (?P<path>.+) is a folder; give a file name \(e\.g\. (?P<eg>.+)\); nothing was written",
+        "输出 {path} 是一个文件夹；请给出文件名（如 {eg}）；未写出任何文件",
+    ),
+    (
+        r"another siting command is writing to (?P<path>.+?)(?P<owner> \(.*\))?; nothing was written",
+        "另一个 siting 命令正在写入 {path}{owner}；未写出任何文件",
+    ),
+    (
+        r"another siting command is writing to (?P<parent>.+), which holds (?P<path>.+); nothing was "
+        r"written",
+        "另一个 siting 命令正在写入 {parent}（其中包含 {path}）；未写出任何文件",
+    ),
+    (
+        r"could not publish (?P<where>.+): (?P<why>.+); nothing was written \(the earlier files are "
+        r"back in place\)",
+        "无法发布 {where}：{why}；未写出任何文件（先前的文件已恢复原位）",
+    ),
     # outputs
     (r"nothing was written", "未写出任何文件"),
 )
@@ -478,8 +696,12 @@ _WORDS: dict[str, dict[str, str]] = {
         "homes (demand points)": "居住点（需求点）",
         "candidate sites": "候选点",
         "facilities": "现有设施",
+        "existing facilities": "现有设施",
     },
     "targets": {"milestones": "里程碑", "quotas": "配额", "milestones and quotas": "里程碑和配额"},
+    "kind": {"file": "文件", "folder": "文件夹"},
+    "yearof": {"budget": "预算", "milestone": "里程碑", "quota": "配额"},
+    "held": {"is an input": "就是输入", "holds inputs": "中有输入文件"},
     "scope": {
         "the elderly": "老年人",
         "the elderly of the 社区": "社区老年人",

@@ -6,6 +6,7 @@ command in-process through :func:`siting.cli.main` and calls :func:`assert_refus
 - the exit status is the expected one (1 for input and rule errors);
 - every expected fragment (file, row or feature, column, constraint) is in the printed message;
 - no traceback is printed;
+- every message and hint printed has its Chinese in :data:`siting.messages.CATALOGUE`;
 - every input file is byte-identical afterwards (sha256 of every file under the input folders);
 - the output folders hold exactly what they held before (nothing new, nothing changed), and no
   hidden staging or temporary file (``.siting-*``) is left anywhere under the watched folders.
@@ -14,12 +15,18 @@ command in-process through :func:`siting.cli.main` and calls :func:`assert_refus
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from siting import cli
 from siting.cli import main
+from siting.messages import translate
 
 __all__ = ["assert_refused", "snapshot"]
+
+#: Four English words in a row: a message not yet in Chinese.
+_ENGLISH = re.compile(r"[A-Za-z]{3,}(?:[ ,;:()'-]+[A-Za-z]{2,}){3,}")
 
 
 def snapshot(folders: Iterable[Path]) -> dict[Path, str]:
@@ -59,16 +66,39 @@ def assert_refused(
     before_in = snapshot(inputs)
     before_out = snapshot(outputs)
     existed = {p: p.exists() for p in outputs}
+    shown: list = []  # every problem the command printed, to check its Chinese below
+    printed, listed = cli._print_problems, cli.problems_in
+
+    def print_problems(console, exc, lang_):
+        shown.extend(getattr(exc, "problems", None) or [])
+        return printed(console, exc, lang_)
+
+    def problems_in(problems, lang_, **kw):
+        problems = list(problems)
+        shown.extend(problems)
+        return listed(problems, lang_, **kw)
+
+    cli._print_problems, cli.problems_in = print_problems, problems_in
     try:
         # in English: the catalogue's fragments are the messages as written (test_messages.py
         # checks them in Chinese)
         code = main(["--lang", "en", *argv] if lang == "en" else list(argv))
     except SystemExit as exc:  # argparse's usage errors
         code = exc.code
+    finally:
+        cli._print_problems, cli.problems_in = printed, listed
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert code == exit_code, f"exit status {code}, expected {exit_code}:\n{text}"
     assert "Traceback" not in text, text
+    # every message and hint printed has its Chinese in siting.messages' catalogue
+    english = [
+        part
+        for p in shown
+        for part in (p.message, p.hint)
+        if part and translate(part, "zh") == part and _ENGLISH.search(part)
+    ]
+    assert english == [], f"no Chinese in siting/messages.py for: {english}"
     flat = " ".join(text.split())
     for fragment in says:
         assert " ".join(fragment.split()) in flat, f"{fragment!r} not in the message:\n{text}"
