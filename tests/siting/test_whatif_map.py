@@ -122,3 +122,26 @@ def test_the_page_computes_what_python_computes(planned, tmp_path, capsys, monke
     maps_dir = ROOT / "maps"
     if maps_dir.is_dir():  # for people to look at; git-ignored
         shutil.copy(tmp_path / "whatif.png", maps_dir / "demo-small_whatif.png")
+
+
+@needs_chromium
+def test_the_what_if_in_english(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--lang", "en", "optimize", str(SMALL), "--out", str(tmp_path / "en")]) == 0
+    report = browser.load_page(
+        tmp_path / "maps" / "en_siting.html",
+        evaluate={
+            "panel": f"(async () => {{ {API}; "
+            "return document.querySelector('.siting-whatif').innerText; })()"
+        },
+    )
+    assert report.errors == [] and report.requests == []
+    panel = report.values["panel"]
+    for words in (
+        "What if (click a site to open or close it)",
+        "coverage",
+        "spent (万元)",
+        "reset to the optimized plan",
+        "save the edits (CSV)",
+    ):
+        assert words in panel
