@@ -620,6 +620,41 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         r"base_year (?P<y>\S+) must be a year before the plan \((?P<span>[^)]+)\)",
         "base_year {y} 必须是规划开始之前的年份（{span}）",
     ),
+    # [access] (siting.access)
+    (
+        r"access\.gravity_beta must be a number > 0 \(the decay exponent\), got (?P<v>.+)",
+        "access.gravity_beta 必须是大于 0 的数（距离衰减指数），实际为 {v}",
+    ),
+    (
+        r"the weight is minutes\^\(−gravity_beta\): e\.g\. 1 or 2",
+        "权重为 分钟^(−gravity_beta)：例如 1 或 2",
+    ),
+    (
+        r"access\.sigma_minutes must be minutes > 0, got (?P<v>.+)",
+        "access.sigma_minutes 必须是大于 0 的分钟数，实际为 {v}",
+    ),
+    (
+        r"access\.bands_minutes must increase from above 0 to at most (?P<max>\S+), got (?P<v>.+)",
+        "access.bands_minutes 必须从大于 0 递增到不超过 {max}，实际为 {v}",
+    ),
+    (
+        r"column '(?P<col>[^']+)' missing: access\.supply = \"(?P<supply>[^\"]+)\" shares each "
+        r"facility's (?P<what>.+)",
+        '缺少列“{col}”：access.supply = "{supply}" 要按每个设施的该项数值分摊供给',
+    ),
+    (
+        r"add the column \(map it with \[inputs\.facilities\.columns\] (?P<col>\w+) = \"…\"\), or choose "
+        r"another \[access\] supply \((?P<choices>[^)]+)\)",
+        '请添加该列（用 [inputs.facilities.columns] {col} = "…" 对应），或另选 [access] supply（{choices}）',
+    ),
+    (
+        r"no (?P<col>\w+) given and type (?P<type>\w+) has no default",
+        "未给出 {col}，且类型 {type} 没有默认值",
+    ),
+    (
+        r"fill it in, or give \[access\.default_supply\.(?P<col>\w+)\] (?P<type>\w+) = …",
+        "请填写，或给出 [access.default_supply.{col}] {type} = …",
+    ),
     # outputs (siting.transaction)
     (r"output folder is not writable", "输出文件夹不可写"),
     (

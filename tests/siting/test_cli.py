@@ -130,7 +130,7 @@ def test_unwritable_output_folder_is_a_clear_error(capsys, tmp_path, monkeypatch
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["isochrones", str(SMALL), "--out", str(blocker / "iso.gpkg")]) == 1
-    assert "cannot write to the output folder" in capsys.readouterr().out
+    assert "无法写入输出文件夹" in capsys.readouterr().out
 
 
 def test_run_on_small_demo(capsys, monkeypatch, tmp_path):
@@ -217,7 +217,7 @@ def test_optimize_unreachable_target_is_explained(capsys, monkeypatch, tmp_path)
     code = main(["optimize", str(SMALL), "--objective", "min-cost", "--target", "0.99"])
     assert code == 1
     out = capsys.readouterr().out
-    assert "coverage_target 99.0 % cannot be met" in out
+    assert "覆盖率目标 99.0% 无法达到" in out
     assert not (tmp_path / "output" / "demo-small" / "siting_sites.csv").exists()
 
 
@@ -331,7 +331,7 @@ def test_failed_run_leaves_no_output_folder(capsys, monkeypatch, tmp_path):
         encoding="utf-8",
     )
     assert main(["run", str(late)]) == 1
-    assert "cannot be met" in capsys.readouterr().out
+    assert "无法达到" in capsys.readouterr().out
     assert not (tmp_path / "output").exists()
     # a folder that existed is left as it was
     kept = tmp_path / "output" / "late"
