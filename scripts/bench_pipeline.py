@@ -9,6 +9,8 @@ imports, so the last is reported), and prints each stage's wall and CPU time, th
 
 - ``core_seconds``: the compute core (read and validate inputs, walking graph, coverage and the
   plan indicators, the siting MIP), the stages every answer needs;
+- ``report_seconds``: the one-page report's stages (the budget–coverage curve, the MIP solved once
+  per budget, and the page); ``total_without_report_vs_core=`` the total without them over the core;
 - ``total_vs_core=``: the stage table's total over the core (issue 17 goal: ≤ 3; 7 when the
   issue was filed, 3.8 before the maps were packed);
 - ``deliver_vs_core=``: the map and GIS stage over the core (9.3 s against about 3 s, 3.1, when
@@ -43,7 +45,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: Stage keys (siting.i18n) of the compute core.
 CORE = ("stage_load", "stage_graph", "stage_coverage", "stage_optimize")
-STAGES = (*CORE, "stage_write", "stage_isochrones", "stage_deliver")
+#: The one-page report's stages: the budget curve (the MIP once per budget) and the page.
+REPORT = ("stage_curve", "stage_report")
+STAGES = (*CORE, "stage_write", "stage_isochrones", "stage_deliver", *REPORT)
 
 
 def run(scenario_path: Path, repeat: int, title: str):
@@ -94,6 +98,9 @@ def report(timer, size: float) -> dict:
     print(f"isochrones_vs_core={sec('stage_isochrones') / core:.2f}")
     print(f"deliver_vs_core={sec('stage_deliver') / core:.2f}")
     print(f"map_html_mb={size / 1e6:.2f}")
+    report = sum(sec(k) for k in REPORT)
+    print(f"report_seconds={report:.2f}")
+    print(f"total_without_report_vs_core={(total - report) / core:.2f}")
     print(f"total_vs_core={total / core:.2f}")
     return stages
 

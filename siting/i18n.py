@@ -78,6 +78,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "note_tables": ("{n} 张表", "{n} tables"),
     "note_new": ("新建 {n} 处，{solver}", "{n} new, {solver}"),
     "note_report": ("{paper} 横向 PDF 与 PNG", "{paper} landscape PDF and PNG"),
+    "note_curve": ("{n} 个预算各求解一次", "{n} budgets, one solve each"),
     "note_report_skipped": (
         "未写出：没有中文字体（安装 fonts-noto-cjk）",
         "not written: no Chinese font (install fonts-noto-cjk)",
@@ -240,6 +241,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "stage_deliver": ("地图与GIS图层", "map and GIS layers"),
     "stage_optimize": ("设施选址优化", "siting optimization"),
     "stage_report": ("会议一页纸", "one-page report"),
+    "stage_curve": ("预算—覆盖率曲线", "budget–coverage curve"),
     "cli_sites_title": ("规划新增设施", "Proposed facilities"),
     "cli_name": ("名称", "name"),
     "stage_plan": ("五年规划求解", "five-year plan"),

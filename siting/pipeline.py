@@ -7,7 +7,6 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -248,33 +247,32 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
                 before=f"{s['coverage_before_pct']:.1f}",
                 after=f"{s['coverage_after_pct']:.1f}",
             )
-    # the report's budget curve (one solve per budget, CBC in its own processes) is computed on a
-    # thread while the isochrones and deliverables are drawn; the report stage waits for it
+    # the report's budget curve: the model solved once per budget (a stage of its own, part of
+    # the siting's compute)
     from siting.equity import cjk_font
     from siting.meeting_report import meeting_inputs, write_report
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        curve = (
-            pool.submit(meeting_inputs, siting, inputs, coverage, graph)
-            if cjk_font() is not None
-            else None
-        )
-        catchments, delivered = _deliver(
-            scenario, stage, inputs, graph, coverage, siting, out_dir, lang
-        )
-        outputs.extend(delivered)
-        status, timed = stage("stage_report")
+    report = cjk_font() is not None  # the page's names are Chinese: no page rather than boxes
+    curve = None
+    if report and siting is not None and not siting.settings.years:
+        status, timed = stage("stage_curve")
         with status, timed as info:
-            if curve is None:  # the page's names are Chinese: no page rather than boxes
-                info["note"] = label("note_report_skipped", lang)
-                log.warning("siting run: %s", label("note_report_skipped", "en"))
-            else:
-                outputs.extend(
-                    write_report(
-                        inputs, coverage, out_dir, siting=siting, curve=curve.result(), lang=lang
-                    )
-                )
-                info["note"] = label("note_report", lang, paper="A4")
+            curve = meeting_inputs(siting, inputs, coverage, graph)
+            info["note"] = label("note_curve", lang, n=len(curve.points))
+    catchments, delivered = _deliver(
+        scenario, stage, inputs, graph, coverage, siting, out_dir, lang
+    )
+    outputs.extend(delivered)
+    status, timed = stage("stage_report")
+    with status, timed as info:
+        if not report:
+            info["note"] = label("note_report_skipped", lang)
+            log.warning("siting run: %s", label("note_report_skipped", "en"))
+        else:
+            outputs.extend(
+                write_report(inputs, coverage, out_dir, siting=siting, curve=curve, lang=lang)
+            )
+            info["note"] = label("note_report", lang, paper="A4")
     return RunResult(
         scenario=scenario,
         inputs=inputs,
