@@ -358,6 +358,7 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         r"\[roster\] min_count must be a whole number >= 1, got (?P<value>[^:]+): (?P<rest>.+)",
         "[roster] min_count 必须是不小于 1 的整数，实际为 {value}（它是显示的最小计数，更小的计数会被隐去）",
     ),
+    (r"unknown site '(?P<site>[^']+)'", "未知的点位“{site}”"),
     (r"unknown (?P<what>[a-z_]+) '(?P<value>[^']+)'", "未知的 {what}“{value}”"),
     (
         r"decay_half_minutes must be a number of minutes in \(0, 1440\], got (?P<value>.+)",
@@ -655,6 +656,24 @@ CATALOGUE: tuple[tuple[str, str], ...] = (
         r"fill it in, or give \[access\.default_supply\.(?P<col>\w+)\] (?P<type>\w+) = …",
         "请填写，或给出 [access.default_supply.{col}] {type} = …",
     ),
+    # what-if edits (siting.whatif, siting evaluate)
+    (r"site '(?P<site>[^']+)' cannot open as '(?P<type>[^']+)'", "点位“{site}”不能以“{type}”开放"),
+    (r"its types: (?P<types>.+)", "它可取的类型：{types}"),
+    (
+        r"(?P<n>\d+) problem\(s\) in (?P<what>the edits|\S+); nothing was written",
+        "{what}中有 {n} 个问题；未写出任何文件",
+    ),
+    (r"edit file (?P<path>.+) does not exist", "调整文件 {path} 不存在"),
+    (r"edit file (?P<path>.+) is not UTF-8 text", "调整文件 {path} 不是 UTF-8 文本"),
+    (r"edit file (?P<path>.+) lacks column\(s\) (?P<cols>.+)", "调整文件 {path} 缺少列 {cols}"),
+    (r"bad edit (?P<row>.+)", "无效的调整 {row}"),
+    (r"action is open or close", "action 须为 open 或 close"),
+    (
+        r"siting evaluate needs a siting stage in the scenario \(\[optimize\] with a budget\)",
+        "siting evaluate 需要情景中有选址环节（带预算的 [optimize]）",
+    ),
+    (r"no \[optimize\] budget", "没有 [optimize] 预算"),
+    (r"add \[optimize\] budget_wan_yuan", "请添加 [optimize] budget_wan_yuan"),
     # outputs (siting.transaction)
     (r"output folder is not writable", "输出文件夹不可写"),
     (
@@ -735,6 +754,7 @@ _WORDS: dict[str, dict[str, str]] = {
     },
     "targets": {"milestones": "里程碑", "quotas": "配额", "milestones and quotas": "里程碑和配额"},
     "kind": {"file": "文件", "folder": "文件夹"},
+    "what": {"the edits": "调整"},
     "yearof": {"budget": "预算", "milestone": "里程碑", "quota": "配额"},
     "held": {"is an input": "就是输入", "holds inputs": "中有输入文件"},
     "scope": {
