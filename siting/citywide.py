@@ -636,7 +636,7 @@ def city_map(
         maps._GeoJson(
             maps._html_properties(part),
             style_function=lambda f: {
-                "fillColor": maps._coverage_colour(f["properties"]["pct"]),
+                "fillColor": maps.coverage_colour(f["properties"]["pct"]),
                 "color": "#ffffff",
                 "weight": 0.6,
                 "fillOpacity": 0.75,

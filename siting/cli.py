@@ -394,6 +394,27 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_or_siting(console, timer, lang, inputs, graph, coverage, plan_settings, siting_settings):
+    """The scenario's multi-year plan when it has a ``[plan]``, else its siting (``[optimize]``),
+    as a timed stage; None without either."""
+    if plan_settings is None and siting_settings is None:
+        return None
+    key = "stage_plan" if plan_settings is not None else "stage_optimize"
+    with stage_progress(console, label(key, lang)), timer.stage(label(key, lang)) as info:
+        if plan_settings is not None:
+            from siting.plan import plan
+
+            result = plan(inputs, graph, plan_settings, coverage=coverage)
+        else:
+            from siting.optimize import optimize
+
+            result = optimize(inputs, coverage, siting_settings, graph=graph)
+        info["note"] = label(
+            "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
+        )
+    return result
+
+
 def cmd_access(args: argparse.Namespace) -> int:
     """Supply-aware accessibility (2SFCA, E2SFCA, gravity) before and after the scenario's plan."""
     from siting.access import (
@@ -427,21 +448,9 @@ def cmd_access(args: argparse.Namespace) -> int:
             f"{len(supply)} problem(s) with the facilities' supply for [access]; nothing was written",
             supply,
         )
-    result = None
-    if plan_settings is not None or siting_settings is not None:
-        key = "stage_plan" if plan_settings is not None else "stage_optimize"
-        with stage_progress(console, label(key, lang)), timer.stage(label(key, lang)) as info:
-            if plan_settings is not None:
-                from siting.plan import plan
-
-                result = plan(inputs, graph, plan_settings, coverage=coverage)
-            else:
-                from siting.optimize import optimize
-
-                result = optimize(inputs, coverage, siting_settings, graph=graph)
-            info["note"] = label(
-                "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
-            )
+    result = _plan_or_siting(
+        console, timer, lang, inputs, graph, coverage, plan_settings, siting_settings
+    )
     with timer.stage(access_label("stage_access", lang)) as info:
         access = compute_access(inputs, coverage, settings=settings, siting=result)
         info["note"] = f"{settings.method}, {settings.supply}"
@@ -547,21 +556,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     _begin(args, "report", folders=[out_dir], scenario=scenario)
     timer = StageTimer()
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
-    result = None
-    if plan_settings is not None or siting_settings is not None:
-        key = "stage_plan" if plan_settings is not None else "stage_optimize"
-        with stage_progress(console, label(key, lang)), timer.stage(label(key, lang)) as info:
-            if plan_settings is not None:
-                from siting.plan import plan
-
-                result = plan(inputs, graph, plan_settings, coverage=coverage)
-            else:
-                from siting.optimize import optimize
-
-                result = optimize(inputs, coverage, siting_settings, graph=graph)
-            info["note"] = label(
-                "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
-            )
+    result = _plan_or_siting(
+        console, timer, lang, inputs, graph, coverage, plan_settings, siting_settings
+    )
     with (
         stage_progress(console, label("stage_report", lang)),
         timer.stage(label("stage_report", lang)) as info,

@@ -235,7 +235,8 @@ ACCESS_COLOURS: tuple[str, ...] = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "
 _NO_ACCESS = "#fdae6b"
 
 
-def _coverage_colour(pct: float | None) -> str:
+def coverage_colour(pct: float | None) -> str:
+    """The fill of a coverage % in the map's classes (:data:`COVERAGE_BINS`; no data: grey)."""
     if pct is None or not np.isfinite(pct):
         return NO_DATA_COLOUR
     colour = COVERAGE_BINS[0][1]
@@ -1481,7 +1482,7 @@ def _community_layer(
             med = _num(row["median_minutes"]) if row is not None else None
             rec["median"] = "—" if med is None else f"{med:.1f}"
         rows.append(rec)
-        colours.append(_coverage_colour(pct))
+        colours.append(coverage_colour(pct))
     fields = [
         ("name", _t("name", lang)),
         ("street", _t("street_name", lang)),

@@ -135,31 +135,19 @@ def _fit(text: str, size: float, width_pt: float) -> float:
     return min(size, width_pt / max(ems, 1.0))
 
 
-def _colour(pct: float | None) -> str:
-    from siting.maps import COVERAGE_BINS, NO_DATA_COLOUR
-
-    if pct is None or not math.isfinite(pct):
-        return NO_DATA_COLOUR
-    colour = COVERAGE_BINS[0][1]
-    for low, c in COVERAGE_BINS:
-        if pct >= low:
-            colour = c
-    return colour
-
-
 def _map_panel(ax, inputs: Inputs, per_community: pd.DataFrame, proposed, lang: Language) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
-    from siting.maps import COVERAGE_BINS, NO_DATA_COLOUR, TYPE_STYLE
+    from siting.maps import COVERAGE_BINS, NO_DATA_COLOUR, TYPE_STYLE, coverage_colour
 
     crs = inputs.communities.crs
     if crs is None or not crs.is_projected:  # metres for the scale bar
         crs = inputs.communities.estimate_utm_crs()
     com = inputs.communities.to_crs(crs)
     pct = dict(zip(per_community["code"].astype(str), per_community["coverage_pct"], strict=True))
-    colours = [_colour(pct.get(str(c))) for c in com["code"]]
+    colours = [coverage_colour(pct.get(str(c))) for c in com["code"]]
     com.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.3)
     inputs.streets.to_crs(crs).boundary.plot(ax=ax, color="#333333", linewidth=0.8)
     markers = {
