@@ -5,7 +5,7 @@ Validation collects every problem it finds, then raises once, so a user fixes a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = ["IsochronesError", "NetworkInputError", "Problem", "format_problems"]
@@ -50,12 +50,19 @@ class Problem:
         return text
 
 
-def format_problems(problems: Iterable[Problem], *, limit: int = 50) -> str:
-    """Render problems one per line, at most ``limit`` of them plus a count of the rest."""
+def format_problems(
+    problems: Iterable[Problem],
+    *,
+    limit: int = 50,
+    render: Callable[[Problem], str] = str,
+    more: str = "  ... and {n} more",
+) -> str:
+    """Render problems one per line (each through ``render``), at most ``limit`` of them plus a
+    line ``more`` with the count ``n`` of the rest."""
     problems = list(problems)
-    lines = [f"  - {p}" for p in problems[:limit]]
+    lines = [f"  - {render(p)}" for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"  ... and {len(problems) - limit} more")
+        lines.append(more.format(n=len(problems) - limit))
     return "\n".join(lines)
 
 

@@ -394,6 +394,19 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stage_settings(scenario):
+    """(siting settings, plan settings) of the scenario, each None without its section; every
+    settings problem is raised before any work (as ``siting validate``)."""
+    from siting.preflight import _writes_plan, check_settings
+
+    siting_settings = check_settings(scenario)
+    if not _writes_plan(scenario):
+        return siting_settings, None
+    from siting.plan import plan_settings as read_plan
+
+    return siting_settings, read_plan(scenario)
+
+
 def _plan_or_siting(console, timer, lang, inputs, graph, coverage, plan_settings, siting_settings):
     """The scenario's multi-year plan when it has a ``[plan]``, else its siting (``[optimize]``),
     as a timed stage; None without either."""
@@ -425,19 +438,13 @@ def cmd_access(args: argparse.Namespace) -> int:
     )
     from siting.access_tables import district_brief, write_access_tables
     from siting.access_tables import label as access_label
-    from siting.preflight import _writes_plan, check_settings
     from siting.scenario import load_scenario
 
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
-    siting_settings = check_settings(scenario)  # every settings problem before the work
+    siting_settings, plan_settings = _stage_settings(scenario)  # settings problems first
     settings = access_settings(scenario, method=args.method)
-    plan_settings = None
-    if _writes_plan(scenario):
-        from siting.plan import plan_settings as read_plan
-
-        plan_settings = read_plan(scenario)
     out_dir = Path(args.out) if args.out else scenario.output_dir()
     _begin(args, "access", folders=[out_dir], scenario=scenario)
     timer = StageTimer()
@@ -539,20 +546,15 @@ def _scenario_siting(console, timer, lang, scenario, inputs, graph, coverage):
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The one-page meeting report (PDF and PNG): map, indicators, budget curve, spend, gaps."""
-    from siting.meeting_report import meeting_inputs, write_report
-    from siting.preflight import _writes_plan, check_settings
+    from siting.meeting_report import report_curve, require_font, write_report
     from siting.scenario import load_scenario
 
     console = _console()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
-    siting_settings = check_settings(scenario)  # every settings problem before the work
-    plan_settings = None
-    if _writes_plan(scenario):
-        from siting.plan import plan_settings as read_plan
-
-        plan_settings = read_plan(scenario)
+    siting_settings, plan_settings = _stage_settings(scenario)  # settings problems first
     out_dir = Path(args.out) if args.out else scenario.output_dir()
+    require_font()  # before the work: the page needs its Chinese font
     _begin(args, "report", folders=[out_dir], scenario=scenario)
     timer = StageTimer()
     _, inputs, graph, coverage = _coverage_for(args, console, lang, timer)
@@ -563,7 +565,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         stage_progress(console, label("stage_report", lang)),
         timer.stage(label("stage_report", lang)) as info,
     ):
-        curve = meeting_inputs(result, inputs, coverage, graph, curve=not args.no_curve)
+        curve = report_curve(result, inputs, coverage, graph, curve=not args.no_curve)
         write_report(
             inputs, coverage, out_dir, siting=result, curve=curve, lang=lang, paper=args.paper
         )
@@ -859,7 +861,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """The figures of an edited plan (the what-if map's saved edits), from the same data."""
-    from siting.optimize import optimize, optimize_settings
+    from siting.optimize import optimize
     from siting.preflight import check_settings
     from siting.scenario import load_scenario
     from siting.tables import write_tables
@@ -869,7 +871,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     timer = StageTimer()
     scenario = load_scenario(args.scenario)
     lang = _lang(args, scenario)
-    if check_settings(scenario) is None:
+    settings = check_settings(scenario)
+    if settings is None:
         raise InputError(
             "siting evaluate needs a siting stage in the scenario ([optimize] with a budget)",
             [
@@ -888,7 +891,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         stage_progress(console, label("stage_optimize", lang)),
         timer.stage(label("stage_optimize", lang)) as info,
     ):
-        result = optimize(inputs, coverage, optimize_settings(scenario), graph=graph)
+        result = optimize(inputs, coverage, settings, graph=graph)
         info["note"] = label(
             "note_new", lang, n=result.summary["n_new_sites"], solver=result.solver
         )

@@ -150,9 +150,9 @@ def _side_by_side_js() -> str:
 @cache
 def _default_icon() -> dict[str, str]:
     """Leaflet's default marker images as ``data:`` URIs (Leaflet would fetch them by path)."""
-    import xstatic.pkg.leaflet as xleaflet
+    from siting.maps import _leaflet_dir
 
-    folder = Path(xleaflet.BASE_DIR) / "images"
+    folder = _leaflet_dir() / "images"
     uri = {
         name: "data:image/png;base64,"
         + base64.b64encode((folder / f"{name}.png").read_bytes()).decode()

@@ -45,7 +45,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status_existing": ("现有设施", "existing facility"),
     "status_proposed": ("优化方案新增", "proposed by the plan"),
     "status_candidate": ("候选点", "candidate"),
-    "layer": ("方案推演：全部设施与候选点", "what if: every facility and candidate"),
 }
 
 _CSS = """

@@ -45,7 +45,14 @@ if TYPE_CHECKING:
     from siting.io import Inputs
     from siting.model import SitingResult
 
-__all__ = ["PAPERS", "meeting_inputs", "render_report", "report_figure", "write_report"]
+__all__ = [
+    "PAPERS",
+    "render_report",
+    "report_curve",
+    "report_figure",
+    "require_font",
+    "write_report",
+]
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +116,8 @@ _t = labeller(_LABELS)
 _VERDICT_COLOURS = {"pass": "#1a9850", "fail": "#d73027"}
 
 
-def _font_or_fail(lang: Language) -> str | None:
+def require_font() -> str:
+    """The installed CJK font the page is drawn with; an error naming the fix without one."""
     font = cjk_font()
     if font is None:
         from siting.equity import CJK_FONTS
@@ -415,11 +423,9 @@ def _spend_panel(ax, siting: SitingResult | None, lang: Language) -> None:
         )
         ax.set_axis_off()
         return
-    m = siting.money
     levels = siting.settings.costs.levels
-    by_line = m.groupby("line")["wan_yuan"].sum()
-    lines = [ln for ln in LINES if by_line.get(ln, 0.0) > 0]
-    values = [float(by_line[ln]) for ln in lines]
+    by_line = spend_by_line(siting)
+    lines, values = list(by_line), list(by_line.values())
     names = [
         f"{i18n_label(f'line_{ln}', lang)}（{i18n_label(f'level_{levels[ln]}', lang)}）"
         if lang == "zh"
@@ -456,7 +462,7 @@ def _gap_lines(siting: SitingResult | None, lang: Language, *, shown: int = 4) -
     return out
 
 
-def meeting_inputs(
+def report_curve(
     siting: SitingResult | None,
     inputs: Inputs,
     coverage: CoverageResult,
@@ -499,7 +505,7 @@ def report_figure(
             f"unknown paper size {paper!r}",
             [Problem("paper", f"{paper!r} is not one of {', '.join(PAPERS)}")],
         )
-    font = _font_or_fail(lang)
+    font = require_font()
     date = date or dt.date.today()
     name = inputs.scenario.settings.get("scenario", {}).get("name_en") if lang == "en" else None
     name = name or inputs.scenario.name

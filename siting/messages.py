@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from isochrones.errors import Problem
+from isochrones.errors import format_problems as _format
 from siting.i18n import Language
 
 __all__ = ["CATALOGUE", "format_problems", "problem_text", "translate"]
@@ -824,9 +825,9 @@ def problem_text(p: Problem, lang: Language) -> str:
 
 def format_problems(problems: Iterable[Problem], lang: Language, *, limit: int = 50) -> str:
     """The problems one per line (at most ``limit``, then how many more), in ``lang``."""
-    problems = list(problems)
-    lines = [f"  - {problem_text(p, lang)}" for p in problems[:limit]]
-    if len(problems) > limit:
-        rest = len(problems) - limit
-        lines.append(f"  …… 另有 {rest} 个" if lang == "zh" else f"  ... and {rest} more")
-    return "\n".join(lines)
+    return _format(
+        problems,
+        limit=limit,
+        render=lambda p: problem_text(p, lang),
+        more="  …… 另有 {n} 个" if lang == "zh" else "  ... and {n} more",
+    )

@@ -250,14 +250,14 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
     # the report's budget curve: the model solved once per budget (a stage of its own, part of
     # the siting's compute)
     from siting.equity import cjk_font
-    from siting.meeting_report import meeting_inputs, write_report
+    from siting.meeting_report import report_curve, write_report
 
     report = cjk_font() is not None  # the page's names are Chinese: no page rather than boxes
     curve = None
     if report and siting is not None and not siting.settings.years:
         status, timed = stage("stage_curve")
         with status, timed as info:
-            curve = meeting_inputs(siting, inputs, coverage, graph)
+            curve = report_curve(siting, inputs, coverage, graph)
             info["note"] = label("note_curve", lang, n=len(curve.points))
     catchments, delivered = _deliver(
         scenario, stage, inputs, graph, coverage, siting, out_dir, lang

@@ -81,7 +81,6 @@ def whatif_data(result: SitingResult) -> dict[str, Any]:
     cls_com: list[int] = []
     cls_el: list[float] = []
     cls_opts: list[tuple[int, ...]] = []
-    point_class = np.empty(cover.shape[0], dtype=np.int64)
     for i in range(cover.shape[0]):
         opts = tuple(cover.indices[cover.indptr[i] : cover.indptr[i + 1]].tolist())
         key = (int(dc[i]), opts)
@@ -92,7 +91,6 @@ def whatif_data(result: SitingResult) -> dict[str, Any]:
             cls_el.append(0.0)
             cls_opts.append(opts)
         cls_el[c] += float(el[i])
-        point_class[i] = c
     indptr = np.cumsum([0, *map(len, cls_opts)]).tolist()
     indices = [k for opts in cls_opts for k in opts]
     # money per line: base (nothing changed from today) + per option when open

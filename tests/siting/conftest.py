@@ -197,3 +197,27 @@ def write_tiny(folder: Path) -> Path:
 def tiny(tmp_path: Path) -> Path:
     """Path of the tiny district's scenario.toml in a fresh temporary folder."""
     return write_tiny(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def small_siting():
+    """The small demo siting with a total of 150 万元: (inputs, graph, coverage, result), solved
+    once for the report and what-if tests (read only)."""
+    from siting.coverage import compute_coverage
+    from siting.io import load_inputs
+    from siting.model import build_problem, solve
+    from siting.optimize import optimize_settings
+    from siting.scenario import load_scenario
+    from siting.walking import walking_graph
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "data" / "demo-small")
+    inputs = load_inputs(scenario)
+    graph = walking_graph(inputs)
+    coverage = compute_coverage(inputs, graph)
+    settings = optimize_settings(scenario, budget_wan_yuan=150.0)
+    return (
+        inputs,
+        graph,
+        coverage,
+        solve(build_problem(inputs, coverage, graph=graph, settings=settings)),
+    )

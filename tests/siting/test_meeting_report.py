@@ -15,17 +15,11 @@ import pytest
 
 from siting import meeting_report
 from siting.cli import main
-from siting.coverage import compute_coverage
 from siting.equity import cjk_font
 from siting.errors import OutputError
 from siting.i18n import label
-from siting.io import load_inputs
 from siting.maps import proposed_layer
-from siting.model import build_problem, solve
-from siting.optimize import optimize_settings
 from siting.reports import money_frame
-from siting.scenario import load_scenario
-from siting.walking import walking_graph
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "data" / "demo-small"
@@ -41,14 +35,9 @@ needs_cjk = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def small():
-    scenario = load_scenario(SMALL)
-    inputs = load_inputs(scenario)
-    graph = walking_graph(inputs)
-    coverage = compute_coverage(inputs, graph)
-    settings = optimize_settings(scenario, budget_wan_yuan=150.0)
-    result = solve(build_problem(inputs, coverage, graph=graph, settings=settings))
-    curve = meeting_report.meeting_inputs(result, inputs, coverage, graph)
+def small(small_siting):
+    inputs, graph, coverage, result = small_siting
+    curve = meeting_report.report_curve(result, inputs, coverage, graph)
     return inputs, graph, coverage, result, curve
 
 

@@ -15,11 +15,8 @@ import pytest
 from siting.cli import main
 from siting.coverage import compute_coverage
 from siting.errors import InputError
-from siting.io import load_inputs
-from siting.model import PlannedBuild, build_problem, solve
+from siting.model import PlannedBuild
 from siting.optimize import optimize_settings
-from siting.scenario import load_scenario
-from siting.walking import walking_graph
 from siting.whatif import (
     Edit,
     apply_edits,
@@ -34,19 +31,8 @@ SMALL = ROOT / "data" / "demo-small"
 
 
 @pytest.fixture(scope="module")
-def small():
-    scenario = load_scenario(SMALL)
-    inputs = load_inputs(scenario)
-    graph = walking_graph(inputs)
-    coverage = compute_coverage(inputs, graph)
-    result = solve(
-        build_problem(
-            inputs,
-            coverage,
-            graph=graph,
-            settings=optimize_settings(scenario, budget_wan_yuan=150.0),
-        )
-    )
+def small(small_siting):
+    inputs, graph, coverage, result = small_siting
     return inputs, graph, coverage, result, whatif_data(result)
 
 
