@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from isochrones import WalkGraph, isochrone_polygons, reach, snap_points
+from isochrones import WalkGraph, isochrone_polygons, merge_polygons, reach, snap_points
 from isochrones.errors import Problem
 from siting.io import Inputs
 from siting.progress import advance
@@ -89,7 +89,7 @@ def facility_catchments(
     table = reach(graph, snapped, max_seconds=bands[-1] * 60.0, direction="to_sources")
     existing = (sites["status"] == "existing").to_numpy()
     groups = np.where(existing, sites["type"].to_numpy(dtype=object), "candidate")
-    # one count for both calls: every site's polygons, then every type's
+    # one count for both steps: every site's polygons, then every type's
     n_site, n_type = len(sites) * len(bands), len(set(groups)) * len(bands)
     per_site = isochrone_polygons(
         graph,
@@ -98,16 +98,12 @@ def facility_catchments(
         buffer_m=buffer_m,
         progress=lambda done, _: advance(done, n_site + n_type),
     )
+    # each type's polygon: the union of its sites' polygons (not every street part again)
+    per_type = merge_polygons(
+        per_site, groups, progress=lambda done, _: advance(n_site + done, n_site + n_type)
+    )
     info = sites.set_index("site_id")[["name", "type", "status"]]
     per_site = per_site.join(info, on="source_id").rename(columns={"source_id": "site_id"})
-    per_type = isochrone_polygons(
-        graph,
-        table,
-        max_minutes=bands,
-        buffer_m=buffer_m,
-        groups=groups,
-        progress=lambda done, _: advance(n_site + done, n_site + n_type),
-    )
     per_type = per_type.rename(columns={"group": "type"})
     per_type["area_km2"] = per_type.area / 1e6
     per_site["area_km2"] = per_site.area / 1e6

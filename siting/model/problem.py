@@ -195,6 +195,12 @@ class SitingProblem:
         return self.settings.n_periods
 
     @cached_property
+    def derived(self) -> dict[Any, Any]:
+        """What the rules derive from this instance once (their units), by rule; a new instance
+        (another budget, other settings) starts empty."""
+        return {}
+
+    @cached_property
     def cover(self) -> csr_matrix:
         """(m, K) boolean: option k covers demand point i (coverage types only)."""
         out = self.matrix.covers(types=list(self.coverage_types))

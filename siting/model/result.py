@@ -897,6 +897,7 @@ def make_result(
     greedy_objective: float | None,
     name: str,
     extra: Mapping[str, Any],
+    indicators: bool = True,
 ) -> SitingResult:
     s = problem.settings
     T = problem.n_periods
@@ -1056,9 +1057,14 @@ def make_result(
             summary["objective_mismatch"] = recomputed - objective
         objective = recomputed
     summary["status"] = status
-    indicators = None
-    if problem.inputs is not None and problem.graph is not None and problem.demand is not None:
-        indicators = indicators_after(problem, om)
+    after = None
+    if (
+        indicators
+        and problem.inputs is not None
+        and problem.graph is not None
+        and problem.demand is not None
+    ):
+        after = indicators_after(problem, om)
     year_built = np.where(
         built, (np.asarray(s.years)[np.clip(opened, 0, None)] if s.years else 1), 0
     )
@@ -1094,7 +1100,7 @@ def make_result(
         problem=problem,
         scenario_sha256=problem.scenario_sha256,
         tool_version=siting.__version__,
-        indicators=indicators,
+        indicators=after,
         problems=problem.problems,
     )
 

@@ -273,7 +273,16 @@ class _UnitRule(Rule):
     def first(self, problem: SitingProblem) -> int:
         return problem.n_periods - 1 if self.period < 0 else self.period
 
-    def units(self, problem: SitingProblem) -> list[Unit]:  # pragma: no cover - overridden
+    def units(self, problem: SitingProblem) -> list[Unit]:
+        """The rule's units in ``problem``, found once per problem and rule (the model, the
+        greedy plan, the gaps and the report all ask for them)."""
+        cache = problem.derived
+        key = ("units", self)
+        if key not in cache:
+            cache[key] = self._units(problem)
+        return cache[key]
+
+    def _units(self, problem: SitingProblem) -> list[Unit]:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def add(self, model: Model) -> None:
@@ -411,7 +420,7 @@ class CenterPerUnit(_UnitRule):
     group: str = "center_per_street"
     source: str = "001 §二(一); 003 任务8"
 
-    def units(self, problem: SitingProblem) -> list[Unit]:
+    def _units(self, problem: SitingProblem) -> list[Unit]:
         o = problem.options
         types = o["type"].to_numpy()
         where = o["street"].to_numpy()
@@ -466,7 +475,7 @@ class StationPerUnit(_UnitRule):
     scope: str = "all"
     sharing: bool = True
 
-    def units(self, problem: SitingProblem) -> list[Unit]:
+    def _units(self, problem: SitingProblem) -> list[Unit]:
         s = problem.settings
         o = problem.options
         types = o["type"].to_numpy()
@@ -486,14 +495,16 @@ class StationPerUnit(_UnitRule):
             shares = sharing_shares(
                 problem.cover, problem.matrix.elderly, problem.demand_community, len(com), cols
             )
+        fits = {k: np.isin(types, v) for k, v in UNIT_TYPES.items()}  # types each kind needs
         out = []
         for c in range(len(com)):
             if self.scope != "all" and kinds[c] != self.scope:
                 continue
             if codes[c] in self.exclude:
                 continue
-            needs = UNIT_TYPES.get(kinds[c], UNIT_TYPES["village"])
-            own = (where == c) & np.isin(types, needs)
+            kind = kinds[c] if kinds[c] in UNIT_TYPES else "village"
+            needs = UNIT_TYPES[kind]
+            own = (where == c) & fits[kind]
             if (own & fixed).any():
                 continue
             members = own & allowed

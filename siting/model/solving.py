@@ -452,8 +452,14 @@ def _start_values(model: Model, chosen: np.ndarray) -> bool:
     return all(c.valid(1e-6) for c in model.prob.constraints())
 
 
-def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
-    """Solve a siting instance or plan; raise :class:`~siting.errors.InfeasibleError` naming the rules if none."""
+def solve(
+    problem: SitingProblem, *, name: str | None = None, indicators: bool = True
+) -> SitingResult:
+    """Solve a siting instance or plan; raise :class:`~siting.errors.InfeasibleError` naming the rules if none.
+
+    ``indicators=False`` leaves out the plan's indicators (``SitingResult.indicators`` None), for
+    sweeps that need only the plan's figures (the budget–coverage curve).
+    """
     from siting.model.result import make_result
 
     s = problem.settings
@@ -621,6 +627,7 @@ def solve(problem: SitingProblem, *, name: str | None = None) -> SitingResult:
             "objective_solver": report["solver_objective"],
             "solver_version": solver_version,
         },
+        indicators=indicators,
     )
     log.info("solve %s: %r (build %.2f s, solve %.2f s)", name, result, build_s, solve_s)
     return result

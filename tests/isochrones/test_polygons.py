@@ -11,7 +11,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isochrones.polygons import isochrone_polygons
+from isochrones.polygons import isochrone_polygons, merge_polygons
 from isochrones.reach import reach
 from isochrones.snap import snap_points
 from isochrones.terrain import read_dem
@@ -123,6 +123,37 @@ def test_groups_merge_the_polygons_of_their_sources():
         expected = shapely.union_all(sites[[0, 2]])
         got = merged[(merged.group == "a") & (merged.max_minutes == band)].geometry.iloc[0]
         assert shapely.symmetric_difference(got, expected).area < 1e-3 * expected.area
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(net=networks(), data=st.data())
+def test_merged_site_polygons_equal_the_groups_drawn_from_the_street_parts(net, data):
+    # merge_polygons (the union of each group's per-site polygons) against isochrone_polygons
+    # with groups (every street part of the group buffered and dissolved at once)
+    graph = walking_arcs(net, FLAT)
+    ids = net.nodes.index.tolist()
+    sources = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=5))
+    labels = data.draw(
+        st.lists(st.sampled_from("abc"), min_size=len(sources), max_size=len(sources))
+    )
+    table = reach(graph, sources, max_seconds=600)
+    per_site = isochrone_polygons(graph, table, max_minutes=[4, 10], buffer_m=5.0)
+    drawn = isochrone_polygons(graph, table, max_minutes=[4, 10], buffer_m=5.0, groups=labels)
+    merged = merge_polygons(per_site, labels)
+    assert merged["group"].tolist() == drawn["group"].tolist()
+    assert merged["max_minutes"].tolist() == drawn["max_minutes"].tolist()
+    for got, want in zip(merged.geometry, drawn.geometry, strict=True):
+        assert got.is_valid and got.geom_type in ("Polygon", "MultiPolygon")
+        assert shapely.difference(want, got).area <= 1e-6
+        assert shapely.difference(got, want).area <= 1e-6 * max(want.area, 1.0)
+
+
+def test_merge_polygons_needs_one_label_per_source():
+    nodes, edges = grid_network(3, 3, 100)
+    graph = walking_arcs(make_network(nodes, edges), FLAT)
+    per_site = isochrone_polygons(graph, reach(graph, [1, 5], max_seconds=300), max_minutes=[2, 5])
+    with pytest.raises(ValueError, match="3 group labels for 4 polygons in 2 bands"):
+        merge_polygons(per_site, ["a", "b", "a"])
 
 
 def test_a_band_beyond_the_reach_limit_is_refused():
