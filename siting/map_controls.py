@@ -32,9 +32,9 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
-from jinja2 import Template
 
 from siting.i18n import Language
+from siting.map_template import Template
 
 __all__ = [
     "ASSETS",

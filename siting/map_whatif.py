@@ -19,11 +19,11 @@ from typing import Any
 
 import folium
 from branca.element import MacroElement
-from jinja2 import Template
 
 from siting.i18n import Language
 from siting.i18n import label as i18n_label
 from siting.map_controls import script_element, style_element
+from siting.map_template import Template
 
 __all__ = ["WHATIF_JS", "WhatIf", "add_whatif", "pack"]
 

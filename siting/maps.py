@@ -49,6 +49,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,8 +60,6 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import HeatMap
-from folium.template import Template as FoliumTemplate
-from jinja2 import Template
 
 from siting import map_controls
 from siting.catchments import Catchments
@@ -69,6 +68,7 @@ from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES, Inputs
+from siting.map_template import Template, folium_template
 from siting.transaction import atomic_path
 
 __all__ = ["BASEMAPS", "Basemap", "coverage_map", "external_references", "html_text", "write_map"]
@@ -410,13 +410,26 @@ def _css_token(value: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(value))
 
 
-def _popup_table(title: str, rows: list[tuple[str, str]]) -> str:
-    """A popup's HTML: a bold title over a table of (label, value) rows, all plain text (escaped
-    here; rows without a value are left out)."""
-    cells = "".join(
-        f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in rows if v
-    )
-    return f'<div class="siting-popup"><b>{html_text(title)}</b><table>{cells}</table></div>'
+@dataclass(frozen=True)
+class PopupTable:
+    """A popup: a bold title over a table of (label, value) rows, all plain text (escaped where
+    they are put into HTML; rows without a value are left out)."""
+
+    title: str
+    rows: tuple[tuple[str, str], ...]
+
+    def html(self) -> str:
+        """The popup's HTML (the page's script builds the same from :class:`_Markers`' rows)."""
+        cells = "".join(
+            f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in self.rows if v
+        )
+        return (
+            f'<div class="siting-popup"><b>{html_text(self.title)}</b><table>{cells}</table></div>'
+        )
+
+
+def _popup_table(title: str, rows: list[tuple[str, str]]) -> PopupTable:
+    return PopupTable(str(title), tuple((str(k), str(v)) for k, v in rows if v))
 
 
 # --------------------------------------------------------------------------------------------
@@ -716,21 +729,6 @@ def _pack_features(
     return packed
 
 
-def _folium_geojson_template() -> str:
-    """folium's GeoJson template with its data passed through ``sitingDecode``."""
-    import inspect
-
-    source = inspect.getsource(folium.GeoJson)
-    start = source.index('_template = Template(\n        """') + len(
-        '_template = Template(\n        """'
-    )
-    text = source[start : source.index('"""', start)]
-    old = "{{ this.get_name() }}_add({{ this.data|tojson }});"
-    if old not in text:  # a folium whose template this module does not know
-        raise RuntimeError("folium's GeoJson template changed: update siting.maps._GeoJson")
-    return text.replace(old, "{{ this.get_name() }}_add(sitingDecode({{ this.packed|tojson }}));")
-
-
 class _GeoJson(folium.GeoJson):
     """folium's GeoJson layer with its shapes packed (:func:`_pack_features`) in the page.
 
@@ -738,7 +736,11 @@ class _GeoJson(folium.GeoJson):
     travel unchanged, already escaped by :func:`_feature_collection`.
     """
 
-    _template = FoliumTemplate(_folium_geojson_template())
+    _template = folium_template(
+        folium.GeoJson,
+        "{{ this.get_name() }}_add({{ this.data|tojson }});",
+        "{{ this.get_name() }}_add(sitingDecode({{ this.packed|tojson }}));",
+    )
 
     def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
         self.shapes = getattr(data, "shapes", None)  # a _Collection: its shapely geometries
@@ -999,9 +1001,11 @@ class _Markers(MacroElement):
 
     One Leaflet ``divIcon`` per distinct symbol (shape, colour, size, CSS classes), shared by
     its markers: the page carries each symbol's SVG once instead of once per marker, and the
-    map renders one template instead of one per marker. Popups are HTML (e.g. from
-    :func:`_popup_table`), tooltips plain text (escaped here); both travel as JSON strings
-    (``tojson`` escapes ``<``, ``>``, ``&`` and ``'``), never as code.
+    map renders one template instead of one per marker. A popup (:class:`PopupTable`) travels as
+    its title and (label number, value) pairs, each label once for the layer, and the script
+    builds the HTML :meth:`PopupTable.html` gives; titles, labels, values and tooltips are plain
+    text escaped here (:func:`html_text`) and travel as JSON strings (``tojson`` escapes ``<``,
+    ``>``, ``&`` and ``'``), never as code.
     """
 
     _template = Template(
@@ -1009,12 +1013,20 @@ class _Markers(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var icons = {{ this.icons|tojson }}.map(function (o) { return L.divIcon(o); });
+            var heads = {{ this.heads|tojson }};
             var rows = {{ this.rows|tojson }};
             var layer = {{ this._parent.get_name() }};
+            function popup(p) {  // [title, label number, value, …], escaped in Python
+                var h = '<div class="siting-popup"><b>' + p[0] + "</b><table>";
+                for (var j = 1; j < p.length; j += 2) {
+                    h += "<tr><th>" + heads[p[j]] + "</th><td>" + p[j + 1] + "</td></tr>";
+                }
+                return h + "</table></div>";
+            }
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 L.marker([r[0], r[1]], {icon: icons[r[2]], pane: {{ this.pane|tojson }}})
-                    .bindPopup(r[3], {maxWidth: 320})
+                    .bindPopup(popup(r[3]), {maxWidth: 320})
                     .bindTooltip(r[4], {sticky: true})
                     .addTo(layer);
             }
@@ -1029,7 +1041,9 @@ class _Markers(MacroElement):
         self.pane = pane
         self.icons: list[dict[str, Any]] = []
         self.rows: list[list[Any]] = []
+        self.heads: list[str] = []  # the popups' labels, escaped
         self._icon_index: dict[tuple, int] = {}
+        self._head_index: dict[str, int] = {}
 
     def add(
         self,
@@ -1040,10 +1054,10 @@ class _Markers(MacroElement):
         shape: str,
         size: int,
         classes: str,
-        popup: str,
+        popup: PopupTable,
         tooltip: str,
     ) -> _Markers:
-        """One facility symbol with a popup (HTML) and a tooltip (plain text, escaped here)."""
+        """One facility symbol with a popup and a tooltip (plain text, escaped here)."""
         key = (shape, colour, size, classes)
         k = self._icon_index.get(key)
         if k is None:
@@ -1056,7 +1070,14 @@ class _Markers(MacroElement):
                     "className": f"siting-fac {classes}",
                 }
             )
-        self.rows.append([round(float(lat), 6), round(float(lon), 6), k, popup, html_text(tooltip)])
+        cells: list[Any] = [html_text(popup.title)]
+        for head, value in popup.rows:
+            h = self._head_index.get(head)
+            if h is None:
+                h = self._head_index[head] = len(self.heads)
+                self.heads.append(html_text(head))
+            cells += [h, html_text(value)]
+        self.rows.append([round(float(lat), 6), round(float(lon), 6), k, cells, html_text(tooltip)])
         return self
 
     def locations(self, css_class: str | None = None) -> list[tuple[float, float]]:
@@ -1685,7 +1706,9 @@ def _care_layer(
 
 class _HeatMap(HeatMap):
     """folium's HeatMap with its data checked at once (folium checks every point in Python:
-    a fifth of a second for the demo's homes); the same page."""
+    a fifth of a second for the demo's homes), written as compact JSON."""
+
+    _template = folium_template(HeatMap)
 
     def __init__(self, data: list, **kwargs) -> None:
         super().__init__([], **kwargs)
@@ -1707,7 +1730,8 @@ def _heat_layer(
     )
     top = float(np.nanquantile(weights, 0.95)) if len(weights) else 1.0
     w = np.clip(np.nan_to_num(weights) / (top or 1.0), 0.05, 1.0)
-    data = [[round(y, 6), round(x, 6), round(float(v), 3)] for (x, y), v in zip(xy, w, strict=True)]
+    # 5 decimals: a metre, under a blur of 18 pixels
+    data = [[round(y, 5), round(x, 5), round(float(v), 3)] for (x, y), v in zip(xy, w, strict=True)]
     gradient = {0.15: "#c6dbef", 0.4: "#6baed6", 0.7: "#2171b5", 1.0: "#08306b"}
     _HeatMap(
         data,
@@ -1976,7 +2000,9 @@ def _streets_layer(m: folium.Map, inputs: Inputs, lang: Language, gcj: bool) -> 
     group.add_to(m)
 
 
-def _facility_popup(row: Mapping[str, Any], type_name: str, lang: Language, *, status: str) -> str:
+def _facility_popup(
+    row: Mapping[str, Any], type_name: str, lang: Language, *, status: str
+) -> PopupTable:
     rows = [
         (_t("type", lang), i18n_label(type_name, lang)),
         (_t("status", lang), _t(status, lang)),
