@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element
 
 from siting.i18n import Language
-from siting.map_template import Template
+from siting.map_template import Raw, RawMacro, Template
 
 __all__ = [
     "ASSETS",
@@ -107,28 +107,16 @@ def plugin_text(package: str, name: str) -> str:
     return re.sub(r"""url\((["']?)(?!data:)([^"')]+)\1\)""", data_uri, text)
 
 
-class _Raw(Element):
-    """An element whose text is put in the page as it is (not read as a Jinja template: the
-    plugins' own templates use ``{{ }}``)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
 def script_element(text: str, name: str) -> Element:
     """A ``<script>`` with ``text`` inlined as it is (``</script`` escaped)."""
     text = text.replace("</script", "<\\/script")
-    return _Raw(f'<script data-asset="{name}">\n{text}\n</script>')
+    return Raw(f'<script data-asset="{name}">\n{text}\n</script>')
 
 
 def style_element(text: str, name: str) -> Element:
     """A ``<style>`` with ``text`` inlined as it is (``</style`` escaped)."""
     text = text.replace("</style", "<\\/style")
-    return _Raw(f'<style data-asset="{name}">\n{text}\n</style>')
+    return Raw(f'<style data-asset="{name}">\n{text}\n</style>')
 
 
 #: The side-by-side control was written for browserify: Leaflet comes in as ``L``, its styles
@@ -192,7 +180,7 @@ _PRINT_CSS = """
 """
 
 
-class MapTools(MacroElement):
+class MapTools(RawMacro):
     """Every tool of :mod:`siting.map_controls` on the parent map.
 
     Parameters
@@ -368,7 +356,7 @@ class MapTools(MacroElement):
         super().render(**kwargs)
 
 
-class SideBySide(MacroElement):
+class SideBySide(RawMacro):
     """A button that puts two plans side by side: plan A to the left of a divider dragged across
     the map, plan B to its right (``leaflet-side-by-side``), for the compare map.
 

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import MacroElement
 
 from siting.i18n import Language
 from siting.i18n import label as i18n_label
 from siting.map_controls import script_element, style_element
-from siting.map_template import Template
+from siting.map_template import RawMacro, Template
 
 __all__ = ["WHATIF_JS", "WhatIf", "add_whatif", "pack"]
 
@@ -66,7 +65,7 @@ def pack(data: dict[str, Any]) -> str:
     return base64.b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode("ascii")
 
 
-class WhatIf(MacroElement):
+class WhatIf(RawMacro):
     """The what-if on the parent map (see the module notes)."""
 
     _template = Template(

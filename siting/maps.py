@@ -58,7 +58,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element
 from folium.plugins import HeatMap
 
 from siting import map_controls
@@ -68,7 +68,7 @@ from siting.errors import InputError, Problem
 from siting.i18n import Language, labeller
 from siting.i18n import label as i18n_label
 from siting.io import FACILITY_TYPES, SITEABLE_TYPES, Inputs
-from siting.map_template import Template, folium_template
+from siting.map_template import RawMacro, Template, folium_template
 from siting.transaction import atomic_path
 
 __all__ = ["BASEMAPS", "Basemap", "coverage_map", "external_references", "html_text", "write_map"]
@@ -390,8 +390,13 @@ def html_text(value: Any) -> str:
     tooltip, a GeoJSON property that a tooltip or popup shows (folium and Leaflet put those into
     ``innerHTML``), a layer name, a label, the title. Data stays plain text until then: never
     escape it earlier, nor twice (``&`` would show as ``&amp;``).
+
+    Braces are escaped too (``&#123;``, ``&#125;``; they show as typed): folium and branca read
+    the text their elements write as a Jinja template once more, where ``{{ 7*7 }}`` in a name
+    would show as 49 and Jinja code would run (:mod:`siting.map_template`).
     """
-    return html.escape("" if value is None else str(value), quote=True)
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _html_properties(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -729,7 +734,7 @@ def _pack_features(
     return packed
 
 
-class _GeoJson(folium.GeoJson):
+class _GeoJson(folium.GeoJson, RawMacro):
     """folium's GeoJson layer with its shapes packed (:func:`_pack_features`) in the page.
 
     Styles, tooltips and popups work as in folium (on the decoded features); the properties
@@ -754,7 +759,7 @@ class _GeoJson(folium.GeoJson):
         super().render(**kwargs)
 
 
-class _ScaleBar(MacroElement):
+class _ScaleBar(RawMacro):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -765,7 +770,7 @@ class _ScaleBar(MacroElement):
     )
 
 
-class _HtmlPopup(MacroElement):
+class _HtmlPopup(RawMacro):
     """A popup bound from an HTML string (folium's Popup needs jQuery to parse its content)."""
 
     _template = Template(
@@ -782,7 +787,7 @@ class _HtmlPopup(MacroElement):
         self.html = html_content
 
 
-class _HtmlTooltip(MacroElement):
+class _HtmlTooltip(RawMacro):
     """A tooltip bound from an HTML string passed as a JSON string.
 
     folium's Tooltip pastes its text into a JavaScript template literal, where a backtick or
@@ -912,7 +917,7 @@ _CSS = """
 COMMUNITY_LABEL_ZOOM = 14
 
 
-class _CommunityLabels(MacroElement):
+class _CommunityLabels(RawMacro):
     """The 社区/村 names, shown from zoom :data:`COMMUNITY_LABEL_ZOOM` on: one layer group filled
     by one loop of the page's script, added to the map and removed from it as the zoom crosses
     the threshold (not in the layer list). Names are HTML-escaped here (:func:`html_text`) and
@@ -996,7 +1001,7 @@ def _community_labels(m: folium.Map, inputs: Inputs, gcj: bool) -> None:
     _CommunityLabels(rows).add_to(m)
 
 
-class _Markers(MacroElement):
+class _Markers(RawMacro):
     """Symbols of many sites added to their layer (the parent) in one loop of the page's script.
 
     One Leaflet ``divIcon`` per distinct symbol (shape, colour, size, CSS classes), shared by
@@ -1704,7 +1709,7 @@ def _care_layer(
     return _t("legend_care", lang), items
 
 
-class _HeatMap(HeatMap):
+class _HeatMap(HeatMap, RawMacro):
     """folium's HeatMap with its data checked at once (folium checks every point in Python:
     a fifth of a second for the demo's homes), written as compact JSON."""
 

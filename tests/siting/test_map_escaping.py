@@ -41,7 +41,7 @@ needs_chromium = pytest.mark.skipif(
 
 #: Each adds 1 to ``window.__xss`` if it runs, as markup, as an attribute that breaks out of its
 #: quotes, or as code that breaks out of a JavaScript string or template literal; the last one
-#: must show as typed, neither unescaped nor escaped twice.
+#: must show as typed, neither unescaped nor escaped twice, nor read as a Jinja template.
 PAYLOADS = (
     '<img src=x onerror="window.__xss=(window.__xss||0)+1">',
     "<script>window.__xss=(window.__xss||0)+1</script>",
@@ -49,7 +49,7 @@ PAYLOADS = (
     "'><img src=x onerror='window.__xss=(window.__xss||0)+1'>",
     "`;window.__xss=(window.__xss||0)+1;`${window.__xss=(window.__xss||0)+1}",
     "</script><script>window.__xss=(window.__xss||0)+1</script>",
-    " & &amp; &lt;b&gt; 龙井社区",
+    " & &amp; &lt;b&gt; {{ 7*7 }} {% raw %} {# 龙井社区",
 )
 #: Markup that must never be in a page unescaped (in the HTML or in its script's data).
 RAW_MARKUP = ("<img src=x", "<svg onload", "<script>window.__xss", "</script><script>window")
@@ -250,6 +250,12 @@ def test_html_text_escapes_once_and_keeps_chinese():
         == "A&amp;B &lt;img src=x&gt; &quot;q&quot; &#x27;s&#x27;"
     )
     assert html_text(None) == ""
+    assert html_text("{{ 7*7 }} {% raw %}") == "&#123;&#123; 7*7 &#125;&#125; &#123;% raw %&#125;"
+
+
+def _escaped(value: str) -> str:
+    """HTML-escaped with the braces (that Jinja would read) as character references."""
+    return html.escape(value).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _decoded(text: str) -> str:
@@ -267,7 +273,7 @@ def test_no_raw_markup_in_the_html_or_its_data(built, which):
         assert raw not in data, f"{raw!r} unescaped in the data of the {which} map"
     for value in expected_text(built, which):
         # escaped exactly once: HTML-escaped text, never the double-escaped form
-        once, twice = html.escape(value), html.escape(html.escape(value))
+        once, twice = _escaped(value), _escaped(_escaped(value))
         assert once in data, value
         assert twice == once or twice not in data, value
     for value in built.shown["roster.姓名"] + built.shown["roster.地址"]:
