@@ -6,7 +6,9 @@ Stages that later work adds (coverage, optimization, plan, maps, exports) hook i
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -297,14 +299,23 @@ def _deliver(
         outputs.append(path)
         info["note"] = label("note_sites", lang, n=f"{catchments.per_site['site_id'].nunique():,}")
     status, timed = stage("stage_deliver")
-    with status, timed as info:
+    with status, timed as info, ThreadPoolExecutor(1) as pool:
+        # the GeoPackage (GDAL, pyproj and GEOS, mostly without the GIL) is written on the other
+        # core while this one renders the map (Python)
+        layers = pool.submit(
+            contextvars.copy_context().run,
+            write_export,
+            inputs,
+            catchments,
+            coverage,
+            out_dir / "layers.gpkg",
+            siting=siting,
+        )
         outputs.append(
             write_map_for(
                 inputs, catchments, coverage, default_map_path(scenario), lang=lang, siting=siting
             )
         )
-        outputs.extend(
-            write_export(inputs, catchments, coverage, out_dir / "layers.gpkg", siting=siting)
-        )
+        outputs.extend(layers.result())
         info["note"] = label("note_deliver", lang)
     return catchments, outputs
