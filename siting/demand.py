@@ -411,31 +411,41 @@ def _assign_buildings(com_geoms: np.ndarray, geoms: np.ndarray) -> tuple[np.ndar
 
 
 def _street_points(
-    polygon, lines: np.ndarray, tree: shapely.STRtree | None, spacing_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Midpoints of equal pieces (≤ spacing) of the street parts inside ``polygon``, and lengths."""
-    if tree is None:
-        return np.empty(0, dtype=object), np.zeros(0)
-    idx = tree.query(polygon, predicate="intersects")
-    if len(idx) == 0:
-        return np.empty(0, dtype=object), np.zeros(0)
-    lines = lines[np.sort(idx)]
+    polygons: np.ndarray, lines: np.ndarray | None, tree: shapely.STRtree | None, spacing_m: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each polygon: the midpoints of equal pieces (≤ spacing) of the street parts inside
+    it, and their lengths; all polygons in one pass of vectorised calls (a polygon's parts in
+    the order of its streets)."""
+    empty = (np.empty(0, dtype=object), np.zeros(0))
+    if tree is None or lines is None or len(polygons) == 0:
+        return [empty] * len(polygons)
+    owner, idx = tree.query(polygons, predicate="intersects")
+    order = np.lexsort((idx, owner))
+    owner, idx = owner[order], idx[order]
     # a street wholly inside is its own part: only the ones that cross the edge are cut
-    shapely.prepare(polygon)
-    inside = shapely.contains_properly(polygon, lines)
-    clipped = lines.copy()
-    clipped[~inside] = shapely.intersection(lines[~inside], polygon)
-    parts = shapely.get_parts(shapely.line_merge(shapely.get_parts(clipped)))
-    parts = parts[(shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)]
-    if len(parts) == 0:
-        return np.empty(0, dtype=object), np.zeros(0)
+    shapely.prepare(polygons)
+    clipped = lines[idx].copy()
+    cut = ~shapely.contains_properly(polygons[owner], clipped)
+    clipped[cut] = shapely.intersection(clipped[cut], polygons[owner[cut]])
+    pieces, i1 = shapely.get_parts(clipped, return_index=True)
+    parts, i2 = shapely.get_parts(shapely.line_merge(pieces), return_index=True)
+    part_owner = owner[i1[i2]]
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
+    parts, part_owner = parts[keep], part_owner[keep]
     length = shapely.length(parts)
     n = np.maximum(np.ceil(length / spacing_m - 1e-9), 1).astype(np.int64)
     which = np.repeat(np.arange(len(parts)), n)
     k = np.arange(len(which)) - np.repeat(np.cumsum(n) - n, n)
     pos = (k + 0.5) / n[which]
     pts = shapely.line_interpolate_point(parts[which], pos, normalized=True)
-    return pts, (length / n)[which]
+    lengths = (length / n)[which]
+    bounds = np.searchsorted(part_owner[which], np.arange(len(polygons) + 1))
+    return [
+        (pts[bounds[i] : bounds[i + 1]], lengths[bounds[i] : bounds[i + 1]])
+        if bounds[i + 1] > bounds[i]
+        else empty
+        for i in range(len(polygons))
+    ]
 
 
 def _shares(values: np.ndarray) -> np.ndarray:
@@ -700,6 +710,19 @@ def place_demand(
         }
         n_attached = n_no_coordinates = n_no_demand_point = n_clipped = 0
 
+    # the communities placed on their streets (older people, no buildings): in one pass
+    no_demand = (elderly <= 0) & (weighted <= 0)
+    if rw is not None:
+        no_demand &= roster_total <= 0
+    demand = ~no_demand  # as the loop below skips
+    on_street = np.flatnonzero(demand & (np.diff(starts) == 0))
+    street_points = dict(
+        zip(
+            on_street.tolist(),
+            _street_points(com_geoms[on_street], line_geoms, tree, street_spacing_m),
+            strict=True,
+        )
+    )
     out_comm, out_src, out_brow, out_el, out_w, out_geom = [], [], [], [], [], []
     placement, used_basis, n_points = [], [], []
     fell_back: list[str] = []
@@ -728,7 +751,7 @@ def place_demand(
             geoms, src, brow = reps[members], "building", b_rows[members]
             placement.append("buildings")
         else:
-            pts, lengths = _street_points(com_geoms[c], line_geoms, tree, street_spacing_m)
+            pts, lengths = street_points[c]
             if len(pts):
                 chosen, share, geoms, src = "length", _shares(lengths), pts, "street"
                 brow = np.full(len(pts), -1)
