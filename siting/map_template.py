@@ -10,8 +10,8 @@ the page's script reads are the same.
 
 branca's ``MacroElement`` puts what its macros write into the page as new ``Element`` s, and an
 ``Element`` reads its text as a Jinja template once more: a name holding ``{{ 7*7 }}`` would show
-as 49 (and Jinja code in a name would run), and reading a layer's megabyte of data as a template
-is most of the time the map takes to write. The tool's own elements are :class:`RawMacro` s,
+as 49 (and Jinja code in a name would run), and reading every layer's data as a template again
+took half a second of the demo's map. The tool's own elements are :class:`RawMacro` s,
 whose macros' text goes into the page as it is (:class:`Raw`); every text from the inputs is also
 escaped with its braces (:func:`siting.maps.html_text`), for folium's own elements (layer names
 in the layer list, labels).
