@@ -354,7 +354,9 @@ def run_solver(
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
         return Run("no_solution", None, bound, seconds, "no_solution", solver_version=version)
     status = "optimal" if result_text.startswith("optimal") else "time_limit"
-    if status == "optimal":  # within mip_gap; CBC prints no final bound then
+    if status == "optimal" and not ("within gap tolerance" in result_text and found):
+        # proven optimal: CBC prints no final bound then. Stopped within mip_gap, it prints the
+        # bound it proved, which is kept (the plan may be short of the optimum by the gap)
         bound = solver_objective if solver_objective is not None else model.objective_value()
     return Run(
         status,

@@ -411,3 +411,50 @@ def test_the_summaries_name_the_solver_and_its_version(solver):
         assert values["objective reported by the solver"] == pytest.approx(6.0)
     zh = dict(zip(*(siting_frames(r)["siting_summary"].iloc[:, i] for i in (0, 1)), strict=True))
     assert zh["求解器版本"] == expected and zh["PuLP 版本"] == v["pulp"]
+
+
+# ------------------------------------------------------------------------------------------
+# CBC stopped within the gap: its bound is kept
+# ------------------------------------------------------------------------------------------
+
+
+def test_a_plan_within_the_gap_reports_the_bound_cbc_proved():
+    # on the demo at 200 万元, CBC with mip_gap 0.1 stops at a plan short of the optimum
+    # ("Optimal solution found (within gap tolerance)"): the bound it prints is kept, so the
+    # reported bound covers the optimum and the gap covers the shortfall (it was the plan's
+    # objective, and the gap 0)
+    from contextlib import contextmanager
+
+    from siting.model import build_problem
+    from siting.pipeline import prepare
+    from siting.scenario import load_scenario
+
+    @contextmanager
+    def stage(key):
+        yield {}
+
+    demo = Path(__file__).parents[2] / "data" / "demo" / "scenario.toml"
+    prepared = prepare(load_scenario(demo), stage=stage, lang="en")
+    problem = build_problem(
+        prepared.inputs,
+        prepared.coverage,
+        graph=prepared.graph,
+        settings=prepared.siting_settings,
+    ).with_settings(
+        objective="max_coverage",
+        budget_wan_yuan=200.0,
+        new_sites=None,
+        coverage_target=None,
+        community_floor=0.0,
+        budget_lines=(),
+    )
+    best = solve_module.solve(problem.with_settings(mip_gap=0.0), indicators=False)
+    loose = solve_module.solve(problem.with_settings(mip_gap=0.1), indicators=False)
+    assert best.status == "optimal" and best.gap == pytest.approx(0.0, abs=1e-9)
+    assert loose.status == "optimal"  # within its mip_gap
+    assert loose.objective <= best.objective + 1e-6
+    assert loose.best_bound >= best.objective - 1e-6 * best.objective
+    shortfall = (best.objective - loose.objective) / best.objective
+    assert shortfall - 1e-9 <= loose.gap <= 0.1 + 1e-9
+    stage_bound = loose.stages[-1]["bound"]
+    assert stage_bound == pytest.approx(loose.best_bound)
