@@ -280,7 +280,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     lang = _lang(args, scenario)
     timer = StageTimer()
     with _computing(args):
-        result = run_pipeline(scenario, timer=timer, console=console, lang=lang)
+        result = run_pipeline(
+            scenario,
+            timer=timer,
+            console=console,
+            lang=lang,
+            curve=not getattr(args, "no_curve", False),
+        )
     _summary_tables(console, result.inputs, lang, warnings=False)
     _print_coverage(console, result.coverage, lang)
     if result.siting is not None:
@@ -1267,6 +1273,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the whole pipeline on a scenario")
     p.add_argument(
         "scenario", nargs="?", help="scenario TOML file or its folder (default: the demo district)"
+    )
+    p.add_argument(
+        "--no-curve",
+        action="store_true",
+        help="leave the budget–coverage curve out of the report (it solves the model once per "
+        "budget: the largest stage of a large district's run)",
     )
     _add_compute_options(p)
     p.set_defaults(func=cmd_run)

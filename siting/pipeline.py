@@ -185,9 +185,17 @@ class RunResult:
 
 
 def run_pipeline(
-    scenario: Scenario, *, timer: StageTimer | None = None, console=None, lang: Language = "zh"
+    scenario: Scenario,
+    *,
+    timer: StageTimer | None = None,
+    console=None,
+    lang: Language = "zh",
+    curve: bool = True,
 ) -> RunResult:
     """Run every stage of the pipeline on ``scenario``; outputs go to the scenario's output dir.
+
+    ``curve=False`` leaves the budget–coverage curve out of the one-page report (it solves the
+    model once per budget: the largest stage of a large district's run).
 
     The run is one transaction (:mod:`siting.transaction`): the output folder and the map are
     locked and checked before the work, every file is published at the end with the manifest
@@ -202,13 +210,15 @@ def run_pipeline(
         manifest=(out_dir, "run.json"),
     ) as tx:
         timer = timer or StageTimer()
-        result = _run_stages(scenario, timer=timer, console=console, lang=lang)
+        result = _run_stages(scenario, timer=timer, console=console, lang=lang, curve=curve)
         tx.note_timings(timer, result.siting)
         tx.commit()
         return result
 
 
-def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Language) -> RunResult:
+def _run_stages(
+    scenario: Scenario, *, timer: StageTimer, console, lang: Language, curve: bool = True
+) -> RunResult:
     out_dir = scenario.output_dir()
     outputs: list[Path] = []
 
@@ -255,12 +265,12 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
     from siting.meeting_report import report_curve, write_report
 
     report = cjk_font() is not None  # the page's names are Chinese: no page rather than boxes
-    curve = None
-    if report and siting is not None and not siting.settings.years:
+    budget_curve = None
+    if curve and report and siting is not None and not siting.settings.years:
         status, timed = stage("stage_curve")
         with status, timed as info:
-            curve = report_curve(siting, inputs, coverage, graph)
-            info["note"] = label("note_curve", lang, n=len(curve.points))
+            budget_curve = report_curve(siting, inputs, coverage, graph)
+            info["note"] = label("note_curve", lang, n=len(budget_curve.points))
     catchments, delivered = _deliver(
         scenario, stage, inputs, graph, coverage, siting, out_dir, lang
     )
@@ -272,7 +282,9 @@ def _run_stages(scenario: Scenario, *, timer: StageTimer, console, lang: Languag
             log.warning("siting run: %s", label("note_report_skipped", "en"))
         else:
             outputs.extend(
-                write_report(inputs, coverage, out_dir, siting=siting, curve=curve, lang=lang)
+                write_report(
+                    inputs, coverage, out_dir, siting=siting, curve=budget_curve, lang=lang
+                )
             )
             info["note"] = label("note_report", lang, paper="A4")
     return RunResult(

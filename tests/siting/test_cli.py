@@ -155,6 +155,19 @@ def test_run_on_small_demo(capsys, monkeypatch, tmp_path):
     spend = dict(zip(budget["预算"], budget["支出(万元)"], strict=True))
     assert spend["区级资金"] == pytest.approx(float(total["区级合计(万元)"]), abs=0.02)
     assert float(budget.set_index("预算").loc["区级资金", "上限(万元)"]) == 300.0
+    assert "预算—覆盖率曲线" in out  # the report's curve is a stage of its own
+
+
+def test_run_without_the_curve_leaves_its_stage_out_and_still_writes_the_report(
+    capsys, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["--lang", "en", "run", str(SMALL), "--no-curve"]) == 0
+    out = capsys.readouterr().out
+    assert "budget–coverage curve" not in out and "one-page report" in out
+    folder = tmp_path / "output" / "demo-small"
+    assert (folder / "report.pdf").is_file() and (folder / "report.png").is_file()
+    assert (folder / "siting_sites.csv").is_file()
 
 
 def test_coverage_writes_tables_whose_totals_match_the_census(capsys, monkeypatch, tmp_path):
