@@ -80,6 +80,10 @@ HELP_ZH: dict[str, str] = {
     "leave out the budget–coverage curve (it solves the model once per budget)": (
         "不画预算—覆盖率曲线（每个预算求解一次模型）"
     ),
+    "leave the budget–coverage curve out of the report (it solves the model once per budget: "
+    "the largest stage of a large district's run)": (
+        "会议一页纸不画预算—覆盖率曲线（每个预算求解一次模型：大区县运行中最耗时的阶段）"
+    ),
     "the HTML coverage map for meetings (self-contained, works offline)": (
         "会议用的 HTML 覆盖地图（单个文件，可离线打开）"
     ),
