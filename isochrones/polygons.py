@@ -85,6 +85,13 @@ def _in_slices(
         return np.concatenate(list(pool.map(fn, np.array_split(geoms, threads))))
 
 
+def _make_valid(flat: np.ndarray) -> None:
+    """Repair, in place, the polygons GEOS left invalid."""
+    invalid = ~shapely.is_valid(flat)
+    if invalid.any():
+        flat[invalid] = shapely.make_valid(flat[invalid])
+
+
 def _previous(band: np.ndarray | None, n: int) -> list:
     return [None] * n if band is None else list(band)
 
@@ -343,9 +350,7 @@ def isochrone_polygons(
                 if progress is not None:
                     progress(j * n_origins + i + 1, total)
     flat = polys.reshape(-1)
-    invalid = ~shapely.is_valid(flat)
-    if invalid.any():
-        flat[invalid] = shapely.make_valid(flat[invalid])
+    _make_valid(flat)
     result = gpd.GeoDataFrame(
         {
             label_name: np.repeat(labels, len(bands)),
@@ -421,9 +426,7 @@ def merge_polygons(
             if progress is not None:
                 progress(n + 1, len(jobs))
     flat = out.reshape(-1)
-    invalid = ~shapely.is_valid(flat)
-    if invalid.any():
-        flat[invalid] = shapely.make_valid(flat[invalid])
+    _make_valid(flat)
     return gpd.GeoDataFrame(
         {"group": np.repeat(labels, len(bands)), "max_minutes": np.tile(bands, len(labels))},
         geometry=flat,

@@ -87,6 +87,20 @@ def knee_index(x: Sequence[float], y: Sequence[float]) -> int | None:
     return k if above[k] > 1e-12 else None
 
 
+def _at_budget(problem: SitingProblem, budget: float) -> SitingProblem:
+    """``problem`` as the sweep solves it: ``max_coverage`` within ``budget`` 万元 in total, with
+    no coverage target, floor or new-site count (the curve is over the total: every line; the
+    scenario's budget lines are set aside)."""
+    return problem.with_settings(
+        objective="max_coverage",
+        budget_wan_yuan=budget,
+        new_sites=None,
+        coverage_target=None,
+        community_floor=0.0,
+        budget_lines=(),
+    )
+
+
 def _default_budgets(problem: SitingProblem) -> list[float]:
     s = problem.settings
     top = s.budget_wan_yuan
@@ -94,14 +108,7 @@ def _default_budgets(problem: SitingProblem) -> list[float]:
         top is None
     ):  # the greedy plan with money for everything: it stops when nobody more is reached
         everything = float(np.clip(problem.commitment_wan_yuan, 0, None).sum())
-        unbounded = problem.with_settings(
-            objective="max_coverage",
-            budget_wan_yuan=everything,
-            new_sites=None,
-            coverage_target=None,
-            community_floor=0.0,
-            budget_lines=(),
-        )
+        unbounded = _at_budget(problem, everything)
         rules = active_rules(unbounded)
         model = build_model(unbounded, rules)
         chosen = greedy_plan(model, rules, stage="coverage")
@@ -116,14 +123,7 @@ _WORKERS = 2
 
 def _point(problem: SitingProblem, b: float) -> dict:
     """One budget's row of the curve."""
-    p = problem.with_settings(
-        objective="max_coverage",
-        budget_wan_yuan=b,
-        new_sites=None,
-        coverage_target=None,
-        community_floor=0.0,
-        budget_lines=(),  # the curve is over the total (every line); the lines are set aside
-    )
+    p = _at_budget(problem, b)
     try:
         r = solve(p, indicators=False)  # the curve's figures only
     except InfeasibleError as exc:

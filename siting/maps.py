@@ -423,15 +423,6 @@ class PopupTable:
     title: str
     rows: tuple[tuple[str, str], ...]
 
-    def html(self) -> str:
-        """The popup's HTML (the page's script builds the same from :class:`_Markers`' rows)."""
-        cells = "".join(
-            f"<tr><th>{html_text(k)}</th><td>{html_text(v)}</td></tr>" for k, v in self.rows if v
-        )
-        return (
-            f'<div class="siting-popup"><b>{html_text(self.title)}</b><table>{cells}</table></div>'
-        )
-
 
 def _popup_table(title: str, rows: list[tuple[str, str]]) -> PopupTable:
     return PopupTable(str(title), tuple((str(k), str(v)) for k, v in rows if v))
@@ -1008,9 +999,9 @@ class _Markers(RawMacro):
     its markers: the page carries each symbol's SVG once instead of once per marker, and the
     map renders one template instead of one per marker. A popup (:class:`PopupTable`) travels as
     its title and (label number, value) pairs, each label once for the layer, and the script
-    builds the HTML :meth:`PopupTable.html` gives; titles, labels, values and tooltips are plain
-    text escaped here (:func:`html_text`) and travel as JSON strings (``tojson`` escapes ``<``,
-    ``>``, ``&`` and ``'``), never as code.
+    builds its HTML (a bold title over a table of label/value rows); titles, labels, values and
+    tooltips are plain text escaped here (:func:`html_text`) and travel as JSON strings
+    (``tojson`` escapes ``<``, ``>``, ``&`` and ``'``), never as code.
     """
 
     _template = Template(
